@@ -1,0 +1,41 @@
+"""Minimal ABI helpers for hot read paths: selectors, call encoding and tolerant decoding.
+
+Batch reads encode calls with eth_abi directly (no web3 contract objects): faster, and a failed
+decode becomes a per-row error instead of an exception for the whole batch.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Sequence
+
+
+@lru_cache(maxsize=512)
+def selector(signature: str) -> bytes:
+    """First four bytes of keccak256 of a canonical signature such as ``balanceOf(address)``."""
+    from eth_utils import keccak
+
+    return keccak(text=signature)[:4]
+
+
+def encode_call(signature: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> bytes:
+    from eth_abi import encode
+
+    return selector(signature) + (encode(list(types), list(args)) if types else b"")
+
+
+def decode(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    from eth_abi import decode as _decode
+
+    return tuple(_decode(list(types), data))
+
+
+def decode_string_or_bytes32(data: bytes) -> str:
+    """ERC-20 ``symbol()`` as ``string`` or, on old tokens, ``bytes32``."""
+    if len(data) == 32:
+        return data.rstrip(b"\0").decode("utf-8", errors="replace")
+    (text,) = decode(["string"], data)
+    return str(text)
+
+
+__all__ = ["selector", "encode_call", "decode", "decode_string_or_bytes32"]

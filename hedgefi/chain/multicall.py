@@ -1,0 +1,68 @@
+"""Multicall3 batching: many reads in one ``eth_call`` at one block.
+
+``fetch_aggregate3(conn, calls)`` sends every ``Call`` in a single ``aggregate3`` with
+``allowFailure = true`` and returns one ``CallResult`` per call, in order. A call to an address
+without code "succeeds" with empty return data; callers treat that as a per-row error.
+Chunking happens only when a batch exceeds ``MAX_CALLDATA_BYTES`` (a node's call-size limit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.abi import decode, encode_call
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+MAX_CALLDATA_BYTES = 512 * 1024
+AGGREGATE3 = "aggregate3((address,bool,bytes)[])"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    target: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    success: bool
+    data: bytes
+
+    @property
+    def ok(self) -> bool:
+        """Succeeded and returned something (empty data means: no code at the target)."""
+        return self.success and len(self.data) > 0
+
+
+def _chunks(calls: list[Call]) -> list[list[Call]]:
+    chunks: list[list[Call]] = [[]]
+    size = 0
+    for c in calls:
+        cost = len(c.data) + 160
+        if chunks[-1] and size + cost > MAX_CALLDATA_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(c)
+        size += cost
+    return chunks
+
+
+def fetch_aggregate3(conn: "Connection", calls: list[Call], block: Any = "latest") -> list[CallResult]:
+    """All ``calls`` through Multicall3 at ``block``; one ``eth_call`` per chunk (normally one)."""
+    results: list[CallResult] = []
+    chunks = _chunks(calls)
+    if len(chunks) > 1 and block == "latest":
+        block = conn.w3.eth.block_number  # every chunk must read the same block
+    for chunk in chunks:
+        payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
+                              [[(c.target, True, c.data) for c in chunk]])
+        raw = conn.w3.eth.call({"to": conn.profile.multicall3, "data": payload}, block_identifier=block)
+        (decoded,) = decode(["(bool,bytes)[]"], bytes(raw))
+        results.extend(CallResult(bool(ok), bytes(data)) for ok, data in decoded)
+    return results
+
+
+__all__ = ["Call", "CallResult", "fetch_aggregate3", "MAX_CALLDATA_BYTES"]

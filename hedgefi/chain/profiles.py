@@ -1,0 +1,82 @@
+"""Chain profiles: chain id, RPC, Multicall3 and the token list with their USD price feeds.
+
+``arbitrum`` is declared here with mainnet addresses. ``devnet`` is read from the manifest that
+``hedgefi devnet up`` writes. ``get_profile(name)`` is the explicit registry ("did you mean" on a typo).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hedgefi.errors import UnknownNameError
+
+MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """An ERC-20 the profile knows, and the Chainlink-style feed that prices it in USD."""
+
+    symbol: str
+    address: str
+    decimals: int
+    feed: str | None = None       # AggregatorV3 USD feed, or None when unpriced
+    asset: str = ""               # the asset it represents (WETH -> ETH), for hedging
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProfile:
+    name: str
+    chain_id: int
+    default_rpc: str | None
+    native_symbol: str
+    native_feed: str | None
+    multicall3: str = MULTICALL3
+    tokens: tuple[TokenInfo, ...] = ()
+    is_devnet: bool = False
+    contracts: dict[str, str] = field(default_factory=dict)
+
+    def token(self, symbol: str) -> TokenInfo:
+        for t in self.tokens:
+            if t.symbol.upper() == symbol.upper():
+                return t
+        raise UnknownNameError("token", symbol, [t.symbol for t in self.tokens])
+
+
+# Arbitrum One. Tokens: Arbiscan; feeds: Chainlink's Arbitrum data-feed list (8 decimals, USD).
+ARBITRUM = ChainProfile(
+    name="arbitrum",
+    chain_id=42161,
+    default_rpc=None,
+    native_symbol="ETH",
+    native_feed="0x639Fe6ab55C921f74e7fac1ee960C0B6293ba612",
+    tokens=(
+        TokenInfo("WETH", "0x82aF49447D8a07e3bd95BD0d56f35241523fBab1", 18,
+                  "0x639Fe6ab55C921f74e7fac1ee960C0B6293ba612", "ETH"),
+        TokenInfo("USDC", "0xaf88d065e77c8cC2239327C5EDb3A432268e5831", 6,
+                  "0x50834F3163758fcC1Df9973b6e91f0F0F0434aD3", "USDC"),
+        TokenInfo("WBTC", "0x2f2a2543B76A4166549F7aaB2e75Bef0aefC5B0f", 8,
+                  "0x6ce185860a4963106506C203335A2910413708e9", "BTC"),
+        TokenInfo("ARB", "0x912CE59144191C1204E64559FE8253a0e49E6548", 18,
+                  "0xb2A824043730FE05F3DA2efaFa1CBbe83fa548D6", "ARB"),
+        TokenInfo("LINK", "0xf97f4df75117a78c1A5a0DBb814Af92458539FB4", 18,
+                  "0x86E53CF1B870786351Da77A57575e79CB55812CB", "LINK"),
+    ),
+)
+
+PROFILE_NAMES = ("devnet", "arbitrum")
+
+
+def get_profile(name: str) -> ChainProfile:
+    """The profile called ``name``; ``devnet`` needs a running devnet's manifest."""
+    key = name.strip().lower()
+    if key == "arbitrum":
+        return ARBITRUM
+    if key == "devnet":
+        from hedgefi.devnet.manifest import load_manifest
+
+        return load_manifest().profile()
+    raise UnknownNameError("chain", name, PROFILE_NAMES)
+
+
+__all__ = ["MULTICALL3", "TokenInfo", "ChainProfile", "ARBITRUM", "PROFILE_NAMES", "get_profile"]

@@ -1,0 +1,1 @@
+"""The ``hedgefi`` command line: one module per command group, rendering in ``render``."""

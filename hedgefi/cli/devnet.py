@@ -1,0 +1,108 @@
+"""``hedgefi devnet ...``: start, inspect and steer the embedded anvil devnet."""
+
+from __future__ import annotations
+
+import typer
+
+from hedgefi.errors import ExitCode
+
+app = typer.Typer(help="The embedded devnet: anvil with devnet tokens, price feeds and venue replicas.",
+                  no_args_is_help=True)
+
+
+@app.command()
+def up(
+    port: int = typer.Option(8545, "--port", help="Loopback port for anvil."),
+    block_time: float = typer.Option(0, "--block-time", help="Seconds per block (0: mine on every transaction)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Start anvil in the background, deploy the devnet contracts and fund the demo wallet."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+    from hedgefi.devnet.manifest import manifest_path
+    from hedgefi.units import fmt, from_raw
+
+    if not as_json:
+        render.info("Starting anvil and deploying the devnet contracts…")
+    m = control.up(port=port, block_time=block_time or None)
+    if as_json:
+        render.print_json(control.status().as_json())
+        return
+    render.out.print(f"[green]Devnet up[/] at {m.rpc_url} (chain id {m.chain_id}, anvil pid {m.pid})")
+    render.out.print(f"Manifest: {manifest_path()}")
+    for name, address in sorted(m.contracts.items()):
+        render.out.print(f"  {name:<16} {address}")
+    decimals = {t["symbol"]: t["decimals"] for t in m.tokens} | {"ETH": 18}
+    funded = ", ".join(f"{fmt(from_raw(int(raw), decimals[s]))} {s}" for s, raw in m.funded.items())
+    render.out.print(f"Demo wallet {m.demo_address} (anvil dev account #0) funded with {funded}")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Where the devnet runs, its chain id, demo wallet and contract addresses."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+
+    st = control.status()
+    if as_json:
+        render.print_json(st.as_json())
+    else:
+        m = st.manifest
+        state = f"[green]running[/], block {st.block}" if st.running else "[red]not answering[/]"
+        render.out.print(f"Devnet at {m.rpc_url}: {state}; chain id {m.chain_id}; demo wallet {m.demo_address}")
+        for name, address in sorted(m.contracts.items()):
+            render.out.print(f"  {name:<16} {address}")
+    if not st.running:
+        raise typer.Exit(ExitCode.ERROR)
+
+
+@app.command()
+def down() -> None:
+    """Stop the anvil that `devnet up` started (by its pid) and forget the devnet."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+
+    if control.down():
+        render.out.print("Devnet stopped.")
+    else:
+        render.out.print("No devnet was running.")
+
+
+@app.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": False})
+def price(
+    symbol: str = typer.Argument(..., help="Asset or token: ETH, BTC, XAU, WETH, WBTC, PAXG, ARB, LINK, USDC."),
+    value: str = typer.Argument(..., help="New USD price (2500) or a move (-30%, +5%)."),
+) -> None:
+    """Post a new price round to a devnet feed."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+    from hedgefi.units import fmt
+
+    change = control.set_price(symbol, value)
+    render.out.print(f"{change.asset}/USD: {fmt(change.old_price)} -> {fmt(change.new_price)}")
+
+
+@app.command()
+def advance(duration: str = typer.Argument(..., help="How far: 30s, 15m, 8h, 3d, 1w.")) -> None:
+    """Move chain time forward (funding and borrowing accrue) and mine a block."""
+    from datetime import datetime, timezone
+
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+
+    seconds = control.parse_duration(duration)
+    ts = control.advance(seconds)
+    when = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    render.out.print(f"Advanced {seconds} s; chain time is now {when}")
+
+
+@app.command()
+def fund(address: str = typer.Argument(..., help="Address to fund with ETH and every devnet token.")) -> None:
+    """Give an address the demo amounts of ETH and every devnet token."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+    from hedgefi.wallet.signers import parse_address
+
+    target = parse_address(address)
+    funded = control.fund(target)
+    render.out.print(f"Funded {target}: " + ", ".join(f"{s} {raw} (raw)" for s, raw in funded.items()))

@@ -1,0 +1,1 @@
+"""The embedded devnet: anvil processes, the Solidity toolchain, deployment and the manifest."""

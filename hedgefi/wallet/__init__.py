@@ -1,0 +1,1 @@
+"""Wallets: encrypted keystores, signer resolution, and holdings (balances valued in USD)."""
