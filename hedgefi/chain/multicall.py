@@ -55,12 +55,13 @@ def fetch_aggregate3(conn: "Connection", calls: list[Call], block: Any = "latest
     results: list[CallResult] = []
     chunks = _chunks(calls)
     if len(chunks) > 1 and block == "latest":
-        block = conn.w3.eth.block_number  # every chunk must read the same block
+        block = int(conn.request("eth_blockNumber", []), 16)  # every chunk must read the same block
     for chunk in chunks:
         payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
                               [[(c.target, True, c.data) for c in chunk]])
-        raw = conn.w3.eth.call({"to": conn.profile.multicall3, "data": payload}, block_identifier=block)
-        (decoded,) = decode(["(bool,bytes)[]"], bytes(raw))
+        tag = hex(block) if isinstance(block, int) else block
+        raw = conn.request("eth_call", [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag])
+        (decoded,) = decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
         results.extend(CallResult(bool(ok), bytes(data)) for ok, data in decoded)
     return results
 

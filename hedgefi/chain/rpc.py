@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from hedgefi.chain.profiles import ChainProfile
 from hedgefi.chain.redact import redact_url
 from hedgefi.config import env
-from hedgefi.errors import ChainIdMismatchError, ConfigError, HedgefiError, RpcUnreachableError
+from hedgefi.errors import ChainError, ChainIdMismatchError, ConfigError, RpcUnreachableError
 
 if TYPE_CHECKING:
     from web3 import Web3
@@ -44,6 +44,22 @@ class Connection:
     def safe_url(self) -> str:
         return redact_url(self.rpc_url)
 
+    def request(self, method: str, params: list[Any]) -> Any:
+        """One raw JSON-RPC request (no middleware: hot read paths use this)."""
+        return raw_request(self.w3, self.rpc_url, method, params)
+
+
+def raw_request(w3: "Web3", url: str, method: str, params: list[Any]) -> Any:
+    try:
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise RpcUnreachableError(f"the RPC at {redact_url(url)} failed on {method} ({type(exc).__name__})") from exc
+    if "error" in response:
+        error = response["error"]
+        message = error.get("message", error) if isinstance(error, dict) else error
+        raise ChainError(f"{method} failed at {redact_url(url)}: {message}")
+    return response.get("result")
+
 
 def _make_provider(url: str, counter: Counter[str], timeout: float) -> Any:
     from web3 import HTTPProvider
@@ -64,13 +80,11 @@ def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float
     counter: Counter[str] = Counter()
     w3 = Web3(_make_provider(url, counter, timeout))
     try:
-        chain_id = int(w3.eth.chain_id)
-    except HedgefiError:
-        raise
-    except Exception as exc:  # network layer: requests/aiohttp/web3 errors all mean "no answer"
+        chain_id = int(raw_request(w3, url, "eth_chainId", []), 16)
+    except RpcUnreachableError as exc:
         raise RpcUnreachableError(
-            f"cannot reach the RPC at {redact_url(url)} ({type(exc).__name__}); is the node running?"
-        ) from exc
+            f"cannot reach the RPC at {redact_url(url)} ({type(exc.__cause__).__name__}); is the node running?"
+        ) from exc.__cause__
     if chain_id != profile.chain_id:
         raise ChainIdMismatchError(profile.chain_id, chain_id, profile.name)
     return Connection(w3=w3, profile=profile, rpc_url=url, chain_id=chain_id, requests=counter)
