@@ -68,7 +68,8 @@ class AnvilNode:
         port = port or free_port()
         if _port_busy(port):
             raise DevnetError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
-        cmd = [str(foundry_binary("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent"]
+        cmd = [str(foundry_binary("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent",
+               "--disable-code-size-limit"]  # the GMX replica OrderHandler is larger than 24 KiB
         if block_time:
             cmd += ["--block-time", str(block_time)]
         if fork_url:
