@@ -39,6 +39,8 @@ class ExitCode(IntEnum):
     USAGE = 2          # command-line usage error (typer/click)
     PARTIAL = 3        # the command ran, but part of the result is missing (e.g. a token row failed)
     DECLINED = 4       # the user declined a confirmation
+    ORDER_CANCELLED = 5  # a venue cancelled an order (reason printed); nothing else went wrong
+    ORDER_PENDING = 6    # an order was created but not executed before the wait ended
     INTERNAL = 70      # a bug: an unexpected exception
 
 

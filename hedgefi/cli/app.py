@@ -17,6 +17,8 @@ import typer
 
 from hedgefi.cli import devnet as devnet_cli
 from hedgefi.cli import holdings as holdings_cli
+from hedgefi.cli import short as short_cli
+from hedgefi.cli import venues as venues_cli
 from hedgefi.cli import wallet as wallet_cli
 from hedgefi.cli.context import OPTIONS
 from hedgefi.errors import ExitCode, HedgefiError
@@ -43,6 +45,10 @@ def _root(
 app.add_typer(devnet_cli.app, name="devnet")
 app.add_typer(wallet_cli.app, name="wallet")
 app.command("holdings")(holdings_cli.holdings)
+app.command("markets")(venues_cli.markets)
+app.command("positions")(venues_cli.positions)
+app.command("orders")(venues_cli.orders)
+app.add_typer(short_cli.app, name="short")
 
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 

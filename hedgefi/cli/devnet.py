@@ -106,3 +106,31 @@ def fund(address: str = typer.Argument(..., help="Address to fund with ETH and e
     target = parse_address(address)
     funded = control.fund(target)
     render.out.print(f"Funded {target}: " + ", ".join(f"{s} {raw} (raw)" for s, raw in funded.items()))
+
+
+keeper_app = typer.Typer(help="The devnet keeper that executes pending venue orders.", no_args_is_help=True)
+app.add_typer(keeper_app, name="keeper")
+
+
+@keeper_app.command("pause")
+def keeper_pause() -> None:
+    """Hold every order pending (the keeper stops executing)."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+    from hedgefi.devnet.keeper import set_paused
+
+    control.running_manifest()
+    set_paused(True)
+    render.out.print("Keeper paused: orders stay pending until `hedgefi devnet keeper resume`.")
+
+
+@keeper_app.command("resume")
+def keeper_resume() -> None:
+    """Execute pending orders again."""
+    from hedgefi.cli import render
+    from hedgefi.devnet import control
+    from hedgefi.devnet.keeper import set_paused
+
+    control.running_manifest()
+    set_paused(False)
+    render.out.print("Keeper resumed.")

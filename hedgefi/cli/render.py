@@ -13,8 +13,17 @@ from typing import Any
 
 from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+def _width() -> int | None:
+    import os
+    import sys
+
+    if sys.stdout.isatty() or os.environ.get("COLUMNS"):
+        return None
+    return 180  # wide enough for every table when output goes to a file or pipe
+
+
+out = Console(highlight=False, soft_wrap=True, width=_width())
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width())
 
 
 def _default(o: Any) -> Any:
@@ -63,3 +72,81 @@ def amount(value: Decimal, max_places: int = 8) -> str:
 
 
 __all__ = ["out", "err", "print_json", "error", "warn", "info", "usd", "amount"]
+
+
+def markets_table(quotes: list, chain_id: int, block: int) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    t = Table(title=f"Markets for a short (chain {chain_id}, block {block}); APR > 0 is a cost, < 0 an income")
+    for col in ("Venue", "Asset", "Price", "Funding APR", "Borrow APR", "Carry APR", "Long OI", "Short OI",
+                "Short liquidity", "Max lev.", "Open"):
+        t.add_column(col, justify="left" if col in ("Venue", "Asset") else "right")
+    for q in quotes:
+        t.add_row(q.venue, q.asset, usd(q.price, 4 if q.price < 10 else 2), pct(q.short_funding_apr),
+                  pct(q.short_borrowing_apr), pct(q.short_carry_apr), usd(q.long_oi_usd, 0), usd(q.short_oi_usd, 0),
+                  usd(q.available_short_liquidity_usd, 0), f"{fmt_dec(q.max_leverage)}x", "yes" if q.open else "no")
+    out.print(t)
+
+
+def fmt_dec(value: Decimal) -> str:
+    from hedgefi.units import fmt
+
+    return fmt(value)
+
+
+def pct(value: Decimal | None) -> str:
+    if value is None:
+        return "-"
+    return f"{(value * 100).quantize(Decimal('0.01'))}%"
+
+
+def positions_table(positions: list, pending: list, address: str, chain_id: int, block: int) -> None:  # type: ignore[type-arg]
+    from rich.table import Table
+
+    if positions:
+        t = Table(title=f"Positions of {address} (chain {chain_id}, block {block})")
+        for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Funding", "Borrow",
+                    "Liq. price", "Liq. dist."):
+            t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
+        for p in positions:
+            t.add_row(p.venue, p.asset, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
+                      usd(p.entry_price), usd(p.mark_price), usd(p.pnl_usd), usd(p.funding_fee_usd, 4),
+                      usd(p.borrowing_fee_usd, 4), usd(p.liquidation_price), pct(p.liquidation_distance))
+        out.print(t)
+    else:
+        out.print(f"No open positions for {address} on chain {chain_id}.")
+    if pending:
+        t = Table(title="Pending orders")
+        for col in ("Venue", "Key", "Type", "Asset", "Size delta", "Created"):
+            t.add_column(col)
+        for o in pending:
+            t.add_row(o.venue, o.key, o.type + (" (frozen)" if o.frozen else ""), o.asset, usd(o.size_delta_usd),
+                      str(o.created_at))
+        out.print(t)
+
+
+def plan(p: object) -> None:
+    from hedgefi.venues.gmx.adapter import OrderPlan
+
+    assert isinstance(p, OrderPlan)
+    err.print(f"[bold]{p.action.capitalize()} {p.asset} short[/] on {p.venue}: size delta {usd(p.size_delta_usd)}, "
+              f"collateral {amount(p.collateral_amount, 6)} {p.collateral_symbol}, price {usd(p.index_price)}, "
+              f"acceptable {usd(p.acceptable_price)}, execution fee {amount(p.execution_fee_eth, 8)} ETH")
+    for n in p.notes:
+        err.print(f"  note: {n}")
+
+
+def run_result(r: object) -> None:
+    from hedgefi.execution import RunResult
+
+    assert isinstance(r, RunResult)
+    label = "Dry-run (fork, nothing sent)" if r.mode == "dry-run" else "Broadcast"
+    for o in r.orders:
+        color = "green" if o.status == "executed" else "red"
+        reason = f": {o.reason}" if o.reason else ""
+        out.print(f"{label}: order {o.key[:10]}… [{color}]{o.status}[/]{reason}")
+    if not r.orders:
+        out.print(f"{label}: {len(r.tx_hashes)} transaction(s) done")
+    shorts = [p for p in r.positions_after]
+    if shorts:
+        positions_table(shorts, [], "the wallet" + (" (on the fork)" if r.mode == "dry-run" else ""), 0, 0)

@@ -38,10 +38,16 @@ def up(port: int = DEFAULT_PORT, block_time: float | None = None) -> Manifest:
     try:
         from hedgefi.devnet.deploy import deploy_devnet
 
+        from hedgefi.devnet.keeper import set_paused, start_keeper_process
+
         manifest = deploy_devnet(node.rpc_url, port=node.port, pid=node.pid, block_time=block_time)
+        save_manifest(manifest)
+        set_paused(False)
+        manifest.keeper_pid = start_keeper_process()
         save_manifest(manifest)
     except BaseException:
         node.stop()
+        remove_manifest()
         raise
     return manifest
 
@@ -52,8 +58,13 @@ def down() -> bool:
         manifest = load_manifest()
     except DevnetNotRunningError:
         return False
+    from hedgefi.devnet.keeper import set_paused, stop_keeper
+
+    if manifest.keeper_pid:
+        stop_keeper(manifest.keeper_pid)
     stopped = stop_anvil(manifest.pid) if manifest.pid else False
     remove_manifest()
+    set_paused(False)
     return stopped
 
 

@@ -54,18 +54,23 @@ TOKENS: tuple[DevTokenSpec, ...] = (
 DEMO_NATIVE_ETH = Decimal("100")
 
 
-def _send(w3: Any, tx: dict[str, Any]) -> Any:
+def _send(w3: Any, tx: dict[str, Any], what: str) -> Any:
     tx_hash = w3.eth.send_transaction(tx)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.05)
     if receipt["status"] != 1:
-        raise DevnetError(f"devnet deployment transaction reverted: {tx_hash.hex()}")
+        reason = ""
+        try:
+            w3.eth.call({k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")})
+        except Exception as exc:  # the replayed call carries the revert reason
+            reason = f": {exc}"
+        raise DevnetError(f"devnet deployment step '{what}' reverted{reason}")
     return receipt
 
 
 def deploy_contract(w3: Any, artifact: Artifact, *args: Any, sender: str) -> str:
     contract = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx = contract.constructor(*args).build_transaction({"from": sender, "gas": 8_000_000})
-    receipt = _send(w3, tx)
+    tx = contract.constructor(*args).build_transaction({"from": sender, "gas": 29_000_000})
+    receipt = _send(w3, tx, f"deploy {artifact.name}")
     return str(receipt["contractAddress"])
 
 
@@ -74,7 +79,7 @@ def call_as(w3: Any, address: str, abi: list[dict[str, Any]], fn: str, *args: An
     contract = w3.eth.contract(address=address, abi=abi)
     tx = getattr(contract.functions, fn)(*args).build_transaction(
         {"from": sender, "value": value, "gas": 1_000_000})
-    _send(w3, tx)
+    _send(w3, tx, f"{fn} on {address}")
 
 
 def devnet_artifacts() -> dict[str, Artifact]:
@@ -140,6 +145,10 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
         demo_address=demo, admin_address=admin, contracts=contracts, tokens=tokens, feeds=feeds,
         block_time=block_time,
     )
+    from hedgefi.devnet.gmx_deploy import deploy_gmx, seed_gmx_positions
+
+    manifest.contracts.update(deploy_gmx(w3, manifest))
+    seed_gmx_positions(w3, manifest)
     manifest.funded = fund_address(w3, manifest, demo, artifacts=artifacts)
     manifest.deploy_block = int(w3.eth.block_number)
     return manifest

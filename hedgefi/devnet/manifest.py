@@ -39,6 +39,7 @@ class Manifest:
     feeds: dict[str, str]               # asset (ETH, BTC, XAU, ...) -> feed address
     funded: dict[str, str] = field(default_factory=dict)   # symbol -> raw amount funded to the demo wallet
     block_time: float | None = None
+    keeper_pid: int | None = None
 
     def profile(self) -> ChainProfile:
         return ChainProfile(

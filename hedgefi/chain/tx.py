@@ -1,0 +1,166 @@
+"""The transaction pipeline every write goes through: prepare -> simulate -> (preview, confirm) -> sign -> send -> wait.
+
+- ``prepare``: explicit chain id (the connection checked it against the profile), nonce from ``pending``,
+  EIP-1559 fees with a cap, gas from ``eth_estimateGas`` plus a margin, and a check that the native balance
+  covers value + gas at the fee cap.
+- ``simulate``: ``eth_call`` at the current gas price (so fee checks that read ``tx.gasprice`` fire);
+  a revert is decoded by selector into plain words and raised as ``TxRevertedError``.
+- ``send``: signs with the ``Signer`` (the key never leaves it), sends the raw bytes, waits for the receipt
+  with a timeout; a reverted receipt is decoded the same way.
+Venue adapters never come here: they only build ``UnsignedTx``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.revert import DecodedRevert, ErrorDecoder
+from hedgefi.errors import ChainError, HedgefiError, InputError
+from hedgefi.units import from_raw
+from hedgefi.venues.base import UnsignedTx
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+    from hedgefi.wallet.signers import Signer
+
+GAS_MARGIN = Decimal("1.25")
+DEFAULT_MAX_FEE_GWEI = Decimal("100")
+
+
+class TxRevertedError(ChainError):
+    """The transaction (or its simulation) reverted; ``decoded`` names the error."""
+
+    def __init__(self, what: str, decoded: DecodedRevert) -> None:
+        super().__init__(f"{what} would revert: {decoded.message}")
+        self.decoded = decoded
+
+
+class InsufficientBalanceError(InputError):
+    """The wallet cannot pay value + gas."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTx:
+    utx: UnsignedTx
+    chain_id: int
+    sender: str
+    nonce: int
+    gas: int
+    max_fee_per_gas: int
+    max_priority_fee_per_gas: int
+
+    @property
+    def max_gas_cost_wei(self) -> int:
+        return self.gas * self.max_fee_per_gas
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"chainId": self.chain_id, "nonce": self.nonce, "to": self.utx.to, "data": self.utx.data,
+                "value": self.utx.value, "gas": self.gas, "maxFeePerGas": self.max_fee_per_gas,
+                "maxPriorityFeePerGas": self.max_priority_fee_per_gas, "type": 2}
+
+    def summary(self) -> str:
+        return (f"{self.utx.description}: to {self.utx.to}, value {from_raw(self.utx.value, 18)} ETH, "
+                f"gas {self.gas}, max fee {from_raw(self.max_fee_per_gas, 9)} gwei")
+
+
+def _hex_int(v: Any) -> int:
+    return int(v, 16) if isinstance(v, str) else int(v)
+
+
+def _revert_data(exc_or_error: Any) -> bytes | None:
+    """Revert bytes from a JSON-RPC error object."""
+    if isinstance(exc_or_error, dict):
+        data = exc_or_error.get("data")
+        if isinstance(data, dict):
+            data = data.get("data")
+        if isinstance(data, str) and data.startswith("0x"):
+            return bytes.fromhex(data[2:])
+    return None
+
+
+def raw_call(conn: "Connection", call: dict[str, Any], method: str = "eth_call") -> tuple[Any, dict[str, Any] | None]:
+    """A JSON-RPC call that returns (result, error) instead of raising on a revert."""
+    params: list[Any] = [call, "latest"] if method == "eth_call" else [call]
+    try:
+        response = conn.w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise ChainError(f"{method} failed at {conn.safe_url} ({type(exc).__name__})") from exc
+    return response.get("result"), response.get("error")
+
+
+def simulate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder) -> None:
+    call = utx.as_call(sender)
+    call["gasPrice"] = hex(_hex_int(conn.request("eth_gasPrice", [])))
+    _, error = raw_call(conn, call)
+    if error:
+        data = _revert_data(error)
+        decoded = decoder.decode(data) if data is not None else DecodedRevert(
+            "Unknown", {}, str(error.get("message", error)))
+        raise TxRevertedError(utx.description, decoded)
+
+
+def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder, *,
+            nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI) -> PreparedTx:
+    """Simulate, estimate and price ``utx`` for ``sender``; raise before anything is signed."""
+    simulate(conn, sender, utx, decoder)
+    gas_hex, error = raw_call(conn, utx.as_call(sender), "eth_estimateGas")
+    if error:
+        data = _revert_data(error)
+        raise TxRevertedError(utx.description, decoder.decode(data) if data else DecodedRevert(
+            "Unknown", {}, str(error.get("message", error))))
+    gas = int(Decimal(_hex_int(gas_hex)) * GAS_MARGIN)
+    block = conn.request("eth_getBlockByNumber", ["latest", False])
+    base_fee = _hex_int(block.get("baseFeePerGas", "0x0"))
+    try:
+        tip = _hex_int(conn.request("eth_maxPriorityFeePerGas", []))
+    except HedgefiError:
+        tip = 10**8
+    max_fee = 2 * base_fee + tip
+    cap = int(max_fee_gwei * 10**9)
+    if max_fee > cap:
+        raise InputError(f"network fees ({from_raw(max_fee, 9)} gwei) are above the cap --max-fee-gwei "
+                         f"{max_fee_gwei}; nothing was sent")
+    if nonce is None:
+        nonce = _hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
+    return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, min(tip, max_fee))
+
+
+def check_balance(conn: "Connection", sender: str, prepared: list[PreparedTx]) -> None:
+    need = sum(p.utx.value + p.max_gas_cost_wei for p in prepared)
+    have = _hex_int(conn.request("eth_getBalance", [sender, "latest"]))
+    if have < need:
+        raise InsufficientBalanceError(
+            f"the wallet has {from_raw(have, 18)} ETH but these transactions may need up to "
+            f"{from_raw(need, 18)} ETH (value + gas at the fee cap); nothing was sent")
+
+
+def send(conn: "Connection", signer: "Signer", p: PreparedTx, decoder: ErrorDecoder,
+         timeout_s: float = 120.0) -> dict[str, Any]:
+    """Sign and send one prepared transaction and wait for its receipt."""
+    if signer.address.lower() != p.sender.lower():
+        raise HedgefiError("the signer does not match the prepared sender; nothing was sent")
+    raw = signer.sign_transaction(p.as_dict())
+    tx_hash = conn.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    deadline = time.monotonic() + timeout_s
+    while True:
+        receipt = conn.request("eth_getTransactionReceipt", [tx_hash])
+        if receipt:
+            break
+        if time.monotonic() > deadline:
+            raise ChainError(f"transaction {tx_hash} was not mined within {timeout_s:.0f} s; "
+                             "check it before sending again")
+        time.sleep(0.1)
+    if _hex_int(receipt["status"]) != 1:
+        call = p.utx.as_call(p.sender)
+        _, error = raw_call(conn, call)
+        data = _revert_data(error) if error else None
+        decoded = decoder.decode(data) if data else DecodedRevert("Unknown", {}, "reverted on chain")
+        raise TxRevertedError(f"{p.utx.description} (tx {tx_hash})", decoded)
+    return dict(receipt)
+
+
+__all__ = ["TxRevertedError", "InsufficientBalanceError", "PreparedTx", "simulate", "prepare", "check_balance",
+           "send", "raw_call"]

@@ -1,0 +1,203 @@
+"""``hedgefi short open|resize|close``: a short on a venue, dry-run on a fork unless ``--broadcast``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Optional
+
+import typer
+
+from hedgefi.cli.context import OPTIONS
+from hedgefi.errors import ExitCode
+
+app = typer.Typer(help="Open, resize or close a short perp (dry-run on a fork unless --broadcast).",
+                  no_args_is_help=True)
+
+_BROADCAST = typer.Option(False, "--broadcast", help="Sign and send for real (default: dry-run on a fork).")
+_YES = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
+_SLIPPAGE = typer.Option("0.5%", "--max-slippage", help="Worst acceptable price move, e.g. 0.5%.")
+
+
+def _pct(text: str, what: str) -> Decimal:
+    from hedgefi.units import parse_decimal
+
+    t = text.strip()
+    if t.endswith("%"):
+        return parse_decimal(t[:-1], what=what) / 100
+    return parse_decimal(t, what=what)
+
+
+def _confirm_factory(yes: bool, as_json: bool) -> Any:
+    def confirm(prepared: list[Any]) -> bool:
+        import sys
+
+        from hedgefi.cli import render
+        from hedgefi.errors import InputError
+
+        for p in prepared:
+            render.info(f"  - {p.summary()}")
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise InputError("no terminal to confirm on: pass --yes to send from a script; nothing was sent")
+        answer = input("Sign and send these transactions? [y/N] ").strip().lower()
+        return answer in ("y", "yes")
+    return confirm
+
+
+def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[str, Any], *, broadcast: bool,
+            yes: bool, as_json: bool) -> None:
+    """Dry-run on a fork (always), then broadcast when asked; print and set the exit code."""
+    from hedgefi.cli import render
+    from hedgefi.execution import broadcast as do_broadcast
+    from hedgefi.execution import dry_run
+
+    render.info(f"Dry-run on a fork of chain {conn.chain_id} ({len(txs)} transaction(s))…")
+    result = dry_run(conn, venue.name, ident.address, txs)
+    if broadcast and result.all_executed:
+        signer = ident.signer()
+        render.info("Sending for real:")
+        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json))
+    elif broadcast:
+        render.warn("the dry-run did not execute every order, so nothing was sent")
+    if as_json:
+        render.print_json({"chain_id": conn.chain_id, "plan": plan_json, "result": result.as_json()})
+    else:
+        render.run_result(result)
+    if any(o.status in ("cancelled", "frozen") for o in result.orders):
+        raise typer.Exit(ExitCode.ORDER_CANCELLED)
+    if any(o.status == "pending" for o in result.orders):
+        raise typer.Exit(ExitCode.ORDER_PENDING)
+
+
+def _context(account: Optional[str], venue: str) -> tuple[Any, Any, Any]:
+    from hedgefi.venues.registry import get_venue
+    from hedgefi.wallet.signers import require_identity
+
+    profile = OPTIONS.profile()
+    ident = require_identity(profile, account=account)
+    conn = OPTIONS.connect()
+    v = get_venue(venue, conn)
+    v.fetch_verify()
+    return conn, v, ident
+
+
+def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
+    positions, _ = v.fetch_positions(account)
+    for p in positions:
+        if p.asset.upper() == asset.upper() and p.side == "short" and p.collateral_token.upper() == collateral.upper():
+            return p
+    return None
+
+
+def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool) -> None:
+    from hedgefi.cli import render
+
+    if not as_json:
+        render.plan(plan)
+    run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json)
+
+
+@app.command("open")
+def open_(
+    asset: str = typer.Argument(..., help="Asset to short, e.g. ETH."),
+    size_usd: Optional[str] = typer.Option(None, "--size-usd", help="Size in USD."),
+    size: Optional[str] = typer.Option(None, "--size", help="Size in units of the asset."),
+    leverage: Optional[str] = typer.Option(None, "--leverage", help="Collateral = size / leverage (default 2)."),
+    collateral_amount: Optional[str] = typer.Option(None, "--collateral-amount", help="Collateral, in tokens."),
+    collateral: str = typer.Option("USDC", "--collateral", help="Collateral token."),
+    max_slippage: str = _SLIPPAGE,
+    stop_loss: Optional[str] = typer.Option(None, "--stop-loss", help="Close the short if the price reaches this."),
+    venue: str = typer.Option("gmx", "--venue"),
+    account: Optional[str] = typer.Option(None, "--account"),
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open (or add to) a short."""
+    from hedgefi.errors import InputError
+    from hedgefi.units import parse_decimal
+    from hedgefi.venues.base import ShortRequest
+
+    if (size_usd is None) == (size is None):
+        raise InputError("give exactly one of --size-usd or --size")
+    if leverage is not None and collateral_amount is not None:
+        raise InputError("give --leverage or --collateral-amount, not both")
+    lev = parse_decimal(leverage, what="--leverage", allow_zero=False) if leverage else None
+    coll_amt = parse_decimal(collateral_amount, what="--collateral-amount", allow_zero=False) \
+        if collateral_amount else None
+    slip = _pct(max_slippage, "--max-slippage")
+    sl = parse_decimal(stop_loss, what="--stop-loss", allow_zero=False) if stop_loss else None
+    amount = parse_decimal(size_usd or size or "", what="--size-usd" if size_usd else "--size", allow_zero=False)
+    conn, v, ident = _context(account, venue)
+    if lev is not None and lev > v.capabilities.max_leverage_hint:
+        raise InputError(f"--leverage {lev} is above {v.capabilities.display_name}'s maximum of "
+                         f"{v.capabilities.max_leverage_hint}x")
+    if size is not None:
+        quotes = [q for q in v.fetch_markets() if q.asset.upper() == asset.upper()]
+        if not quotes:
+            from hedgefi.errors import UnknownNameError
+
+            raise UnknownNameError("asset", asset, sorted({q.asset for q in v.fetch_markets()}))
+        amount = (amount * quotes[0].price).quantize(Decimal("0.000001"))
+    existing = _existing(v, ident.address, asset, collateral)
+    plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl),
+                        existing=existing)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)
+
+
+@app.command()
+def resize(
+    asset: str = typer.Argument(...),
+    to_usd: str = typer.Option(..., "--to-usd", help="The short's new size in USD (0 closes it)."),
+    leverage: Optional[str] = typer.Option(None, "--leverage", help="For an increase: collateral = delta / leverage."),
+    collateral: str = typer.Option("USDC", "--collateral"),
+    max_slippage: str = _SLIPPAGE,
+    venue: str = typer.Option("gmx", "--venue"),
+    account: Optional[str] = typer.Option(None, "--account"),
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Resize a short to a target USD size."""
+    from hedgefi.errors import InputError
+    from hedgefi.units import parse_decimal
+    from hedgefi.venues.base import ShortRequest
+
+    target = parse_decimal(to_usd, what="--to-usd")
+    lev = parse_decimal(leverage, what="--leverage", allow_zero=False) if leverage else None
+    slip = _pct(max_slippage, "--max-slippage")
+    conn, v, ident = _context(account, venue)
+    existing = _existing(v, ident.address, asset, collateral)
+    current = existing.size_usd if existing else Decimal(0)
+    delta = (target - current).quantize(Decimal("0.000001"))
+    if delta == 0:
+        raise InputError(f"the {asset} short is already ${current}; nothing to do")
+    req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0)
+    plan = v.plan_short(ident.address, req, existing=existing)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)
+
+
+@app.command()
+def close(
+    asset: str = typer.Argument(...),
+    fraction: str = typer.Option("1", "--fraction", help="Part of the short to close, 0 < F <= 1."),
+    collateral: str = typer.Option("USDC", "--collateral"),
+    max_slippage: str = _SLIPPAGE,
+    venue: str = typer.Option("gmx", "--venue"),
+    account: Optional[str] = typer.Option(None, "--account"),
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Close a short (or a fraction of it)."""
+    from hedgefi.errors import BadAmountError, InputError
+    from hedgefi.units import parse_decimal
+    from hedgefi.venues.base import ShortRequest
+
+    f = parse_decimal(fraction, what="--fraction", allow_zero=False)
+    if f > 1:
+        raise BadAmountError("--fraction must be at most 1")
+    slip = _pct(max_slippage, "--max-slippage")
+    conn, v, ident = _context(account, venue)
+    existing = _existing(v, ident.address, asset, collateral)
+    if existing is None:
+        raise InputError(f"there is no {venue} {asset} short with {collateral} collateral to close")
+    delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
+    plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1),
+                        existing=existing)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)

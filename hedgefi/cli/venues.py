@@ -1,0 +1,103 @@
+"""``hedgefi markets``, ``hedgefi positions`` and ``hedgefi orders``: reading the venues."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+
+from hedgefi.cli.context import OPTIONS
+
+
+def _venues(conn: Any, venue: str | None) -> list[Any]:
+    from hedgefi.venues.registry import get_venue, venue_names
+
+    names = [venue] if venue and venue != "all" else venue_names()
+    return [get_venue(n, conn) for n in names]
+
+
+def markets(
+    venue: Optional[str] = typer.Option(None, "--venue", help="gmx (default: every venue)."),
+    asset: Optional[str] = typer.Option(None, "--asset", help="Only this asset, e.g. ETH."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Funding, borrowing and liquidity for a short on each market, cheapest carry first."""
+    from hedgefi.cli import render
+
+    conn = OPTIONS.connect()
+    quotes, block = [], 0
+    for v in _venues(conn, venue):
+        quotes += v.fetch_markets()
+        block = max(block, v.last_block)
+    if asset:
+        quotes = [q for q in quotes if q.asset.upper() == asset.upper()]
+        if not quotes:
+            from hedgefi.errors import UnknownNameError
+
+            raise UnknownNameError("asset", asset, sorted({q.asset for v in _venues(conn, venue)
+                                                           for q in v.fetch_markets()}))
+    quotes.sort(key=lambda q: (q.asset, q.short_carry_apr))
+    if as_json:
+        render.print_json({"chain_id": conn.chain_id, "block": block, "markets": [q.as_json() for q in quotes]})
+        return
+    render.markets_table(quotes, conn.chain_id, block)
+
+
+def positions(
+    address: Optional[str] = typer.Option(None, "--address", help="Wallet to read (read-only)."),
+    account: Optional[str] = typer.Option(None, "--account", help="Keystore account whose address to read."),
+    venue: Optional[str] = typer.Option(None, "--venue"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Open positions (size, collateral, PnL, fees, liquidation price) and pending orders."""
+    from hedgefi.cli import render
+    from hedgefi.wallet.signers import require_identity
+
+    profile = OPTIONS.profile()
+    ident = require_identity(profile, address=address, account=account)
+    conn = OPTIONS.connect()
+    all_pos, all_pending, block = [], [], 0
+    for v in _venues(conn, venue):
+        pos, pending = v.fetch_positions(ident.address)
+        all_pos += pos
+        all_pending += pending
+        block = max(block, v.last_block)
+    if as_json:
+        render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
+                           "positions": [p.as_json() for p in all_pos],
+                           "pending_orders": [o.as_json() for o in all_pending]})
+        return
+    render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
+
+
+def orders(
+    cancel: Optional[str] = typer.Option(None, "--cancel", help="Cancel the pending order with this key."),
+    venue: str = typer.Option("gmx", "--venue"),
+    account: Optional[str] = typer.Option(None, "--account"),
+    broadcast: bool = typer.Option(False, "--broadcast", help="Send for real (default: dry-run on a fork)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (scripts)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """List pending orders, or cancel one with --cancel KEY."""
+    from hedgefi.cli import render
+    from hedgefi.cli.short import run_txs
+    from hedgefi.errors import InputError
+    from hedgefi.wallet.signers import require_identity
+
+    profile = OPTIONS.profile()
+    ident = require_identity(profile, account=account)
+    conn = OPTIONS.connect()
+    (v,) = _venues(conn, venue)
+    _, pending = v.fetch_positions(ident.address)
+    if cancel is None:
+        if as_json:
+            render.print_json({"chain_id": conn.chain_id, "address": ident.address,
+                               "pending_orders": [o.as_json() for o in pending]})
+        else:
+            render.positions_table([], pending, ident.address, conn.chain_id, v.last_block)
+        return
+    key = cancel.lower()
+    if not any(o.key.lower() == key for o in pending):
+        raise InputError(f"no pending {venue} order with key {cancel} for {ident.address}")
+    run_txs(conn, v, ident, v.build_cancel(ident.address, key), {"action": "cancel", "key": key},
+            broadcast=broadcast, yes=yes, as_json=as_json)

@@ -1,0 +1,116 @@
+"""Running venue transactions: a fork dry-run by default, a real broadcast on request.
+
+``dry_run`` replays the unsigned transactions on an anvil fork of the current chain as the wallet
+(impersonated: no key needed), plays the venue's keeper there and reads the resulting positions.
+``broadcast`` prepares every transaction (simulate, estimate, fee cap, balance), asks for confirmation
+through a callback, then signs and sends them one by one through the tx pipeline and follows each
+order to its executed or cancelled end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from hedgefi.errors import HedgefiError
+from hedgefi.venues.base import PositionView, UnsignedTx
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+    from hedgefi.chain.tx import PreparedTx
+    from hedgefi.wallet.signers import Signer
+
+
+class DeclinedError(HedgefiError):
+    """The user said no at the confirmation: nothing was sent."""
+
+    exit_code = 4
+
+
+@dataclass
+class OrderResult:
+    key: str
+    status: str                 # executed | cancelled | frozen | pending
+    reason: str = ""
+    error_name: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "status": self.status, "reason": self.reason, "error": self.error_name}
+
+
+@dataclass
+class RunResult:
+    mode: str                   # "dry-run" | "broadcast"
+    tx_hashes: list[str] = field(default_factory=list)
+    orders: list[OrderResult] = field(default_factory=list)
+    positions_after: list[PositionView] = field(default_factory=list)
+
+    @property
+    def all_executed(self) -> bool:
+        return all(o.status == "executed" for o in self.orders)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "transactions": self.tx_hashes, "orders": [o.as_json() for o in self.orders],
+                "positions_after": [p.as_json() for p in self.positions_after], "all_executed": self.all_executed}
+
+
+def _outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float) -> list[OrderResult]:
+    out = []
+    for receipt in receipts:
+        key = venue.order_key(receipt)
+        if key is None:
+            continue
+        block = int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
+        o = venue.wait_outcome(key, block, timeout_s)
+        out.append(OrderResult(key, o.status, o.reason, o.error_name))
+    return out
+
+
+def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[UnsignedTx]) -> RunResult:
+    """Run ``txs`` on a fork as ``account``, execute its orders as the keeper, report the positions."""
+    from hedgefi.devnet.forkrun import fork_session
+    from hedgefi.venues.registry import get_venue
+
+    with fork_session(conn) as fs:
+        venue = get_venue(venue_name, fs.conn)
+        fs.impersonate(account)
+        receipts = [fs.send_as(account, tx, venue.errors) for tx in txs]
+        venue.play_keeper(account)
+        result = RunResult("dry-run", [r["transactionHash"] for r in receipts], _outcomes(venue, receipts, 5.0))
+        result.positions_after = venue.fetch_positions(account)[0]
+        return result
+
+
+def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[UnsignedTx],
+              confirm: Callable[[list["PreparedTx"]], bool], *, wait_s: float = 30.0) -> RunResult:
+    """Prepare all, confirm once, then sign and send in order; follow each order to its end."""
+    from hedgefi.chain import tx as txp
+
+    prepared: list[txp.PreparedTx] = []
+    nonce = None
+    # Transactions after the first may depend on it (an approval): prepare the first fully now,
+    # and re-simulate each later one right before signing it.
+    first = txp.prepare(conn, signer.address, txs[0], venue.errors)
+    prepared.append(first)
+    nonce = first.nonce
+    for t in txs[1:]:
+        nonce += 1
+        prepared.append(txp.PreparedTx(t, conn.chain_id, signer.address, nonce, 3_000_000,
+                                       first.max_fee_per_gas, first.max_priority_fee_per_gas))
+    txp.check_balance(conn, signer.address, prepared)
+    if not confirm(prepared):
+        raise DeclinedError("declined: nothing was sent")
+    result = RunResult("broadcast")
+    receipts = []
+    for i, p in enumerate(prepared):
+        if i > 0:
+            p = txp.prepare(conn, signer.address, p.utx, venue.errors, nonce=p.nonce)
+        receipt = txp.send(conn, signer, p, venue.errors)
+        receipts.append(receipt)
+        result.tx_hashes.append(receipt["transactionHash"])
+    result.orders = _outcomes(venue, receipts, wait_s)
+    result.positions_after = venue.fetch_positions(signer.address)[0]
+    return result
+
+
+__all__ = ["DeclinedError", "OrderResult", "RunResult", "dry_run", "broadcast"]

@@ -1,0 +1,149 @@
+"""The Venue protocol and the value objects every venue speaks in.
+
+Units: USD amounts are ``Decimal`` (converted from each venue's raw integers in the adapter);
+rates are yearly fractions (0.05 = 5%); a positive ``*_apr`` is a cost to a short, a negative one
+an income. Raw on-chain amounts stay ``int`` and say so in their names (``*_raw``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol, Sequence
+
+from hedgefi.units import fmt
+
+
+@dataclass(frozen=True, slots=True)
+class VenueCapabilities:
+    """What a venue can do, as data: callers read this instead of branching on the venue's name."""
+
+    name: str
+    display_name: str
+    collateral_tokens: tuple[str, ...]
+    order_model: str                   # "keeper-two-step" ...
+    asset_classes: tuple[str, ...]
+    supports_stop_loss: bool
+    max_leverage_hint: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class MarketQuote:
+    venue: str
+    market: str                        # venue market id (GMX: market token address)
+    asset: str
+    asset_class: str
+    price: Decimal
+    short_funding_apr: Decimal
+    short_borrowing_apr: Decimal
+    long_oi_usd: Decimal
+    short_oi_usd: Decimal
+    available_short_liquidity_usd: Decimal
+    max_leverage: Decimal
+    open: bool
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def short_carry_apr(self) -> Decimal:
+        return self.short_funding_apr + self.short_borrowing_apr
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue, "market": self.market, "asset": self.asset, "asset_class": self.asset_class,
+            "price": fmt(self.price), "short_funding_apr": fmt(self.short_funding_apr),
+            "short_borrowing_apr": fmt(self.short_borrowing_apr), "short_carry_apr": fmt(self.short_carry_apr),
+            "long_oi_usd": fmt(self.long_oi_usd), "short_oi_usd": fmt(self.short_oi_usd),
+            "available_short_liquidity_usd": fmt(self.available_short_liquidity_usd),
+            "max_leverage": fmt(self.max_leverage), "open": self.open,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PositionView:
+    venue: str
+    market: str
+    asset: str
+    side: str                          # "short" | "long"
+    size_usd: Decimal
+    size_tokens: Decimal
+    collateral_token: str
+    collateral_amount: Decimal
+    entry_price: Decimal
+    mark_price: Decimal
+    pnl_usd: Decimal
+    funding_fee_usd: Decimal           # owed (cost); funding earned is negative here
+    borrowing_fee_usd: Decimal
+    liquidation_price: Decimal | None
+    liquidation_distance: Decimal | None   # fraction of mark: 0.25 = price must move 25%
+    key: str = ""
+    collateral_token_address: str = ""
+    size_usd_raw: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "venue": self.venue, "market": self.market, "asset": self.asset, "side": self.side,
+            "size_usd": fmt(self.size_usd), "size_tokens": fmt(self.size_tokens),
+            "collateral_token": self.collateral_token, "collateral_amount": fmt(self.collateral_amount),
+            "entry_price": fmt(self.entry_price), "mark_price": fmt(self.mark_price), "pnl_usd": fmt(self.pnl_usd),
+            "funding_fee_usd": fmt(self.funding_fee_usd), "borrowing_fee_usd": fmt(self.borrowing_fee_usd),
+            "liquidation_price": None if self.liquidation_price is None else fmt(self.liquidation_price),
+            "liquidation_distance": None if self.liquidation_distance is None else fmt(self.liquidation_distance),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrderView:
+    venue: str
+    key: str
+    type: str
+    asset: str
+    size_delta_usd: Decimal
+    created_at: int
+    market: str = ""
+    trigger_price: Decimal | None = None
+    frozen: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"venue": self.venue, "key": self.key, "type": self.type, "asset": self.asset,
+                "size_delta_usd": fmt(self.size_delta_usd), "created_at": self.created_at}
+
+
+@dataclass(frozen=True, slots=True)
+class UnsignedTx:
+    """A transaction a venue built; the tx pipeline simulates, previews, signs and sends it."""
+
+    to: str
+    data: bytes
+    value: int
+    description: str
+    kind: str = "order"               # "approve" | "order" | "cancel"
+
+    def as_call(self, sender: str) -> dict[str, Any]:
+        return {"from": sender, "to": self.to, "data": "0x" + self.data.hex(), "value": hex(self.value)}
+
+
+@dataclass(frozen=True, slots=True)
+class ShortRequest:
+    """What the user asked for, in human units; the adapter turns it into raw amounts."""
+
+    asset: str
+    size_delta_usd: Decimal            # > 0 increase, < 0 decrease
+    collateral_symbol: str = "USDC"
+    collateral_amount: Decimal | None = None
+    leverage: Decimal | None = None
+    max_slippage: Decimal = Decimal("0.005")
+    stop_loss_price: Decimal | None = None
+    close: bool = False
+
+
+class Venue(Protocol):
+    capabilities: VenueCapabilities
+
+    def fetch_markets(self) -> list[MarketQuote]: ...
+    def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]: ...
+    def build_short(self, account: str, request: ShortRequest) -> list[UnsignedTx]: ...
+    def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
+
+
+__all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
+           "Venue"]

@@ -1,0 +1,212 @@
+"""The GMX v2 ``Venue``: reads and unsigned order transactions, plus what a dry-run needs.
+
+``plan_short`` turns a human request (asset, USD size delta, collateral, leverage, slippage, stop-loss)
+into an ``OrderPlan``: the approval (if the Router's allowance is short) and one ExchangeRouter multicall.
+Sizes are clamped against the live position before any decrease.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.revert import ErrorDecoder
+from hedgefi.errors import BadAmountError, InputError, UnknownNameError
+from hedgefi.units import CONTEXT, fmt, from_raw, to_raw
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.gmx import reads
+from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType
+from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
+from hedgefi.venues.gmx.errors import decoder
+from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_key_from_receipt
+from hedgefi.venues.gmx.orders import (OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
+                                       fetch_fee_context)
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+DEFAULT_LEVERAGE = Decimal("2")
+
+
+@dataclass
+class OrderPlan:
+    venue: str
+    action: str                        # open | increase | decrease | close
+    asset: str
+    market: str
+    size_delta_usd: Decimal
+    collateral_symbol: str
+    collateral_amount: Decimal
+    acceptable_price: Decimal
+    index_price: Decimal
+    execution_fee_eth: Decimal
+    txs: list[UnsignedTx] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"venue": self.venue, "action": self.action, "asset": self.asset, "market": self.market,
+                "size_delta_usd": fmt(self.size_delta_usd), "collateral_token": self.collateral_symbol,
+                "collateral_amount": fmt(self.collateral_amount), "index_price": fmt(self.index_price),
+                "acceptable_price": fmt(self.acceptable_price), "execution_fee_eth": fmt(self.execution_fee_eth),
+                "transactions": [{"to": t.to, "value_wei": str(t.value), "kind": t.kind,
+                                  "description": t.description} for t in self.txs],
+                "notes": self.notes}
+
+
+class GmxVenue:
+    capabilities = CAPABILITIES
+
+    def __init__(self, conn: "Connection", deployment: GmxDeployment | None = None) -> None:
+        self.conn = conn
+        self.d = deployment or deployment_for(conn.profile)
+
+    @property
+    def name(self) -> str:
+        return "gmx"
+
+    @property
+    def errors(self) -> ErrorDecoder:
+        return decoder()
+
+    def fetch_verify(self) -> None:
+        fetch_verify(self.conn, self.d)
+
+    last_block: int = 0
+
+    def fetch_markets(self) -> list[MarketQuote]:
+        self.last_block, quotes = reads.fetch_markets(self.conn, self.d)
+        return quotes
+
+    def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]:
+        self.last_block, positions, pending = reads.fetch_positions(self.conn, self.d, account)
+        return positions, pending
+
+    # ------------------------------------------------------------------ orders
+    def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:
+        markets = snap.market_by_asset(asset)
+        if not markets:
+            raise UnknownNameError("GMX market for asset", asset, sorted({m.asset for m in snap.markets}))
+        return markets[0]
+
+    def _collateral(self, snap: reads.Snapshot, market: reads.GmxMarket, symbol: str) -> reads.TokenMeta:
+        for t in (market.short_token, market.long_token):
+            meta = snap.tokens[t.lower()]
+            if meta.symbol.upper() == symbol.upper():
+                return meta
+        options = [snap.tokens[t.lower()].symbol for t in (market.short_token, market.long_token)]
+        raise UnknownNameError(f"collateral token for GMX {market.asset}/USD", symbol, options)
+
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
+        """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
+        if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
+            raise BadAmountError("--max-slippage must be above 0% and below 50%")
+        snap = reads.fetch_snapshot(self.conn, self.d)
+        market = self._market(snap, req.asset)
+        coll = self._collateral(snap, market, req.collateral_symbol)
+        index_e30 = snap.prices_e30[market.index_token.lower()]
+        coll_e30 = snap.prices_e30[coll.address.lower()]
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address)
+        is_increase = req.size_delta_usd > 0 and not req.close
+        index_price = reads.human_price(index_e30, market.index_decimals)
+        if is_increase:
+            return self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing)
+        return self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
+
+    def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
+                       index_e30: int, coll_e30: int, fees: Any, index_price: Decimal,
+                       existing: PositionView | None) -> OrderPlan:
+        size_raw = to_raw(req.size_delta_usd, 30, what="size")
+        if req.collateral_amount is not None:
+            coll_raw = to_raw(req.collateral_amount, coll.decimals, what="--collateral-amount")
+        else:
+            leverage = req.leverage if req.leverage is not None else DEFAULT_LEVERAGE
+            if leverage <= 0:
+                raise BadAmountError("--leverage must be positive")
+            usd = CONTEXT.divide(req.size_delta_usd, leverage)
+            coll_raw = int((Decimal(to_raw(usd, 30)) / Decimal(coll_e30)).to_integral_value(rounding=ROUND_CEILING))
+        if coll_raw <= 0 and existing is None:
+            raise BadAmountError("a new position needs collateral: give --leverage or --collateral-amount")
+        fee = fees.execution_fee(True)
+        txs: list[UnsignedTx] = []
+        bundle = OrderBundle()
+        is_wnt = coll.address.lower() == self.d.wnt.lower()
+        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=True)
+        params = OrderParams(OrderType.MarketIncrease, market.key, coll.address, size_raw, coll_raw, accept, fee,
+                             account)
+        if is_wnt:
+            bundle.add(self.d, params, wnt_collateral=coll_raw)
+            if fees.native_balance_wei < coll_raw + fee:
+                raise BadAmountError(f"the wallet has {from_raw(fees.native_balance_wei, 18)} ETH; this order needs "
+                                     f"{from_raw(coll_raw + fee, 18)} ETH of collateral and fee plus gas")
+        else:
+            if fees.collateral_balance_raw < coll_raw:
+                raise BadAmountError(f"the wallet holds {from_raw(fees.collateral_balance_raw, coll.decimals)} "
+                                     f"{coll.symbol}; this order needs {from_raw(coll_raw, coll.decimals)}")
+            if fees.allowance_raw < coll_raw:
+                txs.append(approval_tx(coll.address, self.d.router, coll_raw, coll.symbol))
+            bundle.add(self.d, params, erc20_collateral=coll_raw)
+        notes = []
+        if req.stop_loss_price is not None:
+            self._add_stop_loss(bundle, account, market, coll, req, fees, index_price,
+                                size_raw + (existing.size_usd_raw if existing else 0))
+            notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short")
+        action = "increase" if existing else "open"
+        txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
+        return OrderPlan("gmx", action, market.asset, market.key, req.size_delta_usd, coll.symbol,
+                         from_raw(coll_raw, coll.decimals), reads.human_price(accept, market.index_decimals),
+                         index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes)
+
+    def _add_stop_loss(self, bundle: OrderBundle, account: str, market: reads.GmxMarket, coll: reads.TokenMeta,
+                       req: ShortRequest, fees: Any, index_price: Decimal, size_raw: int) -> None:
+        assert req.stop_loss_price is not None
+        if req.stop_loss_price <= index_price:
+            raise BadAmountError(f"a short's stop-loss must be above the current price ({fmt(index_price)})")
+        trigger = to_raw(req.stop_loss_price, 30 - market.index_decimals, what="--stop-loss") \
+            if 30 - market.index_decimals >= 0 else 0
+        far = max(req.max_slippage * 4, Decimal("0.03"))
+        accept = acceptable_price(trigger, far, is_long=False, is_increase=False)
+        bundle.add(self.d, OrderParams(OrderType.StopLossDecrease, market.key, coll.address, size_raw, 0, accept,
+                                       fees.execution_fee(False), account, trigger_price_e30=trigger,
+                                       auto_cancel=True))
+
+    def _plan_decrease(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
+                       index_e30: int, fees: Any, index_price: Decimal, existing: PositionView | None) -> OrderPlan:
+        if existing is None:
+            raise InputError(f"there is no GMX {req.asset} short with {coll.symbol} collateral to reduce or close")
+        if req.close or -req.size_delta_usd >= existing.size_usd:
+            size_raw, action = existing.size_usd_raw, "close"
+        else:
+            size_raw, action = to_raw(-req.size_delta_usd, 30, what="size"), "decrease"
+        fee = fees.execution_fee(False)
+        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=False)
+        bundle = OrderBundle()
+        bundle.add(self.d, OrderParams(OrderType.MarketDecrease, market.key, coll.address, size_raw, 0, accept, fee,
+                                       account))
+        size_usd = from_raw(size_raw, 30)
+        tx = bundle.tx(self.d, f"GMX {action} {req.asset} short by ${fmt(size_usd)}")
+        return OrderPlan("gmx", action, market.asset, market.key, -size_usd, coll.symbol, Decimal(0),
+                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx])
+
+    def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]:
+        return [cancel_tx(self.d, order_key)]
+
+    # ------------------------------------------------------------------ after sending
+    def order_key(self, receipt: dict[str, Any]) -> str | None:
+        return order_key_from_receipt(receipt, self.d.event_emitter)
+
+    def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
+        return fetch_order_outcome(self.conn, self.d.event_emitter, key, from_block, timeout_s)
+
+    def play_keeper(self, account: str | None = None) -> list[Any]:
+        """Execute pending orders on a local chain (devnet or fork) as the ORDER_KEEPER would."""
+        from hedgefi.venues.gmx.keeper import execute_pending
+
+        if not self.conn.profile.is_devnet:
+            from hedgefi.venues.gmx.forkprep import install_mock_oracle
+
+            install_mock_oracle(self.conn, self.d)
+        return execute_pending(self.conn.rpc_url, self.d, account=account)
+
+
+__all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE"]

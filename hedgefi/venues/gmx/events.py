@@ -1,0 +1,120 @@
+"""GMX EventEmitter logs: decoding EventLog/EventLog1/EventLog2 and following an order to its end.
+
+``log.data`` is ``(address msgSender, string eventName, EventLogData eventData)``; items are read by key.
+``fetch_order_outcome`` polls the logs for the order key until OrderExecuted, OrderCancelled or
+OrderFrozen appears (receipt success only means the order was *created*).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.venues.gmx.constants import codec
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+
+def _keccak_text(text: str) -> bytes:
+    from eth_utils import keccak
+
+    return bytes(keccak(text=text))
+
+
+def event_name_hash(name: str) -> bytes:
+    return _keccak_text(name)
+
+
+@dataclass(frozen=True, slots=True)
+class GmxEvent:
+    name: str
+    topics: tuple[bytes, ...]
+    items: dict[str, Any]          # flattened: key -> value across all item kinds
+    block: int
+    tx_hash: str
+
+
+def _flatten(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kind in ("addressItems", "uintItems", "intItems", "boolItems", "bytes32Items", "bytesItems", "stringItems"):
+        for it in data[kind]["items"]:
+            out[it["key"]] = it["value"]
+        for it in data[kind]["arrayItems"]:
+            out[it["key"]] = it["value"]
+    return out
+
+
+def decode_log(log: dict[str, Any]) -> GmxEvent | None:
+    c = codec("EventEmitter")
+    topics = tuple(bytes.fromhex(t[2:]) if isinstance(t, str) else bytes(t) for t in log["topics"])
+    for kind in ("EventLog2", "EventLog1", "EventLog"):
+        if topics and topics[0] == c.event_topic(kind):
+            data = log["data"]
+            raw = bytes.fromhex(data[2:]) if isinstance(data, str) else bytes(data)
+            decoded = c.decode_event_data(kind, raw)
+            block = log["blockNumber"]
+            tx = log["transactionHash"]
+            return GmxEvent(decoded["eventName"], topics, _flatten(decoded["eventData"]),
+                            int(block, 16) if isinstance(block, str) else int(block),
+                            tx if isinstance(tx, str) else "0x" + bytes(tx).hex())
+    return None
+
+
+def events_in_receipt(receipt: dict[str, Any], emitter: str) -> list[GmxEvent]:
+    out = []
+    for log in receipt["logs"]:
+        if str(log["address"]).lower() == emitter.lower():
+            ev = decode_log(log)
+            if ev:
+                out.append(ev)
+    return out
+
+
+def order_key_from_receipt(receipt: dict[str, Any], emitter: str) -> str | None:
+    for ev in events_in_receipt(receipt, emitter):
+        if ev.name == "OrderCreated":
+            return "0x" + ev.topics[2].hex()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    status: str                    # "executed" | "cancelled" | "frozen" | "pending"
+    key: str
+    reason: str = ""
+    error_name: str = ""
+    tx_hash: str = ""
+
+
+def fetch_order_outcome(conn: "Connection", emitter: str, key: str, from_block: int,
+                        timeout_s: float = 30.0, poll_s: float = 0.25) -> OrderOutcome:
+    """Wait for the keeper: the first OrderExecuted / OrderCancelled / OrderFrozen log for ``key``."""
+    from hedgefi.venues.gmx.errors import decoder
+
+    c = codec("EventEmitter")
+    finals = ["0x" + event_name_hash(n).hex() for n in ("OrderExecuted", "OrderCancelled", "OrderFrozen")]
+    flt = {"address": emitter, "fromBlock": hex(from_block), "toBlock": "latest",
+           "topics": ["0x" + c.event_topic("EventLog2").hex(), finals, key]}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        logs = conn.request("eth_getLogs", [flt])
+        for log in logs or []:
+            ev = decode_log(log)
+            if ev is None:
+                continue
+            if ev.name == "OrderExecuted":
+                return OrderOutcome("executed", key, tx_hash=ev.tx_hash)
+            reason_bytes = ev.items.get("reasonBytes", b"")
+            decoded = decoder().decode(bytes(reason_bytes)) if reason_bytes else None
+            reason = decoded.message if decoded else (ev.items.get("reason") or "no reason given")
+            return OrderOutcome("cancelled" if ev.name == "OrderCancelled" else "frozen", key, reason,
+                                decoded.name if decoded else "", ev.tx_hash)
+        if time.monotonic() >= deadline:
+            return OrderOutcome("pending", key, "the keeper has not executed it yet")
+        time.sleep(poll_s)
+
+
+__all__ = ["GmxEvent", "decode_log", "events_in_receipt", "order_key_from_receipt", "OrderOutcome",
+           "fetch_order_outcome", "event_name_hash"]

@@ -1,0 +1,113 @@
+"""Playing GMX's ORDER_KEEPER on a local chain (the devnet, or an anvil fork of any GMX chain).
+
+The keeper is whoever ``RoleStore.getRoleMembers(ORDER_KEEPER, 0, 1)`` names; on anvil it is
+impersonated, so the same routine executes orders on the devnet replica and on a mainnet fork (where
+the oracle provider is first replaced with the mock via ``anvil_setCode``). Orders whose trigger is
+not reached (the call reverts) are left pending, as a real keeper leaves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hedgefi.chain.abi import decode, encode_call
+from hedgefi.devnet.anvil import rpc_request
+from hedgefi.errors import DevnetError
+from hedgefi.venues.gmx import keys
+from hedgefi.venues.gmx.constants import codec
+from hedgefi.venues.gmx.deployment import GmxDeployment
+
+KEEPER_GAS = 8_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class KeeperResult:
+    key: str
+    tx_hash: str | None
+    executed: bool
+    note: str = ""
+
+
+def _call(url: str, to: str, data: bytes, sender: str | None = None) -> bytes:
+    tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+    if sender:
+        tx["from"] = sender
+    out = rpc_request(url, "eth_call", [tx, "latest"])
+    return bytes.fromhex(out[2:])
+
+
+def pending_order_keys(url: str, d: GmxDeployment) -> list[bytes]:
+    data = encode_call("getBytes32ValuesAt(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
+                       [keys.name_key("ORDER_LIST"), 0, 1000])
+    (values,) = decode(["bytes32[]"], _call(url, d.data_store, data))
+    return [bytes(v) for v in values]
+
+
+def keeper_address(url: str, d: GmxDeployment) -> str:
+    data = encode_call("getRoleMembers(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
+                       [keys.role_key("ORDER_KEEPER"), 0, 1])
+    (members,) = decode(["address[]"], _call(url, d.role_store, data))
+    if not members:
+        raise DevnetError("no ORDER_KEEPER is registered in the GMX RoleStore")
+    return str(members[0])
+
+
+def _set_prices_params(url: str, d: GmxDeployment, order: dict[str, Any]) -> dict[str, Any]:
+    reader = codec("Reader")
+    market = reader.decode_output("getMarket", _call(url, d.reader, reader.encode("getMarket", d.data_store,
+                                                                                    order["addresses"]["market"])))
+    oracle = str(decode(["address"], _call(url, d.order_handler, codec("OrderHandler").encode("oracle")))[0])
+    tokens: list[str] = []
+    for t in (market["indexToken"], market["longToken"], market["shortToken"]):
+        if t.lower() not in [x.lower() for x in tokens]:
+            tokens.append(t)
+    providers = []
+    for t in tokens:
+        data = encode_call("getAddress(bytes32)", ["bytes32"], [keys.oracle_provider_for_token_key(oracle, t)])
+        providers.append(str(decode(["address"], _call(url, d.data_store, data))[0]))
+    return {"tokens": tokens, "providers": providers, "data": [b""] * len(tokens)}
+
+
+def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -> list[KeeperResult]:
+    """Execute every pending order (of ``account`` when given) that can execute now."""
+    keys_ = pending_order_keys(url, d)
+    if not keys_:
+        return []
+    keeper = keeper_address(url, d)
+    rpc_request(url, "anvil_impersonateAccount", [keeper])
+    balance = int(rpc_request(url, "eth_getBalance", [keeper, "latest"]), 16)
+    if balance < 10**18:
+        rpc_request(url, "anvil_setBalance", [keeper, hex(100 * 10**18)])
+    reader, handler = codec("Reader"), codec("OrderHandler")
+    results = []
+    for key in keys_:
+        order = reader.decode_output("getOrder", _call(url, d.reader, reader.encode("getOrder", d.data_store, key)))
+        if account and order["addresses"]["account"].lower() != account.lower():
+            continue
+        data = handler.encode("executeOrder", key, _set_prices_params(url, d, order))
+        try:
+            _call(url, d.order_handler, data, keeper)
+        except DevnetError as exc:  # trigger not reached, or an oracle error: leave it pending
+            results.append(KeeperResult("0x" + key.hex(), None, False, str(exc)))
+            continue
+        tx = rpc_request(url, "eth_sendTransaction", [{"from": keeper, "to": d.order_handler,
+                                                       "data": "0x" + data.hex(), "gas": hex(KEEPER_GAS)}])
+        receipt = _wait_receipt(url, tx)
+        results.append(KeeperResult("0x" + key.hex(), tx, receipt.get("status") == "0x1"))
+    return results
+
+
+def _wait_receipt(url: str, tx: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        r = rpc_request(url, "eth_getTransactionReceipt", [tx])
+        if r:
+            return dict(r)
+        time.sleep(0.05)
+    raise DevnetError(f"keeper transaction {tx} was not mined within {timeout_s:.0f} s")
+
+
+__all__ = ["KeeperResult", "execute_pending", "pending_order_keys", "keeper_address", "KEEPER_GAS"]

@@ -1,0 +1,137 @@
+"""GMX order building: unsigned transactions for opening, resizing and closing shorts (reference §4-§6, §11).
+
+Every order is one ``ExchangeRouter.multicall`` that funds the OrderVault and creates the order in the
+same transaction (the vault is a strict bank), with ``tx.value`` exactly the sum of the ``sendWnt``
+amounts. ERC-20 collateral is approved to the *Router* (not the ExchangeRouter), for exactly the amount
+needed. Acceptable prices: a short increase accepts no less than ``min x (1 - slippage)``, a decrease no
+more than ``max x (1 + slippage)``. The execution fee is the DataStore gas estimate x gas price x buffer.
+Nothing here signs or sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.venues.base import UnsignedTx
+from hedgefi.venues.gmx import keys
+from hedgefi.venues.gmx.constants import DEFAULT_FEE_BUFFER, FLOAT, OrderType, codec
+from hedgefi.venues.gmx.deployment import ZERO, GmxDeployment
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+ZERO_BYTES32 = b"\0" * 32
+
+
+@dataclass(frozen=True, slots=True)
+class FeeContext:
+    """One batched read: fee keys, allowance and balances the order needs."""
+
+    increase_gas_limit: int
+    decrease_gas_limit: int
+    base_gas: int
+    per_oracle_price_gas: int
+    multiplier: int
+    allowance_raw: int
+    collateral_balance_raw: int
+    native_balance_wei: int
+    gas_price_wei: int
+
+    def execution_fee(self, is_increase: bool, buffer: Decimal = DEFAULT_FEE_BUFFER) -> int:
+        est = self.increase_gas_limit if is_increase else self.decrease_gas_limit
+        gas_limit = self.base_gas + self.per_oracle_price_gas * 3 + est * self.multiplier // FLOAT
+        return int((Decimal(gas_limit * self.gas_price_wei) * buffer).to_integral_value(rounding=ROUND_CEILING))
+
+
+def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collateral_token: str) -> FeeContext:
+    def key(name: str) -> Call:
+        return Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key(name)]))
+
+    calls = [key("INCREASE_ORDER_GAS_LIMIT"), key("DECREASE_ORDER_GAS_LIMIT"),
+             key("ESTIMATED_GAS_FEE_BASE_AMOUNT_V2_1"), key("ESTIMATED_GAS_FEE_PER_ORACLE_PRICE"),
+             key("ESTIMATED_GAS_FEE_MULTIPLIER_FACTOR"),
+             Call(collateral_token, encode_call("allowance(address,address)", ["address", "address"], [account, d.router])),
+             Call(collateral_token, encode_call("balanceOf(address)", ["address"], [account])),
+             Call(conn.profile.multicall3, encode_call("getEthBalance(address)", ["address"], [account]))]
+    r = fetch_aggregate3(conn, calls)
+    vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r]
+    gas_price = int(conn.request("eth_gasPrice", []), 16)
+    return FeeContext(*vals, gas_price_wei=gas_price)
+
+
+def acceptable_price(index_price_e30: int, max_slippage: Decimal, *, is_long: bool, is_increase: bool) -> int:
+    """Floor for a short increase / long decrease, ceiling for a short decrease / long increase."""
+    lower = is_long != is_increase   # short increase or long decrease: price may not fall below
+    factor = (1 - max_slippage) if lower else (1 + max_slippage)
+    return int((Decimal(index_price_e30) * factor).to_integral_value(rounding=ROUND_FLOOR if lower else ROUND_CEILING))
+
+
+@dataclass
+class OrderParams:
+    order_type: OrderType
+    market: str
+    collateral_token: str
+    size_delta_usd_raw: int
+    collateral_delta_raw: int
+    acceptable_price_e30: int
+    execution_fee_wei: int
+    receiver: str
+    trigger_price_e30: int = 0
+    is_long: bool = False
+    auto_cancel: bool = False
+
+    def as_struct(self) -> dict[str, Any]:
+        return {
+            "addresses": {"receiver": self.receiver, "cancellationReceiver": ZERO, "callbackContract": ZERO,
+                          "uiFeeReceiver": ZERO, "market": self.market,
+                          "initialCollateralToken": self.collateral_token, "swapPath": []},
+            "numbers": {"sizeDeltaUsd": self.size_delta_usd_raw,
+                        "initialCollateralDeltaAmount": self.collateral_delta_raw,
+                        "triggerPrice": self.trigger_price_e30, "acceptablePrice": self.acceptable_price_e30,
+                        "executionFee": self.execution_fee_wei, "callbackGasLimit": 0, "minOutputAmount": 0,
+                        "validFromTime": 0},
+            "orderType": int(self.order_type), "decreasePositionSwapType": 0, "isLong": self.is_long,
+            "shouldUnwrapNativeToken": False, "autoCancel": self.auto_cancel, "referralCode": ZERO_BYTES32,
+            "dataList": [],
+        }
+
+
+@dataclass
+class OrderBundle:
+    """The entries of one ExchangeRouter.multicall and the value it must carry."""
+
+    entries: list[bytes] = field(default_factory=list)
+    value_wei: int = 0
+    orders: list[OrderParams] = field(default_factory=list)
+
+    def add(self, d: GmxDeployment, p: OrderParams, *, erc20_collateral: int = 0, wnt_collateral: int = 0) -> None:
+        router = codec("ExchangeRouter")
+        wnt = p.execution_fee_wei + wnt_collateral
+        self.entries.append(router.encode("sendWnt", d.order_vault, wnt))
+        self.value_wei += wnt
+        if erc20_collateral:
+            self.entries.append(router.encode("sendTokens", p.collateral_token, d.order_vault, erc20_collateral))
+        self.entries.append(router.encode("createOrder", p.as_struct()))
+        self.orders.append(p)
+
+    def tx(self, d: GmxDeployment, description: str) -> UnsignedTx:
+        return UnsignedTx(d.exchange_router, codec("ExchangeRouter").encode("multicall", self.entries),
+                          self.value_wei, description, "order")
+
+
+def approval_tx(token: str, spender: str, amount_raw: int, symbol: str) -> UnsignedTx:
+    data = encode_call("approve(address,uint256)", ["address", "uint256"], [spender, amount_raw])
+    return UnsignedTx(token, data, 0, f"approve {symbol} for the GMX Router (exactly the collateral needed)", "approve")
+
+
+def cancel_tx(d: GmxDeployment, key: str) -> UnsignedTx:
+    data = codec("ExchangeRouter").encode("cancelOrder", bytes.fromhex(key.removeprefix("0x")))
+    return UnsignedTx(d.exchange_router, data, 0, f"cancel GMX order {key}", "cancel")
+
+
+__all__ = ["FeeContext", "fetch_fee_context", "acceptable_price", "OrderParams", "OrderBundle", "approval_tx",
+           "cancel_tx"]

@@ -1,0 +1,277 @@
+"""GMX reads: markets and positions, each in two batched round trips (reference §7-§9).
+
+Round trip 1: ``Reader.getMarkets`` plus the USD feeds of every token the profile knows (and, for
+positions, ``Reader.getAccountOrders``). Round trip 2: per market ``Reader.getMarketInfo`` and the
+DataStore keys for open interest, pool, reserve and OI caps and leverage (or, for positions,
+``Reader.getAccountPositionInfoList`` with those prices). Index prices come from the same Chainlink
+feeds on the devnet and on mainnet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.errors import ChainError
+from hedgefi.units import CONTEXT
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
+from hedgefi.venues.gmx import keys
+from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec
+from hedgefi.venues.gmx.deployment import ZERO, GmxDeployment
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+MAX_MARKETS = 500
+PRICE_Q = Decimal("0.00000001")      # derived prices (entry, liquidation) are shown to 1e-8
+RATIO_Q = Decimal("0.000001")
+APR_Q = Decimal("0.0000000001")
+MAX_ITEMS = 1000
+_ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMeta:
+    address: str
+    symbol: str
+    asset: str
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True)
+class GmxMarket:
+    key: str
+    index_token: str
+    long_token: str
+    short_token: str
+    asset: str
+    index_decimals: int
+
+
+@dataclass
+class Snapshot:
+    """What round trip 1 learned: the markets hedgefi can price, and prices per token (1e30 per unit)."""
+
+    block: int
+    markets: list[GmxMarket]
+    prices_e30: dict[str, int]
+    tokens: dict[str, TokenMeta]
+    extra: list[CallResult]
+
+    def market_prices(self, m: GmxMarket) -> dict[str, dict[str, int]]:
+        def p(token: str) -> dict[str, int]:
+            v = self.prices_e30[token.lower()]
+            return {"min": v, "max": v}
+        return {"indexTokenPrice": p(m.index_token), "longTokenPrice": p(m.long_token),
+                "shortTokenPrice": p(m.short_token)}
+
+    def market_by_asset(self, asset: str) -> list[GmxMarket]:
+        return [m for m in self.markets if m.asset.upper() == asset.upper()]
+
+
+def _token_table(conn: "Connection", d: GmxDeployment) -> dict[str, tuple[TokenMeta, str | None]]:
+    table: dict[str, tuple[TokenMeta, str | None]] = {}
+    for t in conn.profile.tokens:
+        table[t.address.lower()] = (TokenMeta(t.address, t.symbol, t.asset or t.symbol, t.decimals), t.feed)
+    for address, asset, decimals in d.synthetic_index:
+        feed = next((t.feed for t in conn.profile.tokens if (t.asset or t.symbol) == asset), None)
+        table[address.lower()] = (TokenMeta(address, asset, asset, decimals), feed)
+    return table
+
+
+def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | None = None) -> Snapshot:
+    """Round trip 1: the market list, feed prices and any ``extra`` calls, at one block."""
+    reader = codec("Reader")
+    table = _token_table(conn, d)
+    feeds = sorted({feed for _, feed in table.values() if feed})
+    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
+             Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
+    for feed in feeds:
+        calls += [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+    calls += extra or []
+    r = fetch_aggregate3(conn, calls)
+    if not r[1].ok:
+        raise ChainError(f"GMX Reader {d.reader} did not answer getMarkets; is GMX deployed on this chain?")
+    block = int(decode(["uint256"], r[0].data)[0])
+    feed_answer: dict[str, tuple[int, int]] = {}
+    for i, feed in enumerate(feeds):
+        a, dec = r[2 + 2 * i], r[3 + 2 * i]
+        if a.ok and dec.ok:
+            answer = int(decode(_ROUND, a.data)[1])
+            if answer > 0:
+                feed_answer[feed] = (answer, int(decode(["uint8"], dec.data)[0]))
+    prices: dict[str, int] = {}
+    tokens: dict[str, TokenMeta] = {}
+    for address, (meta, feed) in table.items():
+        tokens[address] = meta
+        if feed in feed_answer:
+            answer, fdec = feed_answer[feed]
+            prices[address] = answer * 10 ** (30 - meta.decimals - fdec)
+    markets = []
+    for m in reader.decode_output("getMarkets", r[1].data):
+        idx, lng, sht = m["indexToken"].lower(), m["longToken"].lower(), m["shortToken"].lower()
+        if int(idx, 16) == 0 or not all(t in prices for t in (idx, lng, sht)):
+            continue  # swap-only market, or one hedgefi cannot price
+        meta = tokens[idx]
+        markets.append(GmxMarket(m["marketToken"], m["indexToken"], m["longToken"], m["shortToken"], meta.asset,
+                                 meta.decimals))
+    return Snapshot(block, markets, prices, tokens, r[2 + 2 * len(feeds):])
+
+
+def to_checksum(address: str) -> str:
+    from eth_utils import to_checksum_address
+
+    return str(to_checksum_address(address))
+
+
+def _uint(r: CallResult) -> int:
+    return int(decode(["uint256"], r.data)[0]) if r.ok else 0
+
+
+def _usd(raw: int) -> Decimal:
+    return CONTEXT.divide(Decimal(raw), Decimal(FLOAT))
+
+
+def human_price(price_e30: int, decimals: int) -> Decimal:
+    return CONTEXT.divide(Decimal(price_e30) * (Decimal(10) ** decimals), Decimal(FLOAT))
+
+
+def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote]]:
+    """Every market hedgefi can price, with funding and borrowing for a short and short capacity."""
+    snap = fetch_snapshot(conn, d)
+    reader = codec("Reader")
+    calls: list[Call] = []
+    per = 11
+    for m in snap.markets:
+        calls += [
+            Call(d.reader, reader.encode("getMarketInfo", d.data_store, snap.market_prices(m), m.key)),
+            *[Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [k])) for k in (
+                keys.open_interest_key(m.key, m.long_token, True), keys.open_interest_key(m.key, m.short_token, True),
+                keys.open_interest_key(m.key, m.long_token, False), keys.open_interest_key(m.key, m.short_token, False),
+                keys.pool_amount_key(m.key, m.short_token), keys.reserve_factor_key(m.key, False),
+                keys.open_interest_reserve_factor_key(m.key, False), keys.max_open_interest_key(m.key, False),
+                keys.min_collateral_factor_key(m.key))],
+            Call(d.data_store, encode_call("getBool(bytes32)", ["bytes32"], [keys.is_market_disabled_key(m.key)])),
+        ]
+    r = fetch_aggregate3(conn, calls) if calls else []
+    quotes = []
+    for i, m in enumerate(snap.markets):
+        rs = r[i * per:(i + 1) * per]
+        if not rs[0].ok:
+            continue
+        info = reader.decode_output("getMarketInfo", rs[0].data)
+        divisor = 2 if m.long_token.lower() == m.short_token.lower() else 1
+        long_oi = (_uint(rs[1]) + _uint(rs[2])) // divisor
+        short_oi = (_uint(rs[3]) + _uint(rs[4])) // divisor
+        pool_usd = _uint(rs[5]) // divisor * snap.prices_e30[m.short_token.lower()]
+        by_reserve = pool_usd * _uint(rs[6]) // FLOAT - short_oi
+        by_oi_reserve = pool_usd * _uint(rs[7]) // FLOAT - short_oi
+        by_max_oi = _uint(rs[8]) - short_oi
+        available = max(0, min(by_reserve, by_oi_reserve, by_max_oi))
+        min_coll = _uint(rs[9])
+        disabled = bool(decode(["bool"], rs[10].data)[0]) if rs[10].ok else False
+        nf = info["nextFunding"]
+        f = int(nf["fundingFactorPerSecond"])
+        if nf["longsPayShorts"]:
+            # shorts receive: f x longOI / shortOI per second (an income: negative cost)
+            funding = -_usd(f * SECONDS_PER_YEAR) * (Decimal(long_oi) / Decimal(short_oi)) if short_oi else Decimal(0)
+        else:
+            funding = _usd(f * SECONDS_PER_YEAR)
+        borrowing = _usd(int(info["borrowingFactorPerSecondForShorts"]) * SECONDS_PER_YEAR)
+        funding, borrowing = funding.quantize(APR_Q), borrowing.quantize(APR_Q)
+        quotes.append(MarketQuote(
+            venue="gmx", market=to_checksum(m.key), asset=m.asset, asset_class="crypto",
+            price=human_price(snap.prices_e30[m.index_token.lower()], m.index_decimals),
+            short_funding_apr=funding, short_borrowing_apr=borrowing,
+            long_oi_usd=_usd(long_oi), short_oi_usd=_usd(short_oi),
+            available_short_liquidity_usd=_usd(available),
+            max_leverage=CONTEXT.divide(Decimal(FLOAT), Decimal(min_coll)).quantize(RATIO_Q) if min_coll else Decimal(0),
+            open=not (disabled or bool(info["isDisabled"])),
+            extra={"index_token": m.index_token, "long_token": m.long_token, "short_token": m.short_token,
+                   "index_price_e30": snap.prices_e30[m.index_token.lower()]},
+        ))
+    return snap.block, quotes
+
+
+def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
+                    ) -> tuple[int, list[PositionView], list[PendingOrderView]]:
+    """The account's GMX positions (with fees, PnL and liquidation price) and pending orders."""
+    reader = codec("Reader")
+    orders_call = Call(d.reader, reader.encode("getAccountOrders", d.data_store, account, 0, MAX_ITEMS))
+    min_usd_call = Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")]))
+    snap = fetch_snapshot(conn, d, [orders_call, min_usd_call])
+    by_key = {m.key.lower(): m for m in snap.markets}
+    pending = []
+    if snap.extra[0].ok:
+        for o in reader.decode_output("getAccountOrders", snap.extra[0].data):
+            n, a = o["order"]["numbers"], o["order"]["addresses"]
+            m = by_key.get(a["market"].lower())
+            pending.append(PendingOrderView(
+                venue="gmx", key="0x" + bytes(o["orderKey"]).hex(), type=OrderType(n["orderType"]).name,
+                asset=m.asset if m else a["market"], size_delta_usd=_usd(n["sizeDeltaUsd"]),
+                created_at=int(n["updatedAtTime"]), market=to_checksum(a["market"]),
+                trigger_price=human_price(n["triggerPrice"], m.index_decimals) if m and n["triggerPrice"] else None,
+                frozen=bool(o["order"]["flags"]["isFrozen"])))
+    min_collateral_usd = _uint(snap.extra[1])
+    calls = [Call(d.reader, reader.encode(
+        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
+        [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
+    calls += [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.min_collateral_factor_key(m.key)]))
+              for m in snap.markets]
+    r = fetch_aggregate3(conn, calls)
+    if not r[0].ok:
+        from hedgefi.venues.gmx.errors import decoder
+
+        raise ChainError(f"GMX Reader could not list positions: {decoder().decode(r[0].data)}")
+    min_factor = {m.key.lower(): _uint(x) for m, x in zip(snap.markets, r[1:])}
+    views = [_position_view(i, snap, by_key, min_factor, min_collateral_usd)
+             for i in reader.decode_output("getAccountPositionInfoList", r[0].data)]
+    return snap.block, views, pending
+
+
+def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMarket],
+                   min_factor: dict[str, int], min_collateral_usd: int) -> PositionView:
+    p = info["position"]
+    a, n = p["addresses"], p["numbers"]
+    m = by_key[a["market"].lower()]
+    is_long = bool(p["flags"]["isLong"])
+    coll = snap.tokens[a["collateralToken"].lower()]
+    fees = info["fees"]
+    cp_min = int(fees["collateralTokenPrice"]["min"]) or snap.prices_e30[a["collateralToken"].lower()]
+    size_usd, size_tokens_raw, coll_raw = int(n["sizeInUsd"]), int(n["sizeInTokens"]), int(n["collateralAmount"])
+    mark = int(info["executionPriceResult"]["executionPrice"])
+    funding_usd = int(fees["funding"]["fundingFeeAmount"]) * cp_min
+    claim_usd = (int(fees["funding"]["claimableLongTokenAmount"]) + int(fees["funding"]["claimableShortTokenAmount"])) * cp_min
+    borrowing_usd = int(fees["borrowing"]["borrowingFeeUsd"])
+    # Liquidation: collateral value - costs + pnl(P) = max(MIN_COLLATERAL_USD, size x MIN_COLLATERAL_FACTOR)
+    required = max(min_collateral_usd, size_usd * min_factor.get(m.key.lower(), 0) // FLOAT)
+    costs = int(fees["totalCostAmount"]) * cp_min - claim_usd
+    coll_is_index = a["collateralToken"].lower() == m.index_token.lower()
+    liq_e30: int | None = None
+    sign = 1 if is_long else -1
+    # value(P) = C*(P or Pc) - costs + sign*(tokens*P - size); solve value(P) = required for P
+    slope = sign * size_tokens_raw + (coll_raw if coll_is_index else 0)
+    const = (0 if coll_is_index else coll_raw * cp_min) - costs - sign * size_usd - required
+    if slope != 0:
+        candidate = -const // slope if slope > 0 else -(-const // -slope)
+        liq_e30 = candidate if candidate > 0 else None
+    mark_h = human_price(mark, m.index_decimals)
+    liq_h = human_price(liq_e30, m.index_decimals).quantize(PRICE_Q) if liq_e30 else None
+    entry = (CONTEXT.divide(Decimal(size_usd) * Decimal(10) ** m.index_decimals, Decimal(size_tokens_raw) * FLOAT)
+             .quantize(PRICE_Q)) if size_tokens_raw else Decimal(0)
+    distance = CONTEXT.divide(abs(liq_h - mark_h), mark_h).quantize(RATIO_Q) if liq_h is not None and mark_h else None
+    return PositionView(
+        venue="gmx", market=to_checksum(m.key), asset=m.asset, side="long" if is_long else "short",
+        size_usd=_usd(size_usd), size_tokens=CONTEXT.divide(Decimal(size_tokens_raw), Decimal(10) ** m.index_decimals),
+        collateral_token=coll.symbol, collateral_amount=CONTEXT.divide(Decimal(coll_raw), Decimal(10) ** coll.decimals),
+        entry_price=entry, mark_price=mark_h, pnl_usd=_usd(int(info["basePnlUsd"])),
+        funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
+        liquidation_price=liq_h, liquidation_distance=distance,
+        key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_raw=size_usd,
+    )
+
+
+__all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price"]

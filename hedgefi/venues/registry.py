@@ -1,0 +1,33 @@
+"""The explicit registry of venues ("did you mean" on a typo). No directory scanning."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from hedgefi.errors import UnknownNameError
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+
+def _gmx(conn: "Connection") -> Any:
+    from hedgefi.venues.gmx.adapter import GmxVenue
+
+    return GmxVenue(conn)
+
+
+VENUES: dict[str, Callable[["Connection"], Any]] = {"gmx": _gmx}
+
+
+def venue_names() -> list[str]:
+    return sorted(VENUES)
+
+
+def get_venue(name: str, conn: "Connection") -> Any:
+    key = name.strip().lower()
+    if key not in VENUES:
+        raise UnknownNameError("venue", name, VENUES)
+    return VENUES[key](conn)
+
+
+__all__ = ["VENUES", "venue_names", "get_venue"]
