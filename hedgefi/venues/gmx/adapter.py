@@ -19,7 +19,7 @@ from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
 from hedgefi.venues.gmx.errors import decoder
-from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_key_from_receipt
+from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt
 from hedgefi.venues.gmx.orders import (OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
                                        fetch_fee_context)
 
@@ -164,7 +164,7 @@ class GmxVenue:
             raise BadAmountError(f"a short's stop-loss must be above the current price ({fmt(index_price)})")
         trigger = to_raw(req.stop_loss_price, 30 - market.index_decimals, what="--stop-loss") \
             if 30 - market.index_decimals >= 0 else 0
-        far = max(req.max_slippage * 4, Decimal("0.03"))
+        far = max(req.max_slippage * 10, Decimal("0.10"))  # a stop must fill on a gap; GMX freezes it otherwise
         accept = acceptable_price(trigger, far, is_long=False, is_increase=False)
         bundle.add(self.d, OrderParams(OrderType.StopLossDecrease, market.key, coll.address, size_raw, 0, accept,
                                        fees.execution_fee(False), account, trigger_price_e30=trigger,
@@ -192,8 +192,8 @@ class GmxVenue:
         return [cancel_tx(self.d, order_key)]
 
     # ------------------------------------------------------------------ after sending
-    def order_key(self, receipt: dict[str, Any]) -> str | None:
-        return order_key_from_receipt(receipt, self.d.event_emitter)
+    def order_keys(self, receipt: dict[str, Any]) -> list[str]:
+        return order_keys_from_receipt(receipt, self.d.event_emitter)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
         return fetch_order_outcome(self.conn, self.d.event_emitter, key, from_block, timeout_s)

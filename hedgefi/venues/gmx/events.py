@@ -72,11 +72,9 @@ def events_in_receipt(receipt: dict[str, Any], emitter: str) -> list[GmxEvent]:
     return out
 
 
-def order_key_from_receipt(receipt: dict[str, Any], emitter: str) -> str | None:
-    for ev in events_in_receipt(receipt, emitter):
-        if ev.name == "OrderCreated":
-            return "0x" + ev.topics[2].hex()
-    return None
+def order_keys_from_receipt(receipt: dict[str, Any], emitter: str) -> list[str]:
+    """Keys of every order the transaction created, in creation order."""
+    return ["0x" + ev.topics[2].hex() for ev in events_in_receipt(receipt, emitter) if ev.name == "OrderCreated"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,5 +114,5 @@ def fetch_order_outcome(conn: "Connection", emitter: str, key: str, from_block: 
         time.sleep(poll_s)
 
 
-__all__ = ["GmxEvent", "decode_log", "events_in_receipt", "order_key_from_receipt", "OrderOutcome",
+__all__ = ["GmxEvent", "decode_log", "events_in_receipt", "order_keys_from_receipt", "OrderOutcome",
            "fetch_order_outcome", "event_name_hash"]

@@ -1,0 +1,41 @@
+"""Fixtures for venue tests: a connection to the session devnet, the demo signer, each venue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def conn(devnet):  # type: ignore[no-untyped-def]
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    return connect(get_profile("devnet"))
+
+
+@pytest.fixture
+def demo(conn):  # type: ignore[no-untyped-def]
+    from hedgefi.wallet.signers import resolve_identity
+
+    ident = resolve_identity(conn.profile)
+    assert ident is not None and ident.source == "devnet-demo"
+    return ident
+
+
+@pytest.fixture
+def keeper_paused(devnet):  # type: ignore[no-untyped-def]
+    from hedgefi.devnet.keeper import set_paused
+
+    set_paused(True)
+    try:
+        yield
+    finally:
+        set_paused(False)
+
+
+def send(conn: Any, venue: Any, ident: Any, txs: list[Any], wait_s: float = 30.0) -> Any:
+    from hedgefi.execution import broadcast
+
+    return broadcast(conn, venue, ident.signer(), txs, lambda prepared: True, wait_s=wait_s)

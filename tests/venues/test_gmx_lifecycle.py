@@ -1,0 +1,146 @@
+"""GMX on the devnet replica, end to end with real signed transactions and the keeper."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from hedgefi.devnet import control
+from hedgefi.venues.base import ShortRequest
+from hedgefi.venues.gmx.adapter import GmxVenue
+from tests.venues.conftest import send
+
+
+def _short(venue: GmxVenue, address: str, asset: str = "ETH"):  # type: ignore[no-untyped-def]
+    positions, _ = venue.fetch_positions(address)
+    return next((p for p in positions if p.asset == asset and p.side == "short"), None)
+
+
+def _usdc(conn, address: str) -> int:  # type: ignore[no-untyped-def]
+    from hedgefi.wallet.holdings import fetch_holdings
+
+    return next(a.balance_raw for a in fetch_holdings(conn, address).assets if a.symbol == "USDC")
+
+
+def test_open_resize_up_resize_down_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GmxVenue(conn)
+    v.fetch_verify()
+    usdc_before = _usdc(conn, demo.address)
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"))).txs)
+    assert [o.status for o in r.orders] == ["executed"]
+    p = _short(v, demo.address)
+    assert p.size_usd == Decimal("10000") and p.collateral_token == "USDC"
+    assert p.collateral_amount == Decimal("5000") - Decimal("6")  # 2x leverage, 6 bps opening fee
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("5000")), existing=p).txs)
+    assert r.all_executed and _short(v, demo.address).size_usd == Decimal("15000")
+    p = _short(v, demo.address)
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("-4000")), existing=p).txs)
+    assert r.all_executed and _short(v, demo.address).size_usd == Decimal("11000")
+    p = _short(v, demo.address)
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p).txs)
+    assert r.all_executed and _short(v, demo.address) is None
+    # all collateral came back, less the position fees (6 bps on 15,000 opened and 15,000 closed)
+    assert usdc_before - _usdc(conn, demo.address) == pytest.approx(18_000_000, abs=50_000)
+
+
+def test_funding_and_borrowing_accrue_in_the_markets_direction(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GmxVenue(conn)
+    for asset in ("ETH", "BTC"):
+        send(conn, v, demo, v.plan_short(demo.address, ShortRequest(asset, Decimal("20000"))).txs)
+    quotes = {q.asset: q for q in v.fetch_markets()}
+    control.advance(86400)
+    for asset in ("ETH", "BTC"):
+        p = _short(v, demo.address, asset)
+        q = quotes[asset]
+        assert p.borrowing_fee_usd > 0
+        expected_borrow = p.size_usd * q.short_borrowing_apr / 365
+        assert p.borrowing_fee_usd == pytest.approx(expected_borrow, rel=Decimal("0.01"))
+        if q.short_funding_apr < 0:
+            assert p.funding_fee_usd < 0, "shorts earn funding when longs pay"
+        else:
+            assert p.funding_fee_usd > 0, "shorts pay funding when they are the larger side"
+
+
+def test_stop_loss_is_triggered_by_a_price_move(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GmxVenue(conn)
+    plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("8000"), stop_loss_price=Decimal("3300")))
+    r = send(conn, v, demo, plan.txs, wait_s=5)
+    statuses = sorted(o.status for o in r.orders)
+    assert statuses == ["executed", "pending"], r.orders  # the increase ran; the stop waits for its trigger
+    _, pending = v.fetch_positions(demo.address)
+    assert [o.type for o in pending] == ["StopLossDecrease"]
+    control.set_price("ETH", "3400")
+    sl_key = pending[0].key
+    outcome = v.wait_outcome(sl_key, 0, timeout_s=15)
+    assert outcome.status == "executed"
+    assert _short(v, demo.address) is None
+
+
+def test_missed_acceptable_price_cancels_and_refunds(conn, demo, keeper_paused) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.venues.gmx.keeper import execute_pending
+
+    v = GmxVenue(conn)
+    usdc_before = _usdc(conn, demo.address)
+    eth_before = int(conn.request("eth_getBalance", [demo.address, "latest"]), 16)
+    plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"), max_slippage=Decimal("0.005")))
+    r = send(conn, v, demo, plan.txs, wait_s=0.5)
+    assert [o.status for o in r.orders] == ["pending"]
+    assert _usdc(conn, demo.address) == usdc_before - 5_000_000_000  # collateral sits in the OrderVault
+    control.set_price("ETH", "-1%")  # below the short's acceptable floor (-0.5%)
+    results = execute_pending(conn.rpc_url, v.d)
+    assert len(results) == 1 and results[0].executed  # the keeper tx succeeds and cancels the order
+    outcome = v.wait_outcome(r.orders[0].key, 0, timeout_s=5)
+    assert outcome.status == "cancelled" and outcome.error_name == "OrderNotFulfillableAtAcceptablePrice"
+    assert "slippage" in outcome.reason
+    assert _usdc(conn, demo.address) == usdc_before  # collateral refunded in full
+    eth_after = int(conn.request("eth_getBalance", [demo.address, "latest"]), 16)
+    fee = plan.execution_fee_eth
+    assert eth_before - eth_after < int(fee * 10**18)  # most of the execution fee came back
+    assert _short(v, demo.address) is None
+
+
+def test_market_order_cannot_be_cancelled_before_expiry(conn, demo, keeper_paused) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.tx import TxRevertedError
+
+    v = GmxVenue(conn)
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("2000"))).txs, wait_s=0.5)
+    key = r.orders[0].key
+    with pytest.raises(TxRevertedError, match="can be cancelled only 300 s after"):
+        send(conn, v, demo, v.build_cancel(demo.address, key))
+    control.advance(301)
+    r2 = send(conn, v, demo, v.build_cancel(demo.address, key))
+    assert r2.tx_hashes
+    assert v.fetch_positions(demo.address)[1] == []
+
+
+def test_fork_dry_run_leaves_the_devnet_unchanged(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.execution import dry_run
+
+    v = GmxVenue(conn)
+    block = int(conn.request("eth_blockNumber", []), 16)
+    usdc = _usdc(conn, demo.address)
+    result = dry_run(conn, "gmx", demo.address, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"))).txs)
+    assert result.all_executed
+    assert [p.size_usd for p in result.positions_after] == [Decimal("10000")]
+    assert int(conn.request("eth_blockNumber", []), 16) == block
+    assert _usdc(conn, demo.address) == usdc and _short(v, demo.address) is None
+
+
+def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """The §15 recipe (provider replaced by MockOracleProvider via anvil_setCode), shown on a devnet fork."""
+    from hedgefi.devnet.forkrun import fork_session
+    from hedgefi.venues.gmx.forkprep import install_mock_oracle
+    from hedgefi.venues.gmx.keeper import execute_pending
+
+    v = GmxVenue(conn)
+    plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("3000")))
+    with fork_session(conn) as fs:
+        fv = GmxVenue(fs.conn)
+        swapped = install_mock_oracle(fs.conn, fv.d)
+        assert [s.lower() for s in swapped] == [conn.profile.contracts["gmx:OracleProvider"].lower()]
+        fs.impersonate(demo.address)
+        receipts = [fs.send_as(demo.address, t, fv.errors) for t in plan.txs]
+        assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address)[0].executed
+        (key,) = fv.order_keys(receipts[-1])
+        assert fv.wait_outcome(key, 0, 5).status == "executed"
