@@ -53,8 +53,14 @@ app.add_typer(short_cli.app, name="short")
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
 
+# options whose value is a 32-byte identifier (an order key), not a secret
+_BYTES32_OPTIONS = ("--cancel",)
+
+
 def _refuse_keys_on_argv(argv: list[str]) -> None:
-    for arg in argv:
+    for i, arg in enumerate(argv):
+        if (i > 0 and argv[i - 1] in _BYTES32_OPTIONS) or arg.startswith(tuple(o + "=" for o in _BYTES32_OPTIONS)):
+            continue
         if _KEY_ON_ARGV.search(arg):
             raise HedgefiError("refusing an argument that looks like a private key: keys never go on the "
                                "command line (other users can read it); use `hedgefi wallet import` or "
