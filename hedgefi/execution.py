@@ -30,7 +30,7 @@ class DeclinedError(HedgefiError):
 @dataclass
 class OrderResult:
     key: str
-    status: str                 # executed | cancelled | frozen | pending
+    status: str                 # executed | placed (waiting for its trigger) | cancelled | frozen | pending
     reason: str = ""
     error_name: str = ""
 
@@ -47,7 +47,8 @@ class RunResult:
 
     @property
     def all_executed(self) -> bool:
-        return all(o.status == "executed" for o in self.orders)
+        """Every market order executed, and every trigger order is in place."""
+        return all(o.status in ("executed", "placed") for o in self.orders)
 
     def as_json(self) -> dict[str, Any]:
         return {"mode": self.mode, "transactions": self.tx_hashes, "orders": [o.as_json() for o in self.orders],
@@ -58,9 +59,12 @@ def _outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float) -> l
     out = []
     for receipt in receipts:
         block = int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
-        for n, key in enumerate(venue.order_keys(receipt)):
-            o = venue.wait_outcome(key, block, timeout_s if n == 0 else min(timeout_s, 2.0))
-            out.append(OrderResult(key, o.status, o.reason, o.error_name))
+        for key, waits_for_trigger in venue.order_keys(receipt):
+            o = venue.wait_outcome(key, block, 0.0 if waits_for_trigger else timeout_s)
+            if waits_for_trigger and o.status == "pending":
+                out.append(OrderResult(key, "placed", "waiting for its trigger price"))
+            else:
+                out.append(OrderResult(key, o.status, o.reason, o.error_name))
     return out
 
 

@@ -100,11 +100,12 @@ def pct(value: Decimal | None) -> str:
     return f"{(value * 100).quantize(Decimal('0.01'))}%"
 
 
-def positions_table(positions: list, pending: list, address: str, chain_id: int, block: int) -> None:  # type: ignore[type-arg]
+def positions_table(positions: list, pending: list, address: str, chain_id: int, block: int,  # type: ignore[type-arg]
+                    title: str | None = None) -> None:
     from rich.table import Table
 
     if positions:
-        t = Table(title=f"Positions of {address} (chain {chain_id}, block {block})")
+        t = Table(title=title or f"Positions of {address} (chain {chain_id}, block {block})")
         for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Funding", "Borrow",
                     "Liq. price", "Liq. dist."):
             t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
@@ -142,11 +143,11 @@ def run_result(r: object) -> None:
     assert isinstance(r, RunResult)
     label = "Dry-run (fork, nothing sent)" if r.mode == "dry-run" else "Broadcast"
     for o in r.orders:
-        color = "green" if o.status == "executed" else "red"
+        color = "green" if o.status in ("executed", "placed") else "red"
         reason = f": {o.reason}" if o.reason else ""
         out.print(f"{label}: order {o.key[:10]}… [{color}]{o.status}[/]{reason}")
     if not r.orders:
         out.print(f"{label}: {len(r.tx_hashes)} transaction(s) done")
-    shorts = [p for p in r.positions_after]
-    if shorts:
-        positions_table(shorts, [], "the wallet" + (" (on the fork)" if r.mode == "dry-run" else ""), 0, 0)
+    if r.positions_after:
+        positions_table(r.positions_after, [], "", 0, 0, title="Positions after" + (
+            " (on the fork)" if r.mode == "dry-run" else ""))

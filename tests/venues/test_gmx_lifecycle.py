@@ -67,7 +67,7 @@ def test_stop_loss_is_triggered_by_a_price_move(conn, demo) -> None:  # type: ig
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("8000"), stop_loss_price=Decimal("3300")))
     r = send(conn, v, demo, plan.txs, wait_s=5)
     statuses = sorted(o.status for o in r.orders)
-    assert statuses == ["executed", "pending"], r.orders  # the increase ran; the stop waits for its trigger
+    assert statuses == ["executed", "placed"], r.orders  # the increase ran; the stop waits for its trigger
     _, pending = v.fetch_positions(demo.address)
     assert [o.type for o in pending] == ["StopLossDecrease"]
     control.set_price("ETH", "3400")
@@ -142,5 +142,5 @@ def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  #
         fs.impersonate(demo.address)
         receipts = [fs.send_as(demo.address, t, fv.errors) for t in plan.txs]
         assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address)[0].executed
-        (key,) = fv.order_keys(receipts[-1])
+        ((key, _),) = fv.order_keys(receipts[-1])
         assert fv.wait_outcome(key, 0, 5).status == "executed"

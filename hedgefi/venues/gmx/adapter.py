@@ -123,8 +123,8 @@ class GmxVenue:
             leverage = req.leverage if req.leverage is not None else DEFAULT_LEVERAGE
             if leverage <= 0:
                 raise BadAmountError("--leverage must be positive")
-            usd = CONTEXT.divide(req.size_delta_usd, leverage)
-            coll_raw = int((Decimal(to_raw(usd, 30)) / Decimal(coll_e30)).to_integral_value(rounding=ROUND_CEILING))
+            usd_raw = CONTEXT.divide(Decimal(size_raw), leverage)
+            coll_raw = int(CONTEXT.divide(usd_raw, Decimal(coll_e30)).to_integral_value(rounding=ROUND_CEILING))
         if coll_raw <= 0 and existing is None:
             raise BadAmountError("a new position needs collateral: give --leverage or --collateral-amount")
         fee = fees.execution_fee(True)
@@ -192,7 +192,7 @@ class GmxVenue:
         return [cancel_tx(self.d, order_key)]
 
     # ------------------------------------------------------------------ after sending
-    def order_keys(self, receipt: dict[str, Any]) -> list[str]:
+    def order_keys(self, receipt: dict[str, Any]) -> list[tuple[str, bool]]:
         return order_keys_from_receipt(receipt, self.d.event_emitter)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:

@@ -72,9 +72,13 @@ def events_in_receipt(receipt: dict[str, Any], emitter: str) -> list[GmxEvent]:
     return out
 
 
-def order_keys_from_receipt(receipt: dict[str, Any], emitter: str) -> list[str]:
-    """Keys of every order the transaction created, in creation order."""
-    return ["0x" + ev.topics[2].hex() for ev in events_in_receipt(receipt, emitter) if ev.name == "OrderCreated"]
+TRIGGER_ORDER_TYPES = (3, 5, 6, 8)   # LimitIncrease, LimitDecrease, StopLossDecrease, StopIncrease
+
+
+def order_keys_from_receipt(receipt: dict[str, Any], emitter: str) -> list[tuple[str, bool]]:
+    """(key, waits_for_trigger) of every order the transaction created, in creation order."""
+    return [("0x" + ev.topics[2].hex(), int(ev.items.get("orderType", 0)) in TRIGGER_ORDER_TYPES)
+            for ev in events_in_receipt(receipt, emitter) if ev.name == "OrderCreated"]
 
 
 @dataclass(frozen=True, slots=True)
