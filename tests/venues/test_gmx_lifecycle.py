@@ -144,3 +144,22 @@ def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  #
         assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address)[0].executed
         ((key, _),) = fv.order_keys(receipts[-1])
         assert fv.wait_outcome(key, 0, 5).status == "executed"
+
+
+def test_execution_fee_is_checked_against_the_gas_price(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """The replica reproduces GMX's fee check (and the gas-price-0 eth_call trap the pipeline avoids)."""
+    from hedgefi.chain.tx import TxRevertedError, raw_call, simulate
+    from hedgefi.venues.gmx.constants import OrderType
+    from hedgefi.venues.gmx.orders import OrderBundle, OrderParams
+
+    v = GmxVenue(conn)
+    market = conn.profile.contracts["gmx:market:ETH/USD"]
+    weth = conn.profile.contracts["WETH"]
+    bundle = OrderBundle()
+    bundle.add(v.d, OrderParams(OrderType.MarketIncrease, market, weth, 1000 * 10**30, 0, 1, 1, demo.address),
+               wnt_collateral=10**17)
+    tx = bundle.tx(v.d, "underfunded order")
+    _, error = raw_call(conn, tx.as_call(demo.address))  # no gasPrice: tx.gasprice = 0, the check cannot fire
+    assert error is None
+    with pytest.raises(TxRevertedError, match="execution fee too low"):
+        simulate(conn, demo.address, tx, v.errors)
