@@ -41,6 +41,7 @@ class ExitCode(IntEnum):
     DECLINED = 4       # the user declined a confirmation
     ORDER_CANCELLED = 5  # a venue cancelled an order (reason printed); nothing else went wrong
     ORDER_PENDING = 6    # an order was created but not executed before the wait ended
+    REFUSED = 7          # a safety limit refused the run (fee cap, collateral, failed dry-run)
     INTERNAL = 70      # a bug: an unexpected exception
 
 

@@ -55,7 +55,7 @@ class RunResult:
                 "positions_after": [p.as_json() for p in self.positions_after], "all_executed": self.all_executed}
 
 
-def _outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float) -> list[OrderResult]:
+def order_outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float) -> list[OrderResult]:
     out = []
     for receipt in receipts:
         block = int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
@@ -78,7 +78,7 @@ def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[Unsigne
         fs.impersonate(account)
         receipts = [fs.send_as(account, tx, venue.errors) for tx in txs]
         venue.play_keeper(account)
-        result = RunResult("dry-run", [r["transactionHash"] for r in receipts], _outcomes(venue, receipts, 5.0))
+        result = RunResult("dry-run", [r["transactionHash"] for r in receipts], order_outcomes(venue, receipts, 5.0))
         result.positions_after = venue.fetch_positions(account)[0]
         return result
 
@@ -110,9 +110,9 @@ def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[Unsign
         receipt = txp.send(conn, signer, p, venue.errors)
         receipts.append(receipt)
         result.tx_hashes.append(receipt["transactionHash"])
-    result.orders = _outcomes(venue, receipts, wait_s)
+    result.orders = order_outcomes(venue, receipts, wait_s)
     result.positions_after = venue.fetch_positions(signer.address)[0]
     return result
 
 
-__all__ = ["DeclinedError", "OrderResult", "RunResult", "dry_run", "broadcast"]
+__all__ = ["DeclinedError", "OrderResult", "RunResult", "dry_run", "broadcast", "order_outcomes"]

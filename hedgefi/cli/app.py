@@ -16,6 +16,7 @@ from typing import Optional
 import typer
 
 from hedgefi.cli import devnet as devnet_cli
+from hedgefi.cli import hedge as hedge_cli
 from hedgefi.cli import holdings as holdings_cli
 from hedgefi.cli import short as short_cli
 from hedgefi.cli import venues as venues_cli
@@ -49,6 +50,7 @@ app.command("markets")(venues_cli.markets)
 app.command("positions")(venues_cli.positions)
 app.command("orders")(venues_cli.orders)
 app.add_typer(short_cli.app, name="short")
+app.add_typer(hedge_cli.app, name="hedge")
 
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 

@@ -151,3 +151,54 @@ def run_result(r: object) -> None:
     if r.positions_after:
         positions_table(r.positions_after, [], "", 0, 0, title="Positions after" + (
             " (on the fork)" if r.mode == "dry-run" else ""))
+
+
+def hedge_plan(hp: object, to_stderr: bool = False) -> None:
+    from rich.table import Table
+
+    from hedgefi.hedge.planner import HedgePlan
+
+    assert isinstance(hp, HedgePlan)
+    console = err if to_stderr else out
+    t = Table(title="Hedge plan")
+    for col in ("Asset", "Exposure", "Hedge now", "Ratio", "Target", "Status"):
+        t.add_column(col, justify="left" if col in ("Asset", "Status") else "right")
+    for ln in hp.lines:
+        t.add_row(ln.asset, usd(ln.exposure_usd), usd(ln.hedge_usd), fmt_dec(ln.hedge_ratio), usd(ln.target_usd),
+                  ln.note or ("in band" if ln.in_band else "rebalance"))
+    console.print(t)
+    if hp.intents:
+        o = Table(title="Orders")
+        for col in ("Venue", "Asset", "Action", "Size delta", "Est. fee", "Why"):
+            o.add_column(col, justify="right" if col in ("Size delta", "Est. fee") else "left")
+        for i in hp.intents:
+            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), usd(i.est_fee_usd), i.reason)
+        console.print(o)
+    else:
+        console.print("No orders: every asset is within its drift band.")
+    console.print(f"Estimated fees {usd(hp.est_fees_usd)}; yearly carry of the resulting shorts "
+                  f"{usd(hp.carry_apr_usd_after)} (> 0 a cost, < 0 an income)")
+    if hp.refused:
+        console.print(f"[red]Refused:[/] {hp.refused}")
+
+
+def hedge_result(r: object) -> None:
+    from rich.table import Table
+
+    from hedgefi.hedge.executor import ApplyResult
+
+    assert isinstance(r, ApplyResult)
+    hedge_plan(r.plan)
+    t = Table(title=("Fork dry-run (nothing sent)" if r.mode == "fork" else "Broadcast") + ": before -> after")
+    for col in ("Asset", "Exposure", "Hedge before", "Ratio before", "Hedge after", "Ratio after"):
+        t.add_column(col, justify="left" if col == "Asset" else "right")
+    after = {a["asset"]: a for a in r.after.summary()["assets"]}
+    for b in r.before.summary([ln.asset for ln in r.plan.lines])["assets"]:
+        a = after.get(b["asset"], b)
+        t.add_row(b["asset"], usd(Decimal(b["exposure_usd"])), usd(Decimal(b["hedge_usd"])), b["hedge_ratio"],
+                  usd(Decimal(a["hedge_usd"])), a["hedge_ratio"])
+    out.print(t)
+    for o in r.orders:
+        color = "green" if o.status in ("executed", "placed") else "red"
+        out.print(f"{o.venue} {o.asset} {o.action} {usd(o.size_delta_usd)}: [{color}]{o.status}[/]"
+                  + (f" ({o.reason})" if o.reason else ""))

@@ -135,6 +135,11 @@ def fork(upstream_url: str, *, block: int | None = None, expected_chain_id: int 
         got = node.chain_id()
         if got != upstream_id:
             raise ChainIdMismatchError(upstream_id, got, "fork")
+        # anvil credits its dev accounts with 10,000 ETH on a fork; give them back their real balances
+        fork_block = rpc_request(node.rpc_url, "eth_blockNumber")
+        for account in rpc_request(node.rpc_url, "eth_accounts") or []:
+            real = rpc_request(upstream_url, "eth_getBalance", [account, fork_block])
+            rpc_request(node.rpc_url, "anvil_setBalance", [account, real])
     except BaseException:
         node.stop()
         raise

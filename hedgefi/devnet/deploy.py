@@ -44,7 +44,7 @@ FEEDS: dict[str, tuple[str, Decimal]] = {
 
 TOKENS: tuple[DevTokenSpec, ...] = (
     DevTokenSpec("WETH", "Wrapped Ether", 18, "ETH", Decimal("20")),
-    DevTokenSpec("USDC", "USD Coin", 6, "USDC", Decimal("50000")),
+    DevTokenSpec("USDC", "USD Coin", 6, "USDC", Decimal("200000")),
     DevTokenSpec("WBTC", "Wrapped BTC", 8, "BTC", Decimal("1.5")),
     DevTokenSpec("ARB", "Arbitrum", 18, "ARB", Decimal("10000")),
     DevTokenSpec("LINK", "ChainLink Token", 18, "LINK", Decimal("1000")),

@@ -34,7 +34,7 @@ def test_holdings_json_matches_funding_with_one_eth_call(devnet, cli) -> None:  
         assert Decimal(asset["balance"]) * (Decimal(10) ** decimals[asset["symbol"]]) == raw
     native = data["assets"][0]
     assert native["symbol"] == "ETH" and native["address"] is None
-    assert data["total_value_usd"] == "547000"
+    assert data["total_value_usd"] == "697000"
 
 
 def test_devnet_status_and_price_and_advance(devnet, cli) -> None:  # type: ignore[no-untyped-def]

@@ -141,10 +141,13 @@ def human_price(price_e30: int, decimals: int) -> Decimal:
 
 def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote]]:
     """Every market hedgefi can price, with funding and borrowing for a short and short capacity."""
-    snap = fetch_snapshot(conn, d)
+    min_size_call = Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
+                                                   [keys.name_key("MIN_POSITION_SIZE_USD")]))
+    snap = fetch_snapshot(conn, d, [min_size_call])
+    min_size_usd = _usd(_uint(snap.extra[0]))
     reader = codec("Reader")
     calls: list[Call] = []
-    per = 11
+    per = 12
     for m in snap.markets:
         calls += [
             Call(d.reader, reader.encode("getMarketInfo", d.data_store, snap.market_prices(m), m.key)),
@@ -153,7 +156,7 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
                 keys.open_interest_key(m.key, m.long_token, False), keys.open_interest_key(m.key, m.short_token, False),
                 keys.pool_amount_key(m.key, m.short_token), keys.reserve_factor_key(m.key, False),
                 keys.open_interest_reserve_factor_key(m.key, False), keys.max_open_interest_key(m.key, False),
-                keys.min_collateral_factor_key(m.key))],
+                keys.min_collateral_factor_key(m.key), keys.position_fee_factor_key(m.key, False))],
             Call(d.data_store, encode_call("getBool(bytes32)", ["bytes32"], [keys.is_market_disabled_key(m.key)])),
         ]
     r = fetch_aggregate3(conn, calls) if calls else []
@@ -172,7 +175,8 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
         by_max_oi = _uint(rs[8]) - short_oi
         available = max(0, min(by_reserve, by_oi_reserve, by_max_oi))
         min_coll = _uint(rs[9])
-        disabled = bool(decode(["bool"], rs[10].data)[0]) if rs[10].ok else False
+        fee_rate = _usd(_uint(rs[10]))
+        disabled = bool(decode(["bool"], rs[11].data)[0]) if rs[11].ok else False
         nf = info["nextFunding"]
         f = int(nf["fundingFactorPerSecond"])
         if nf["longsPayShorts"]:
@@ -191,7 +195,8 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
             max_leverage=CONTEXT.divide(Decimal(FLOAT), Decimal(min_coll)).quantize(RATIO_Q) if min_coll else Decimal(0),
             open=not (disabled or bool(info["isDisabled"])),
             extra={"index_token": m.index_token, "long_token": m.long_token, "short_token": m.short_token,
-                   "index_price_e30": snap.prices_e30[m.index_token.lower()]},
+                   "index_price_e30": snap.prices_e30[m.index_token.lower()],
+                   "position_fee_rate": fee_rate, "min_size_usd": min_size_usd},
         ))
     return snap.block, quotes
 

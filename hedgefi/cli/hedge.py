@@ -1,0 +1,100 @@
+"""``hedgefi hedge plan|apply``: keep a share of each asset hedged with shorts, from cron or by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from hedgefi.cli.context import OPTIONS
+from hedgefi.errors import ExitCode
+
+app = typer.Typer(help="Plan and apply hedges: short a share of each asset's exposure on the cheapest venue.",
+                  no_args_is_help=True)
+
+_RATIO = typer.Option(None, "--ratio", help="Hedge this share of every hedgeable asset (0..1).")
+_PLAN = typer.Option(None, "--plan", help="A TOML plan with per-asset ratio, venue, leverage, band, limits.")
+_FEES = typer.Option(None, "--max-fees-usd", help="Refuse a run whose estimated fees exceed this.")
+
+
+def _policy(ratio: Optional[str], plan_file: Optional[Path], max_fees: Optional[str]) -> Any:
+    from hedgefi.errors import InputError
+    from hedgefi.hedge.policy import HedgePolicy, load_plan
+    from hedgefi.units import parse_decimal
+
+    if (ratio is None) == (plan_file is None):
+        raise InputError("give exactly one of --ratio or --plan")
+    fees = parse_decimal(max_fees, what="--max-fees-usd") if max_fees is not None else None
+    if plan_file is not None:
+        policy = load_plan(plan_file)
+        if fees is not None:
+            policy = HedgePolicy(policy.default, policy.assets, fees)
+        return policy
+    r = parse_decimal(ratio or "", what="--ratio")
+    if r > 1:
+        raise InputError("--ratio must be between 0 and 1")
+    return HedgePolicy.from_ratio(r, max_fees_usd=fees)
+
+
+@app.command("plan")
+def plan_cmd(
+    ratio: Optional[str] = _RATIO, plan_file: Optional[Path] = _PLAN, max_fees_usd: Optional[str] = _FEES,
+    address: Optional[str] = typer.Option(None, "--address"), account: Optional[str] = typer.Option(None, "--account"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """What the hedge needs: exposure, current hedge, target, orders, fees and yearly carry. Sends nothing."""
+    from hedgefi.cli import render
+    from hedgefi.hedge.executor import fetch_state
+    from hedgefi.hedge.planner import plan
+    from hedgefi.wallet.signers import require_identity
+
+    policy = _policy(ratio, plan_file, max_fees_usd)
+    ident = require_identity(OPTIONS.profile(), address=address, account=account)
+    conn = OPTIONS.connect()
+    state = fetch_state(conn, ident.address)
+    hp = plan(state.exposures, state.positions, state.pending, state.markets, policy)
+    if as_json:
+        render.print_json({"chain_id": conn.chain_id, "block": state.block, "address": ident.address, **hp.as_json()})
+    else:
+        render.hedge_plan(hp)
+    if hp.refused:
+        raise typer.Exit(ExitCode.REFUSED)
+
+
+@app.command("apply")
+def apply_cmd(
+    ratio: Optional[str] = _RATIO, plan_file: Optional[Path] = _PLAN, max_fees_usd: Optional[str] = _FEES,
+    account: Optional[str] = typer.Option(None, "--account"),
+    broadcast: bool = typer.Option(False, "--broadcast", help="Send for real after the fork dry-run."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (cron, CI)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Run the plan on a fork (default) or for real (--broadcast); print before and after."""
+    import sys
+
+    from hedgefi.cli import render
+    from hedgefi.errors import InputError
+    from hedgefi.hedge.executor import apply
+
+    policy = _policy(ratio, plan_file, max_fees_usd)
+    from hedgefi.wallet.signers import require_identity
+
+    ident = require_identity(OPTIONS.profile(), account=account)
+    conn = OPTIONS.connect()
+    if broadcast and not yes and not sys.stdin.isatty():
+        raise InputError("no terminal to confirm on: pass --yes to send from a script; nothing was sent")
+
+    def confirm(hp: Any) -> bool:
+        render.hedge_plan(hp, to_stderr=True)
+        if yes:
+            return True
+        return input("Send these orders for real? [y/N] ").strip().lower() in ("y", "yes")
+
+    result = apply(conn, ident, policy, broadcast=broadcast, confirm=confirm)
+    if as_json:
+        render.print_json(result.as_json())
+    else:
+        render.hedge_result(result)
+    if not result.complete:
+        raise typer.Exit(ExitCode.ORDER_CANCELLED)

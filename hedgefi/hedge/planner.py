@@ -1,0 +1,208 @@
+"""The hedge planner: pure decisions, no I/O, no clock, no web3.
+
+``plan(exposures, positions, pending, markets, policy)`` returns a ``HedgePlan``: per asset the exposure,
+the current hedge (open shorts at mark, plus pending market orders, so a re-run while an order is pending
+never doubles the hedge), the target, and the order intents that bring the hedge back to the target.
+
+Rules: no trade while ``|hedge - target| <= drift_band x target``; increases go to the cheapest venue
+(lowest yearly carry for a short) with liquidity, split across venues when one lacks it (using at most
+90% of a venue's available liquidity); decreases come off the most expensive venue first; a ratio of 0
+closes every short of the asset; trades below a venue's minimum size are skipped with a reason; a run
+whose estimated fees exceed the policy cap is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable, Sequence
+
+from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
+from hedgefi.units import fmt
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
+
+LIQUIDITY_MARGIN = Decimal("0.9")
+MIN_TRADE_USD = Decimal("1")
+USD_Q = Decimal("0.000001")
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    asset: str
+    exposure_usd: Decimal
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class OrderIntent:
+    venue: str
+    asset: str
+    action: str                   # open | increase | decrease | close
+    size_delta_usd: Decimal       # notional at the current price; negative for decrease/close
+    reason: str
+    collateral: str = "USDC"
+    leverage: Decimal = Decimal("2")
+    est_fee_usd: Decimal = Decimal(0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"venue": self.venue, "asset": self.asset, "action": self.action,
+                "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
+                "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd)}
+
+
+@dataclass(frozen=True, slots=True)
+class AssetLine:
+    asset: str
+    exposure_usd: Decimal
+    hedge_usd: Decimal            # open shorts at mark + pending market orders
+    pending_usd: Decimal
+    target_usd: Decimal
+    in_band: bool
+    note: str = ""
+
+    @property
+    def hedge_ratio(self) -> Decimal:
+        return (self.hedge_usd / self.exposure_usd).quantize(Decimal("0.0001")) if self.exposure_usd else Decimal(0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"asset": self.asset, "exposure_usd": fmt(self.exposure_usd), "hedge_usd": fmt(self.hedge_usd),
+                "hedge_ratio": fmt(self.hedge_ratio), "target_usd": fmt(self.target_usd),
+                "pending_usd": fmt(self.pending_usd), "in_band": self.in_band, "note": self.note}
+
+
+@dataclass
+class HedgePlan:
+    lines: list[AssetLine] = field(default_factory=list)
+    intents: list[OrderIntent] = field(default_factory=list)
+    carry_apr_usd_after: Decimal = Decimal(0)    # yearly carry of the resulting shorts, USD (> 0 a cost)
+    refused: str | None = None
+
+    @property
+    def est_fees_usd(self) -> Decimal:
+        return sum((i.est_fee_usd for i in self.intents), Decimal(0))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"assets": [ln.as_json() for ln in self.lines], "orders": [i.as_json() for i in self.intents],
+                "est_fees_usd": fmt(self.est_fees_usd), "yearly_carry_usd": fmt(self.carry_apr_usd_after),
+                "refused": self.refused}
+
+
+def notional(p: PositionView) -> Decimal:
+    return (p.size_tokens * p.mark_price).quantize(USD_Q)
+
+
+def _pending_usd(pending: Iterable[PendingOrderView], asset: str) -> Decimal:
+    total = Decimal(0)
+    for o in pending:
+        if o.asset.upper() != asset.upper() or o.frozen:
+            continue
+        if o.type == "MarketIncrease":
+            total += o.size_delta_usd
+        elif o.type == "MarketDecrease":
+            total -= o.size_delta_usd
+    return total
+
+
+def _fee(q: MarketQuote | None, size: Decimal) -> Decimal:
+    rate = Decimal(str(q.extra.get("position_fee_rate", "0"))) if q else Decimal(0)
+    return (abs(size) * rate).quantize(USD_Q)
+
+
+def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
+         markets: Sequence[MarketQuote], policy: HedgePolicy) -> HedgePlan:
+    out = HedgePlan()
+    for exp in sorted(exposures, key=lambda e: e.asset):
+        ap = policy.for_asset(exp.asset)
+        asset_markets = [m for m in markets if m.asset.upper() == exp.asset.upper() and m.open]
+        if ap is None or not asset_markets:
+            continue
+        shorts = [p for p in positions if p.asset.upper() == exp.asset.upper() and p.side == "short"]
+        pend = _pending_usd(pending, exp.asset)
+        hedge = sum((notional(p) for p in shorts), Decimal(0)) + pend
+        target = (exp.exposure_usd * ap.ratio).quantize(USD_Q)
+        band = target * ap.drift_band
+        in_band = hedge == 0 if target == 0 else abs(hedge - target) <= band
+        note = "in band" if in_band else ""
+        if not in_band:
+            delta = target - hedge
+            if delta > 0:
+                intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend)
+            else:
+                intents, note = _decrease(exp, -delta, shorts, asset_markets, ap, target == 0)
+            out.intents += intents
+        out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
+    by_key = {(m.venue, m.asset): m for m in markets}
+    sizes: dict[tuple[str, str], Decimal] = {}
+    for p in positions:
+        if p.side == "short":
+            sizes[(p.venue, p.asset)] = sizes.get((p.venue, p.asset), Decimal(0)) + notional(p)
+    for i in out.intents:
+        sizes[(i.venue, i.asset)] = sizes.get((i.venue, i.asset), Decimal(0)) + i.size_delta_usd
+    out.carry_apr_usd_after = sum((s * by_key[k].short_carry_apr for k, s in sizes.items() if k in by_key and s > 0),
+                                  Decimal(0)).quantize(Decimal("0.01"))
+    if policy.max_fees_usd is not None and out.est_fees_usd > policy.max_fees_usd:
+        out.refused = (f"estimated fees ${fmt(out.est_fees_usd)} exceed the cap max_fees_usd "
+                       f"${fmt(policy.max_fees_usd)}")
+    return out
+
+
+def _candidates(markets: Sequence[MarketQuote], ap: AssetPolicy) -> list[MarketQuote]:
+    if "auto" in ap.venues:
+        chosen = list(markets)
+    else:
+        chosen = [m for m in markets if m.venue in ap.venues]
+    return sorted(chosen, key=lambda m: (m.short_carry_apr, m.venue))
+
+
+def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
+              ap: AssetPolicy, pend: Decimal) -> tuple[list[OrderIntent], str]:
+    intents: list[OrderIntent] = []
+    remaining = delta.quantize(USD_Q)
+    have = {p.venue for p in shorts}
+    notes = []
+    for m in _candidates(markets, ap):
+        if remaining <= 0:
+            break
+        room = (m.available_short_liquidity_usd * LIQUIDITY_MARGIN).quantize(USD_Q)
+        take = min(remaining, room)
+        min_size = Decimal(str(m.extra.get("min_size_usd", "0")))
+        if take < max(min_size, MIN_TRADE_USD):
+            notes.append(f"{m.venue}: ${fmt(take)} is below its minimum or liquidity")
+            continue
+        why = (f"hedge {exp.asset} at {fmt(ap.ratio)}: short carry {fmt((m.short_carry_apr * 100).quantize(Decimal('0.01')))}%/yr"
+               f" on {m.venue}" + (" (cheapest with liquidity)" if "auto" in ap.venues else ""))
+        if pend:
+            why += f"; counts ${fmt(pend)} already pending"
+        intents.append(OrderIntent(m.venue, exp.asset, "increase" if m.venue in have else "open", take, why,
+                                   ap.collateral, ap.max_leverage, _fee(m, take)))
+        remaining -= take
+    if remaining > 0:
+        notes.append(f"${fmt(remaining)} could not be placed: not enough liquidity on the allowed venues")
+    return intents, "; ".join(notes)
+
+
+def _decrease(exp: Exposure, amount: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
+              ap: AssetPolicy, close_all: bool) -> tuple[list[OrderIntent], str]:
+    carry = {m.venue: m.short_carry_apr for m in markets}
+    intents = []
+    remaining = amount.quantize(USD_Q)
+    for p in sorted(shorts, key=lambda p: carry.get(p.venue, Decimal(0)), reverse=True):
+        if remaining <= 0:
+            break
+        n = notional(p)
+        q = next((m for m in markets if m.venue == p.venue), None)
+        if close_all or remaining >= n:
+            intents.append(OrderIntent(p.venue, exp.asset, "close", -n,
+                                       "ratio 0: close the short" if close_all else "over target: close this short",
+                                       p.collateral_token, ap.max_leverage, _fee(q, n)))
+            remaining -= n
+        else:
+            intents.append(OrderIntent(p.venue, exp.asset, "decrease", -remaining,
+                                       f"over target by ${fmt(remaining)}: reduce the most expensive short first",
+                                       p.collateral_token, ap.max_leverage, _fee(q, remaining)))
+            remaining = Decimal(0)
+    note = "" if remaining <= 0 else f"${fmt(remaining)} of the excess is in pending orders, not in positions"
+    return intents, note
+
+
+__all__ = ["Exposure", "OrderIntent", "AssetLine", "HedgePlan", "plan", "notional"]

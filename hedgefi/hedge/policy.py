@@ -1,0 +1,146 @@
+"""Hedge policy: per-asset ratio, venue choice, leverage, collateral, drift band, safety limits.
+
+``HedgePolicy.from_ratio(0.5)`` hedges every hedgeable asset at 50%; ``load_plan(path)`` reads a TOML
+file and validates every field with a clear error::
+
+    default_ratio = 0.5          # for assets not listed
+    max_fees_usd = 250           # refuse a run whose estimated fees exceed this
+    [assets.ETH]
+    ratio = 0.6
+    venue = "auto"               # "auto", "gmx", or a list to split across: ["gmx", "gtrade"]
+    max_leverage = 3
+    collateral = "USDC"
+    drift_band = 0.05            # no trade while |hedge - target| <= 5% of the target
+    min_liquidation_distance = 0.2
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from hedgefi.errors import InputError
+
+DEFAULT_DRIFT = Decimal("0.05")
+DEFAULT_LEVERAGE = Decimal("2")
+DEFAULT_MIN_LIQ_DISTANCE = Decimal("0.2")
+
+
+@dataclass(frozen=True, slots=True)
+class AssetPolicy:
+    ratio: Decimal
+    venues: tuple[str, ...] = ("auto",)
+    max_leverage: Decimal = DEFAULT_LEVERAGE
+    collateral: str = "USDC"
+    drift_band: Decimal = DEFAULT_DRIFT
+    min_liquidation_distance: Decimal = DEFAULT_MIN_LIQ_DISTANCE
+
+
+@dataclass(frozen=True, slots=True)
+class HedgePolicy:
+    default: AssetPolicy | None
+    assets: dict[str, AssetPolicy] = field(default_factory=dict)
+    max_fees_usd: Decimal | None = None
+
+    def for_asset(self, asset: str) -> AssetPolicy | None:
+        return self.assets.get(asset.upper(), self.default)
+
+    @classmethod
+    def from_ratio(cls, ratio: Decimal, *, max_fees_usd: Decimal | None = None) -> "HedgePolicy":
+        return cls(default=_asset_policy({"ratio": ratio}, "--ratio"), max_fees_usd=max_fees_usd)
+
+
+def _dec(value: Any, where: str, *, lo: Decimal | None = None, hi: Decimal | None = None,
+         lo_open: bool = False) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise InputError(f"{where} must be a number")
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise InputError(f"{where} must be a number, got {value!r}") from None
+    if not d.is_finite():
+        raise InputError(f"{where} must be a finite number")
+    if lo is not None and (d < lo or (lo_open and d == lo)):
+        raise InputError(f"{where} must be {'above' if lo_open else 'at least'} {lo}, got {d}")
+    if hi is not None and d > hi:
+        raise InputError(f"{where} must be at most {hi}, got {d}")
+    return d
+
+
+_FIELDS = {"ratio", "venue", "max_leverage", "collateral", "drift_band", "min_liquidation_distance"}
+
+
+def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = None) -> AssetPolicy:
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_FIELDS))}")
+    b = base or AssetPolicy(Decimal(0))
+    if "ratio" not in raw and base is None:
+        raise InputError(f"{where}: 'ratio' is required")
+    ratio = _dec(raw["ratio"], f"{where}.ratio", lo=Decimal(0), hi=Decimal(1)) if "ratio" in raw else b.ratio
+    venues = b.venues
+    if "venue" in raw:
+        v = raw["venue"]
+        names = [v] if isinstance(v, str) else v
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            raise InputError(f"{where}.venue must be \"auto\", a venue name, or a list of venue names")
+        from hedgefi.venues.registry import venue_names
+        from hedgefi.errors import UnknownNameError
+
+        for n in names:
+            if n != "auto" and n.lower() not in venue_names():
+                raise UnknownNameError("venue", n, [*venue_names(), "auto"])
+        venues = tuple(n.lower() for n in names)
+    lev = _dec(raw["max_leverage"], f"{where}.max_leverage", lo=Decimal(1), hi=Decimal(100)) \
+        if "max_leverage" in raw else b.max_leverage
+    coll = raw.get("collateral", b.collateral)
+    if not isinstance(coll, str) or not coll:
+        raise InputError(f"{where}.collateral must be a token symbol such as \"USDC\"")
+    drift = _dec(raw["drift_band"], f"{where}.drift_band", lo=Decimal(0), hi=Decimal(1), lo_open=True) \
+        if "drift_band" in raw else b.drift_band
+    liq = _dec(raw["min_liquidation_distance"], f"{where}.min_liquidation_distance", lo=Decimal(0), hi=Decimal(1)) \
+        if "min_liquidation_distance" in raw else b.min_liquidation_distance
+    if 1 / lev <= liq:
+        raise InputError(f"{where}: max_leverage {lev} puts the liquidation price within "
+                         f"{(1 / lev * 100).quantize(Decimal('0.1'))}% of entry, closer than "
+                         f"min_liquidation_distance {liq}; lower the leverage")
+    return AssetPolicy(ratio, venues, lev, coll.upper(), drift, liq)
+
+
+def load_plan(path: Path) -> HedgePolicy:
+    import tomllib
+
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise InputError(f"plan file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"plan file {path} is not valid TOML: {exc}") from None
+    allowed = {"default_ratio", "defaults", "assets", "max_fees_usd"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise InputError(f"{path.name}: unknown key(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(allowed))}")
+    defaults_raw = raw.get("defaults", {})
+    if not isinstance(defaults_raw, dict):
+        raise InputError(f"{path.name}: [defaults] must be a table")
+    if "default_ratio" in raw:
+        defaults_raw = {**defaults_raw, "ratio": raw["default_ratio"]}
+    default = _asset_policy(defaults_raw, "defaults") if "ratio" in defaults_raw else None
+    base = default or _asset_policy({**defaults_raw, "ratio": 0}, "defaults")
+    assets_raw = raw.get("assets", {})
+    if not isinstance(assets_raw, dict):
+        raise InputError(f"{path.name}: [assets] must be a table of tables")
+    assets = {}
+    for name, body in assets_raw.items():
+        if not isinstance(body, dict):
+            raise InputError(f"{path.name}: [assets.{name}] must be a table")
+        assets[name.upper()] = _asset_policy(body, f"assets.{name}", base)
+    fees = _dec(raw["max_fees_usd"], "max_fees_usd", lo=Decimal(0)) if "max_fees_usd" in raw else None
+    if default is None and not assets:
+        raise InputError(f"{path.name}: nothing to hedge (set default_ratio or an [assets.X] table)")
+    return HedgePolicy(default, assets, fees)
+
+
+__all__ = ["AssetPolicy", "HedgePolicy", "load_plan", "DEFAULT_DRIFT"]
