@@ -72,12 +72,13 @@ def _dec(value: Any, where: str, *, lo: Decimal | None = None, hi: Decimal | Non
 _FIELDS = {"ratio", "venue", "max_leverage", "collateral", "drift_band", "min_liquidation_distance"}
 
 
-def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = None) -> AssetPolicy:
+def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = None,
+                  require_ratio: bool = False) -> AssetPolicy:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise InputError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_FIELDS))}")
     b = base or AssetPolicy(Decimal(0))
-    if "ratio" not in raw and base is None:
+    if "ratio" not in raw and (base is None or require_ratio):
         raise InputError(f"{where}: 'ratio' is required")
     ratio = _dec(raw["ratio"], f"{where}.ratio", lo=Decimal(0), hi=Decimal(1)) if "ratio" in raw else b.ratio
     venues = b.venues
@@ -136,7 +137,7 @@ def load_plan(path: Path) -> HedgePolicy:
     for name, body in assets_raw.items():
         if not isinstance(body, dict):
             raise InputError(f"{path.name}: [assets.{name}] must be a table")
-        assets[name.upper()] = _asset_policy(body, f"assets.{name}", base)
+        assets[name.upper()] = _asset_policy(body, f"assets.{name}", base, require_ratio=default is None)
     fees = _dec(raw["max_fees_usd"], "max_fees_usd", lo=Decimal(0)) if "max_fees_usd" in raw else None
     if default is None and not assets:
         raise InputError(f"{path.name}: nothing to hedge (set default_ratio or an [assets.X] table)")
