@@ -2,7 +2,7 @@
 
 The public API for scripts is re-exported here lazily (importing ``hedgefi`` stays cheap)::
 
-    from hedgefi import get_profile, connect, fetch_holdings
+    from hedgefi import get_profile, connect, fetch_holdings, resolve_identity, HedgePolicy, apply
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ _EXPORTS = {
     "fetch_holdings": "hedgefi.wallet.holdings",
     "Holdings": "hedgefi.wallet.holdings",
     "resolve_identity": "hedgefi.wallet.signers",
+    "HedgePolicy": "hedgefi.hedge.policy",
+    "load_plan": "hedgefi.hedge.policy",
+    "plan": "hedgefi.hedge.planner",
+    "fetch_state": "hedgefi.hedge.executor",
+    "apply": "hedgefi.hedge.executor",
+    "get_venue": "hedgefi.venues.registry",
 }
 
 __all__ = ["__version__", *_EXPORTS]
