@@ -34,26 +34,59 @@ def resolve_rpc_url(profile: ChainProfile, rpc_url: str | None = None) -> str:
 
 @dataclass
 class Connection:
+    """A chain connection. The chain id is verified on the first request, batched with it (one round trip)."""
+
     w3: "Web3"
     profile: ChainProfile
     rpc_url: str
     chain_id: int
-    requests: Counter[str] = field(default_factory=Counter)
+    requests: Counter[str] = field(default_factory=Counter)     # JSON-RPC methods sent
+    round_trips: Counter[str] = field(default_factory=Counter)  # HTTP requests ("total")
+    verified: bool = False
 
     @property
     def safe_url(self) -> str:
         return redact_url(self.rpc_url)
 
+    def _unreachable(self, exc: Exception) -> RpcUnreachableError:
+        return RpcUnreachableError(f"cannot reach the RPC at {self.safe_url} ({type(exc).__name__}); "
+                                   "is the node running?")
+
+    def _check_chain_id(self, response: Any) -> None:
+        if "error" in response or "result" not in response:
+            raise ChainError(f"eth_chainId failed at {self.safe_url}: {response.get('error')}")
+        actual = int(response["result"], 16)
+        if actual != self.profile.chain_id:
+            raise ChainIdMismatchError(self.profile.chain_id, actual, self.profile.name)
+        self.chain_id = actual
+        self.verified = True
+
+    def ensure_verified(self) -> None:
+        if self.verified:
+            return
+        try:
+            response = self.w3.provider.make_request("eth_chainId", [])  # type: ignore[arg-type]
+        except Exception as exc:
+            raise self._unreachable(exc) from exc
+        self._check_chain_id(response)
+
     def request(self, method: str, params: list[Any]) -> Any:
-        """One raw JSON-RPC request (no middleware: hot read paths use this)."""
-        return raw_request(self.w3, self.rpc_url, method, params)
+        """One raw JSON-RPC request (no middleware). The first one carries the chain-id check in a batch."""
+        if self.verified:
+            return raw_request(self.w3, self.rpc_url, method, params)
+        try:
+            responses = self.w3.provider.make_batch_request([("eth_chainId", []), (method, params)])  # type: ignore
+        except Exception as exc:
+            raise self._unreachable(exc) from exc
+        if not isinstance(responses, list) or len(responses) != 2:
+            # a node without batch support: fall back to two requests
+            self.ensure_verified()
+            return raw_request(self.w3, self.rpc_url, method, params)
+        self._check_chain_id(responses[0])
+        return _result(responses[1], method, self.rpc_url)
 
 
-def raw_request(w3: "Web3", url: str, method: str, params: list[Any]) -> Any:
-    try:
-        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except Exception as exc:
-        raise RpcUnreachableError(f"the RPC at {redact_url(url)} failed on {method} ({type(exc).__name__})") from exc
+def _result(response: Any, method: str, url: str) -> Any:
     if "error" in response:
         error = response["error"]
         message = error.get("message", error) if isinstance(error, dict) else error
@@ -61,33 +94,47 @@ def raw_request(w3: "Web3", url: str, method: str, params: list[Any]) -> Any:
     return response.get("result")
 
 
-def _make_provider(url: str, counter: Counter[str], timeout: float) -> Any:
+def raw_request(w3: "Web3", url: str, method: str, params: list[Any]) -> Any:
+    try:
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    except Exception as exc:
+        raise RpcUnreachableError(f"the RPC at {redact_url(url)} failed on {method} ({type(exc).__name__})") from exc
+    return _result(response, method, url)
+
+
+def _make_provider(url: str, methods: Counter[str], trips: Counter[str], timeout: float) -> Any:
     from web3 import HTTPProvider
 
     class CountingHTTPProvider(HTTPProvider):
         def make_request(self, method: Any, params: Any) -> Any:
-            counter[str(method)] += 1
+            methods[str(method)] += 1
+            trips["total"] += 1
             return super().make_request(method, params)
+
+        def make_batch_request(self, batch: Any) -> Any:
+            for method, _ in batch:
+                methods[str(method)] += 1
+            trips["total"] += 1
+            return super().make_batch_request(batch)
 
     return CountingHTTPProvider(url, request_kwargs={"timeout": timeout})
 
 
-def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S) -> Connection:
-    """Open ``profile``'s chain at ``rpc_url`` (or its default) and verify the chain id."""
+def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,
+            verify_now: bool = False) -> Connection:
+    """A connection to ``profile``'s chain at ``rpc_url`` (or its default); the chain id is checked on the
+    first request (or now, with ``verify_now``), and a mismatch raises ``ChainIdMismatchError``."""
     from web3 import Web3
 
     url = resolve_rpc_url(profile, rpc_url)
-    counter: Counter[str] = Counter()
-    w3 = Web3(_make_provider(url, counter, timeout))
-    try:
-        chain_id = int(raw_request(w3, url, "eth_chainId", []), 16)
-    except RpcUnreachableError as exc:
-        raise RpcUnreachableError(
-            f"cannot reach the RPC at {redact_url(url)} ({type(exc.__cause__).__name__}); is the node running?"
-        ) from exc.__cause__
-    if chain_id != profile.chain_id:
-        raise ChainIdMismatchError(profile.chain_id, chain_id, profile.name)
-    return Connection(w3=w3, profile=profile, rpc_url=url, chain_id=chain_id, requests=counter)
+    methods: Counter[str] = Counter()
+    trips: Counter[str] = Counter()
+    w3 = Web3(_make_provider(url, methods, trips, timeout))
+    conn = Connection(w3=w3, profile=profile, rpc_url=url, chain_id=profile.chain_id, requests=methods,
+                      round_trips=trips)
+    if verify_now:
+        conn.ensure_verified()
+    return conn
 
 
 __all__ = ["Connection", "connect", "resolve_rpc_url"]

@@ -53,7 +53,7 @@ def fork_session(conn: "Connection") -> Iterator[ForkSession]:
 
     node = fork(conn.rpc_url, expected_chain_id=conn.chain_id)
     try:
-        yield ForkSession(node, connect(conn.profile, node.rpc_url))
+        yield ForkSession(node, connect(conn.profile, node.rpc_url, verify_now=True))
     finally:
         node.stop()
 

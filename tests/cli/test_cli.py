@@ -21,7 +21,8 @@ def test_holdings_json_matches_funding_with_one_eth_call(devnet, cli) -> None:  
         r = cli("--chain", "devnet", "--rpc", proxy.url, "holdings", "--address", m.demo_address, "--json")
         assert r.code == 0, r.stderr
         assert proxy.counts["eth_call"] == 1
-        assert sum(proxy.counts.values()) <= 2, proxy.counts  # eth_chainId + the batch
+        assert sum(proxy.counts.values()) <= 2, proxy.counts  # eth_chainId + the Multicall3 batch
+        assert proxy.http_requests == 1  # ...in one HTTP round trip (a JSON-RPC batch)
     data = json.loads(r.stdout)
     assert set(data) == {"chain_id", "block", "address", "assets", "total_value_usd"}
     assert data["chain_id"] == 31337 and data["address"] == m.demo_address
