@@ -1,42 +1,47 @@
-"""The web3 factory: one place that opens a connection, checks the chain id and translates errors.
+"""Connections to a chain: one place that checks the chain id, counts requests and translates errors.
 
-``connect(profile, rpc_url)`` returns a ``Connection`` whose provider counts requests per method
-(tests and ``scripts/bench`` read ``connection.requests``). Every connection compares
-``eth_chainId`` with the profile; a mismatch is a ``ChainIdMismatchError`` naming both ids.
-web3 is imported here, lazily, never at CLI start-up.
+``connect(profile, rpc_url)`` returns a ``Connection`` over ``RpcTransport`` (retries, failover across
+comma-separated RPC URLs, no blind resend). The chain id is checked against the profile on the first
+request, batched with it, so a single read is a single HTTP round trip; a mismatch is a
+``ChainIdMismatchError`` naming both ids. ``connection.requests`` counts JSON-RPC methods and
+``connection.round_trips["total"]`` HTTP requests (tests and ``scripts/bench`` read them).
+No web3 import: reads need only eth_abi.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hedgefi.chain.profiles import ChainProfile
 from hedgefi.chain.redact import redact_url
+from hedgefi.chain.transport import RpcTransport
 from hedgefi.config import env
-from hedgefi.errors import ChainError, ChainIdMismatchError, ConfigError, RpcUnreachableError
-
-if TYPE_CHECKING:
-    from web3 import Web3
+from hedgefi.errors import ChainError, ChainIdMismatchError, ConfigError
 
 DEFAULT_TIMEOUT_S = 15.0
 
 
-def resolve_rpc_url(profile: ChainProfile, rpc_url: str | None = None) -> str:
-    url = rpc_url or env("HEDGEFI_RPC_URL") or profile.default_rpc
-    if not url:
+def resolve_rpc_urls(profile: ChainProfile, rpc_url: str | None = None) -> list[str]:
+    """``--rpc`` / ``HEDGEFI_RPC_URL`` / the profile's default; several URLs separated by commas fail over."""
+    raw = rpc_url or env("HEDGEFI_RPC_URL") or profile.default_rpc
+    if not raw:
         raise ConfigError(f"no RPC URL for chain '{profile.name}': pass --rpc URL or set HEDGEFI_RPC_URL")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"RPC URL must start with http:// or https:// (got {redact_url(url)})")
-    return url
+    urls = [u.strip() for u in raw.split(",") if u.strip()]
+    for u in urls:
+        if not u.startswith(("http://", "https://")):
+            raise ConfigError(f"RPC URL must start with http:// or https:// (got {redact_url(u)})")
+    return urls
+
+
+def resolve_rpc_url(profile: ChainProfile, rpc_url: str | None = None) -> str:
+    return resolve_rpc_urls(profile, rpc_url)[0]
 
 
 @dataclass
 class Connection:
-    """A chain connection. The chain id is verified on the first request, batched with it (one round trip)."""
-
-    w3: "Web3"
+    transport: RpcTransport
     profile: ChainProfile
     rpc_url: str
     chain_id: int
@@ -48,45 +53,35 @@ class Connection:
     def safe_url(self) -> str:
         return redact_url(self.rpc_url)
 
-    def _unreachable(self, exc: Exception) -> RpcUnreachableError:
-        return RpcUnreachableError(f"cannot reach the RPC at {self.safe_url} ({type(exc).__name__}); "
-                                   "is the node running?")
-
-    def _check_chain_id(self, response: Any) -> None:
-        if "error" in response or "result" not in response:
+    def _check_chain_id(self, response: dict[str, Any]) -> None:
+        if "result" not in response:
             raise ChainError(f"eth_chainId failed at {self.safe_url}: {response.get('error')}")
         actual = int(response["result"], 16)
         if actual != self.profile.chain_id:
             raise ChainIdMismatchError(self.profile.chain_id, actual, self.profile.name)
         self.chain_id = actual
         self.verified = True
+        self.transport.mark_verified()
 
     def ensure_verified(self) -> None:
-        if self.verified:
-            return
-        try:
-            response = self.w3.provider.make_request("eth_chainId", [])  # type: ignore[arg-type]
-        except Exception as exc:
-            raise self._unreachable(exc) from exc
-        self._check_chain_id(response)
+        if not self.verified:
+            self._check_chain_id(self.transport.batch([("eth_chainId", [])])[0])
+
+    def raw(self, method: str, params: list[Any]) -> dict[str, Any]:
+        """The whole JSON-RPC response (result or error), after the chain-id check."""
+        self.ensure_verified()
+        return self.transport.request(method, params)
 
     def request(self, method: str, params: list[Any]) -> Any:
-        """One raw JSON-RPC request (no middleware). The first one carries the chain-id check in a batch."""
+        """One JSON-RPC request; the first one carries the chain-id check in the same batch."""
         if self.verified:
-            return raw_request(self.w3, self.rpc_url, method, params)
-        try:
-            responses = self.w3.provider.make_batch_request([("eth_chainId", []), (method, params)])  # type: ignore
-        except Exception as exc:
-            raise self._unreachable(exc) from exc
-        if not isinstance(responses, list) or len(responses) != 2:
-            # a node without batch support: fall back to two requests
-            self.ensure_verified()
-            return raw_request(self.w3, self.rpc_url, method, params)
-        self._check_chain_id(responses[0])
-        return _result(responses[1], method, self.rpc_url)
+            return _result(self.transport.request(method, params), method, self.rpc_url)
+        chain, response = self.transport.batch([("eth_chainId", []), (method, params)])
+        self._check_chain_id(chain)
+        return _result(response, method, self.rpc_url)
 
 
-def _result(response: Any, method: str, url: str) -> Any:
+def _result(response: dict[str, Any], method: str, url: str) -> Any:
     if "error" in response:
         error = response["error"]
         message = error.get("message", error) if isinstance(error, dict) else error
@@ -94,47 +89,19 @@ def _result(response: Any, method: str, url: str) -> Any:
     return response.get("result")
 
 
-def raw_request(w3: "Web3", url: str, method: str, params: list[Any]) -> Any:
-    try:
-        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except Exception as exc:
-        raise RpcUnreachableError(f"the RPC at {redact_url(url)} failed on {method} ({type(exc).__name__})") from exc
-    return _result(response, method, url)
-
-
-def _make_provider(url: str, methods: Counter[str], trips: Counter[str], timeout: float) -> Any:
-    from web3 import HTTPProvider
-
-    class CountingHTTPProvider(HTTPProvider):
-        def make_request(self, method: Any, params: Any) -> Any:
-            methods[str(method)] += 1
-            trips["total"] += 1
-            return super().make_request(method, params)
-
-        def make_batch_request(self, batch: Any) -> Any:
-            for method, _ in batch:
-                methods[str(method)] += 1
-            trips["total"] += 1
-            return super().make_batch_request(batch)
-
-    return CountingHTTPProvider(url, request_kwargs={"timeout": timeout})
-
-
 def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,
             verify_now: bool = False) -> Connection:
-    """A connection to ``profile``'s chain at ``rpc_url`` (or its default); the chain id is checked on the
-    first request (or now, with ``verify_now``), and a mismatch raises ``ChainIdMismatchError``."""
-    from web3 import Web3
-
-    url = resolve_rpc_url(profile, rpc_url)
+    """A connection to ``profile``'s chain; the chain id is checked on the first request (or now)."""
+    urls = resolve_rpc_urls(profile, rpc_url)
     methods: Counter[str] = Counter()
     trips: Counter[str] = Counter()
-    w3 = Web3(_make_provider(url, methods, trips, timeout))
-    conn = Connection(w3=w3, profile=profile, rpc_url=url, chain_id=profile.chain_id, requests=methods,
-                      round_trips=trips)
+    transport = RpcTransport(urls, timeout=timeout, expected_chain_id=profile.chain_id, profile_name=profile.name,
+                             methods=methods, trips=trips)
+    conn = Connection(transport=transport, profile=profile, rpc_url=urls[0], chain_id=profile.chain_id,
+                      requests=methods, round_trips=trips)
     if verify_now:
         conn.ensure_verified()
     return conn
 
 
-__all__ = ["Connection", "connect", "resolve_rpc_url"]
+__all__ = ["Connection", "connect", "resolve_rpc_url", "resolve_rpc_urls"]

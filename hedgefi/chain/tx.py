@@ -84,11 +84,7 @@ def _revert_data(exc_or_error: Any) -> bytes | None:
 def raw_call(conn: "Connection", call: dict[str, Any], method: str = "eth_call") -> tuple[Any, dict[str, Any] | None]:
     """A JSON-RPC call that returns (result, error) instead of raising on a revert."""
     params: list[Any] = [call, "latest"] if method == "eth_call" else [call]
-    conn.ensure_verified()
-    try:
-        response = conn.w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except Exception as exc:
-        raise ChainError(f"{method} failed at {conn.safe_url} ({type(exc).__name__})") from exc
+    response = conn.raw(method, params)
     return response.get("result"), response.get("error")
 
 
