@@ -15,8 +15,13 @@ from typing import TYPE_CHECKING, Any, Callable
 from hedgefi.errors import HedgefiError
 from hedgefi.venues.base import PositionView, UnsignedTx
 
+from decimal import Decimal
+
+from hedgefi.units import from_raw
+
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
+    from hedgefi.journal import Journal
     from hedgefi.chain.tx import PreparedTx
     from hedgefi.wallet.signers import Signer
 
@@ -84,33 +89,56 @@ def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[Unsigne
 
 
 def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[UnsignedTx],
-              confirm: Callable[[list["PreparedTx"]], bool], *, wait_s: float = 30.0) -> RunResult:
-    """Prepare all, confirm once, then sign and send in order; follow each order to its end."""
+              confirm: Callable[[list["PreparedTx"]], bool], *, wait_s: float = 30.0,
+              journal: "Journal | None" = None, max_fee_gwei: Decimal | None = None,
+              max_total_fee_eth: Decimal | None = None) -> RunResult:
+    """Prepare all, confirm once, then sign and send in order under the account lock, journaling every
+    transaction and order; follow each order to its end."""
     from hedgefi.chain import tx as txp
+    from hedgefi.chain.locks import account_lock
+    from hedgefi.journal import Journal
 
-    prepared: list[txp.PreparedTx] = []
-    nonce = None
-    # Transactions after the first may depend on it (an approval): prepare the first fully now,
-    # and re-simulate each later one right before signing it.
-    first = txp.prepare(conn, signer.address, txs[0], venue.errors)
-    prepared.append(first)
-    nonce = first.nonce
-    for t in txs[1:]:
-        nonce += 1
-        prepared.append(txp.PreparedTx(t, conn.chain_id, signer.address, nonce, 3_000_000,
-                                       first.max_fee_per_gas, first.max_priority_fee_per_gas))
-    txp.check_balance(conn, signer.address, prepared)
-    if not confirm(prepared):
-        raise DeclinedError("declined: nothing was sent")
-    result = RunResult("broadcast")
-    receipts = []
-    for i, p in enumerate(prepared):
-        if i > 0:
-            p = txp.prepare(conn, signer.address, p.utx, venue.errors, nonce=p.nonce)
-        receipt = txp.send(conn, signer, p, venue.errors)
-        receipts.append(receipt)
-        result.tx_hashes.append(receipt["transactionHash"])
+    journal = journal or Journal()
+    fee_cap = max_fee_gwei if max_fee_gwei is not None else txp.DEFAULT_MAX_FEE_GWEI
+    with account_lock(conn.chain_id, signer.address):
+        prepared: list[txp.PreparedTx] = []
+        # Transactions after the first may depend on it (an approval): prepare the first fully now,
+        # and re-simulate each later one right before signing it.
+        first = txp.prepare(conn, signer.address, txs[0], venue.errors, max_fee_gwei=fee_cap, journal=journal)
+        prepared.append(first)
+        nonce = first.nonce
+        for t in txs[1:]:
+            nonce += 1
+            prepared.append(txp.PreparedTx(t, conn.chain_id, signer.address, nonce, 3_000_000,
+                                           first.max_fee_per_gas, first.max_priority_fee_per_gas))
+        txp.check_balance(conn, signer.address, prepared)
+        total_fee_wei = sum(p.max_gas_cost_wei + p.utx.value for p in prepared if p.utx.kind == "order") \
+            + sum(p.max_gas_cost_wei for p in prepared if p.utx.kind != "order")
+        if max_total_fee_eth is not None and total_fee_wei > int(max_total_fee_eth * 10**18):
+            from hedgefi.errors import InputError
+
+            raise InputError(f"these transactions may cost up to {from_raw(total_fee_wei, 18)} ETH in gas and "
+                             f"execution fees, above --max-total-fee-eth {max_total_fee_eth}; nothing was sent")
+        if not confirm(prepared):
+            raise DeclinedError("declined: nothing was sent")
+        result = RunResult("broadcast")
+        receipts = []
+        for i, p in enumerate(prepared):
+            if i > 0:
+                p = txp.prepare(conn, signer.address, p.utx, venue.errors, nonce=p.nonce, max_fee_gwei=fee_cap)
+            receipt = txp.send(conn, signer, p, venue.errors, journal=journal, venue=venue.name)
+            receipts.append(receipt)
+            result.tx_hashes.append(receipt["transactionHash"])
+            for key, trigger in venue.order_keys(receipt):
+                journal.add_order(key=key, tx_hash=receipt["transactionHash"], chain_id=conn.chain_id,
+                                  account=signer.address, venue=venue.name, waits_for_trigger=trigger)
+        from hedgefi.chain.faults import checkpoint
+
+        checkpoint("after_mined")
     result.orders = order_outcomes(venue, receipts, wait_s)
+    for o in result.orders:
+        if o.status != "pending":
+            journal.set_order(o.key, o.status, o.reason or None)
     result.positions_after = venue.fetch_positions(signer.address)[0]
     return result
 

@@ -45,10 +45,14 @@ def devnet_session(hedgefi_home: Path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def devnet(devnet_session):  # type: ignore[no-untyped-def]
-    """The session devnet, reverted to its snapshot after the test."""
-    with devnet_session.isolated():
-        yield devnet_session
+def devnet(devnet_session, tmp_path):  # type: ignore[no-untyped-def]
+    """The session devnet, reverted to its snapshot after the test, with a journal of the test's own."""
+    os.environ["HEDGEFI_JOURNAL"] = str(tmp_path / "journal.sqlite")
+    try:
+        with devnet_session.isolated():
+            yield devnet_session
+    finally:
+        os.environ.pop("HEDGEFI_JOURNAL", None)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from hedgefi.venues.base import UnsignedTx
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
+    from hedgefi.journal import Journal
     from hedgefi.wallet.signers import Signer
 
 GAS_MARGIN = Decimal("1.25")
@@ -100,7 +101,8 @@ def simulate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDec
 
 
 def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder, *,
-            nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI) -> PreparedTx:
+            nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI,
+            journal: "Journal | None" = None) -> PreparedTx:
     """Simulate, estimate and price ``utx`` for ``sender``; raise before anything is signed."""
     simulate(conn, sender, utx, decoder)
     gas_hex, error = raw_call(conn, utx.as_call(sender), "eth_estimateGas")
@@ -122,7 +124,22 @@ def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDeco
                          f"{max_fee_gwei}; nothing was sent")
     if nonce is None:
         nonce = _hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
+        nonce = max(nonce, _journal_floor(conn, sender, journal))
     return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, min(tip, max_fee))
+
+
+def _journal_floor(conn: "Connection", sender: str, journal: "Journal | None") -> int:
+    """One past our own highest nonce, when the node's ``pending`` count may lag behind it: a transaction
+    still in flight, or a mined one whose receipt this chain has (so it really happened here)."""
+    if journal is None:
+        return 0
+    top = journal.highest(conn.chain_id, sender)
+    if top is None:
+        return 0
+    if top.state in ("signed", "sent"):
+        known = conn.request("eth_getTransactionByHash", [top.hash]) is not None
+        return top.nonce + 1 if known else 0
+    return top.nonce + 1 if conn.request("eth_getTransactionReceipt", [top.hash]) else 0
 
 
 def check_balance(conn: "Connection", sender: str, prepared: list[PreparedTx]) -> None:
@@ -134,30 +151,70 @@ def check_balance(conn: "Connection", sender: str, prepared: list[PreparedTx]) -
             f"{from_raw(need, 18)} ETH (value + gas at the fee cap); nothing was sent")
 
 
-def send(conn: "Connection", signer: "Signer", p: PreparedTx, decoder: ErrorDecoder,
-         timeout_s: float = 120.0) -> dict[str, Any]:
-    """Sign and send one prepared transaction and wait for its receipt."""
+def tx_hash_of(raw: bytes) -> str:
+    from eth_utils import keccak
+
+    return "0x" + bytes(keccak(raw)).hex()
+
+
+def send(conn: "Connection", signer: "Signer", p: PreparedTx, decoder: ErrorDecoder, *,
+         journal: "Journal | None" = None, venue: str | None = None, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Sign, journal, send and wait for one prepared transaction; a dropped one is rebroadcast as the same
+    bytes, a replaced one is reported. Never signs a second transaction for the same intent."""
+    from hedgefi.chain.faults import checkpoint
+
     if signer.address.lower() != p.sender.lower():
         raise HedgefiError("the signer does not match the prepared sender; nothing was sent")
     raw = signer.sign_transaction(p.as_dict())
-    tx_hash = conn.request("eth_sendRawTransaction", ["0x" + raw.hex()])
-    deadline = time.monotonic() + timeout_s
-    while True:
-        receipt = conn.request("eth_getTransactionReceipt", [tx_hash])
-        if receipt:
-            break
-        if time.monotonic() > deadline:
-            raise ChainError(f"transaction {tx_hash} was not mined within {timeout_s:.0f} s; "
-                             "check it before sending again")
-        time.sleep(0.1)
+    tx_hash = tx_hash_of(raw)
+    if journal:
+        journal.record_signed(hash=tx_hash, chain_id=p.chain_id, account=p.sender, nonce=p.nonce,
+                              raw="0x" + raw.hex(), description=p.utx.description, kind=p.utx.kind, venue=venue)
+    checkpoint("after_sign")
+    conn.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    if journal:
+        journal.set_tx(tx_hash, "sent")
+    checkpoint("after_send")
+    receipt = wait_receipt(conn, tx_hash, "0x" + raw.hex(), p.sender, p.nonce, journal=journal, timeout_s=timeout_s)
     if _hex_int(receipt["status"]) != 1:
         call = p.utx.as_call(p.sender)
         _, error = raw_call(conn, call)
         data = _revert_data(error) if error else None
         decoded = decoder.decode(data) if data else DecodedRevert("Unknown", {}, "reverted on chain")
+        if journal:
+            journal.set_tx(tx_hash, "failed", reason=decoded.message)
         raise TxRevertedError(f"{p.utx.description} (tx {tx_hash})", decoded)
-    return dict(receipt)
+    return receipt
+
+
+def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, nonce: int, *,
+                 journal: "Journal | None" = None, timeout_s: float = 120.0, poll_s: float = 0.1,
+                 rebroadcast_after_s: float = 3.0) -> dict[str, Any]:
+    """Wait for the receipt; if the node forgot the transaction, send the same signed bytes again."""
+    deadline = time.monotonic() + timeout_s
+    next_check = time.monotonic() + rebroadcast_after_s
+    while True:
+        receipt = conn.request("eth_getTransactionReceipt", [tx_hash])
+        if receipt:
+            if journal:
+                journal.set_tx(tx_hash, "mined" if _hex_int(receipt["status"]) == 1 else "failed",
+                               block=_hex_int(receipt["blockNumber"]))
+            return dict(receipt)
+        now = time.monotonic()
+        if now > deadline:
+            raise ChainError(f"transaction {tx_hash} was not mined within {timeout_s:.0f} s; it is in the journal: "
+                             "`hedgefi tx status` / `hedgefi tx resume` follow it (do not resend by hand)")
+        if now > next_check:
+            next_check = now + rebroadcast_after_s
+            if conn.request("eth_getTransactionByHash", [tx_hash]) is None:
+                latest = _hex_int(conn.request("eth_getTransactionCount", [sender, "latest"]))
+                if latest > nonce:
+                    if journal:
+                        journal.set_tx(tx_hash, "replaced", reason="another transaction used its nonce")
+                    raise ChainError(f"transaction {tx_hash} was replaced: another transaction used nonce {nonce}")
+                conn.raw("eth_sendRawTransaction", [raw_hex])  # dropped: the same bytes again
+        time.sleep(poll_s)
 
 
 __all__ = ["TxRevertedError", "InsufficientBalanceError", "PreparedTx", "simulate", "prepare", "check_balance",
-           "send", "raw_call"]
+           "send", "raw_call", "wait_receipt", "tx_hash_of"]

@@ -19,6 +19,7 @@ from hedgefi.cli import devnet as devnet_cli
 from hedgefi.cli import hedge as hedge_cli
 from hedgefi.cli import holdings as holdings_cli
 from hedgefi.cli import short as short_cli
+from hedgefi.cli import tx as tx_cli
 from hedgefi.cli import venues as venues_cli
 from hedgefi.cli import wallet as wallet_cli
 from hedgefi.cli.context import OPTIONS
@@ -51,6 +52,7 @@ app.command("positions")(venues_cli.positions)
 app.command("orders")(venues_cli.orders)
 app.add_typer(short_cli.app, name="short")
 app.add_typer(hedge_cli.app, name="hedge")
+app.add_typer(tx_cli.app, name="tx")
 
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 

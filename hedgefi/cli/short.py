@@ -16,6 +16,8 @@ app = typer.Typer(help="Open, resize or close a short perp (dry-run on a fork un
 _BROADCAST = typer.Option(False, "--broadcast", help="Sign and send for real (default: dry-run on a fork).")
 _YES = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
 _SLIPPAGE = typer.Option("0.5%", "--max-slippage", help="Worst acceptable price move, e.g. 0.5%.")
+_MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
+_MAX_TOTAL = typer.Option(None, "--max-total-fee-eth", help="Refuse if gas + execution fees may exceed this.")
 
 
 def _pct(text: str, what: str) -> Decimal:
@@ -46,7 +48,7 @@ def _confirm_factory(yes: bool, as_json: bool) -> Any:
 
 
 def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[str, Any], *, broadcast: bool,
-            yes: bool, as_json: bool) -> None:
+            yes: bool, as_json: bool, caps: dict[str, Any] | None = None) -> None:
     """Dry-run on a fork (always), then broadcast when asked; print and set the exit code."""
     from hedgefi.cli import render
     from hedgefi.execution import broadcast as do_broadcast
@@ -57,7 +59,7 @@ def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[s
     if broadcast and result.all_executed:
         signer = ident.signer()
         render.info("Sending for real:")
-        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json))
+        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json), **(caps or {}))
     elif broadcast:
         render.warn("the dry-run did not execute every order, so nothing was sent")
     if as_json:
@@ -70,16 +72,29 @@ def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[s
         raise typer.Exit(ExitCode.ORDER_PENDING)
 
 
-def _context(account: Optional[str], venue: str) -> tuple[Any, Any, Any]:
+def _context(account: Optional[str], venue: str, broadcast: bool = False) -> tuple[Any, Any, Any]:
     from hedgefi.venues.registry import get_venue
     from hedgefi.wallet.signers import require_identity
 
     profile = OPTIONS.profile()
     ident = require_identity(profile, account=account)
     conn = OPTIONS.connect()
+    if broadcast:
+        resume_first(conn, ident.address)
     v = get_venue(venue, conn)
     v.fetch_verify()
     return conn, v, ident
+
+
+def resume_first(conn: Any, address: str) -> None:
+    """Before planning new writes, settle what an interrupted run left (never duplicates)."""
+    from hedgefi.cli import render
+    from hedgefi.journal import Journal
+    from hedgefi.recovery import resume
+
+    for a in resume(conn, address, Journal()):
+        render.info(f"resumed from an earlier run: {a.what} {a.ref[:12]}… {a.before} -> {a.after}"
+                    + (f" ({a.note})" if a.note else ""))
 
 
 def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
@@ -90,12 +105,22 @@ def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
     return None
 
 
-def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool) -> None:
+def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str]) -> dict[str, Any]:
+    from hedgefi.units import parse_decimal
+
+    return {"max_fee_gwei": parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False)
+            if max_fee_gwei else None,
+            "max_total_fee_eth": parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False)
+            if max_total_fee_eth else None}
+
+
+def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool,
+                  caps: dict[str, Any] | None = None) -> None:
     from hedgefi.cli import render
 
     if not as_json:
         render.plan(plan)
-    run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json)
+    run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps)
 
 
 @app.command("open")
@@ -111,6 +136,7 @@ def open_(
     venue: str = typer.Option("gmx", "--venue"),
     account: Optional[str] = typer.Option(None, "--account"),
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Open (or add to) a short."""
     from hedgefi.errors import InputError
@@ -127,7 +153,7 @@ def open_(
     slip = _pct(max_slippage, "--max-slippage")
     sl = parse_decimal(stop_loss, what="--stop-loss", allow_zero=False) if stop_loss else None
     amount = parse_decimal(size_usd or size or "", what="--size-usd" if size_usd else "--size", allow_zero=False)
-    conn, v, ident = _context(account, venue)
+    conn, v, ident = _context(account, venue, broadcast)
     if lev is not None and lev > v.capabilities.max_leverage_hint:
         raise InputError(f"--leverage {lev} is above {v.capabilities.display_name}'s maximum of "
                          f"{v.capabilities.max_leverage_hint}x")
@@ -141,7 +167,7 @@ def open_(
     existing = _existing(v, ident.address, asset, collateral)
     plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl),
                         existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))
 
 
 @app.command()
@@ -154,6 +180,7 @@ def resize(
     venue: str = typer.Option("gmx", "--venue"),
     account: Optional[str] = typer.Option(None, "--account"),
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Resize a short to a target USD size."""
     from hedgefi.errors import InputError
@@ -163,7 +190,7 @@ def resize(
     target = parse_decimal(to_usd, what="--to-usd")
     lev = parse_decimal(leverage, what="--leverage", allow_zero=False) if leverage else None
     slip = _pct(max_slippage, "--max-slippage")
-    conn, v, ident = _context(account, venue)
+    conn, v, ident = _context(account, venue, broadcast)
     existing = _existing(v, ident.address, asset, collateral)
     current = existing.size_usd if existing else Decimal(0)
     delta = (target - current).quantize(Decimal("0.000001"))
@@ -171,7 +198,7 @@ def resize(
         raise InputError(f"the {asset} short is already ${current}; nothing to do")
     req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0)
     plan = v.plan_short(ident.address, req, existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))
 
 
 @app.command()
@@ -183,6 +210,7 @@ def close(
     venue: str = typer.Option("gmx", "--venue"),
     account: Optional[str] = typer.Option(None, "--account"),
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Close a short (or a fraction of it)."""
     from hedgefi.errors import BadAmountError, InputError
@@ -193,11 +221,11 @@ def close(
     if f > 1:
         raise BadAmountError("--fraction must be at most 1")
     slip = _pct(max_slippage, "--max-slippage")
-    conn, v, ident = _context(account, venue)
+    conn, v, ident = _context(account, venue, broadcast)
     existing = _existing(v, ident.address, asset, collateral)
     if existing is None:
         raise InputError(f"there is no {venue} {asset} short with {collateral} collateral to close")
     delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
     plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1),
                         existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))

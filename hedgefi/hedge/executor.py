@@ -196,6 +196,11 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
     from hedgefi.execution import DeclinedError, RunResult, order_outcomes
     from hedgefi.execution import broadcast as do_broadcast
 
+    if broadcast:
+        from hedgefi.journal import Journal
+        from hedgefi.recovery import resume
+
+        resume(conn, identity.address, Journal())  # settle an interrupted run first: never duplicate
     before = fetch_state(conn, identity.address, venue_names)
     hp = plan(before.exposures, before.positions, before.pending, before.markets, policy)
     check_limits(before, hp)

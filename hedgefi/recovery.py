@@ -1,0 +1,99 @@
+"""Resuming after a crash: settle every unfinished journal entry of an account against the chain.
+
+For each transaction left ``signed`` or ``sent``: mined -> recorded; still known to the node -> waited
+for; unknown and its nonce still free -> the *same signed bytes* are sent again (a crash between signing
+and sending); its nonce used by another transaction -> ``replaced``; too old to resend -> ``abandoned``.
+For each order still ``pending``: its executed / cancelled / frozen outcome is read from the venue's
+events. Nothing new is ever signed here.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.journal import UNFINISHED_ORDER, UNFINISHED_TX, Journal
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+RESEND_MAX_AGE_S = 600
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    what: str          # "tx" | "order"
+    ref: str
+    before: str
+    after: str
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"what": self.what, "ref": self.ref, "before": self.before, "after": self.after, "note": self.note}
+
+
+def _int(v: Any) -> int:
+    return int(v, 16) if isinstance(v, str) else int(v)
+
+
+def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float = 30.0) -> list[Action]:
+    from hedgefi.chain.tx import wait_receipt
+
+    actions: list[Action] = []
+    for e in sorted(journal.txs(chain_id=conn.chain_id, account=account, states=UNFINISHED_TX), key=lambda e: e.nonce):
+        receipt = conn.request("eth_getTransactionReceipt", [e.hash])
+        if receipt:
+            state = "mined" if _int(receipt["status"]) == 1 else "failed"
+            journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
+            actions.append(Action("tx", e.hash, e.state, state))
+            _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+            continue
+        known = conn.request("eth_getTransactionByHash", [e.hash]) is not None
+        latest = _int(conn.request("eth_getTransactionCount", [account, "latest"]))
+        if not known and latest > e.nonce:
+            journal.set_tx(e.hash, "replaced", reason="another transaction used its nonce")
+            actions.append(Action("tx", e.hash, e.state, "replaced", f"nonce {e.nonce} was used by another transaction"))
+            continue
+        if not known and time.time() - e.created_at > RESEND_MAX_AGE_S:
+            journal.set_tx(e.hash, "abandoned", reason="signed long ago and never seen by the node")
+            actions.append(Action("tx", e.hash, e.state, "abandoned", "too old to resend; nothing was sent"))
+            continue
+        if not known:
+            conn.raw("eth_sendRawTransaction", [e.raw])
+            journal.set_tx(e.hash, "sent")
+        receipt = wait_receipt(conn, e.hash, e.raw, account, e.nonce, journal=journal, timeout_s=wait_s)
+        state = "mined" if _int(receipt["status"]) == 1 else "failed"
+        actions.append(Action("tx", e.hash, e.state, state, "" if known else "sent again (same signed bytes)"))
+        _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+    for o in journal.orders(chain_id=conn.chain_id, account=account, states=UNFINISHED_ORDER):
+        venue = _venue(conn, o.venue)
+        tx = journal.tx(o.tx_hash)
+        outcome = venue.wait_outcome(o.key, tx.block if tx and tx.block else 0, 0.0 if o.waits_for_trigger else 2.0)
+        if outcome.status == "pending":
+            if o.waits_for_trigger:
+                journal.set_order(o.key, "placed", "waiting for its trigger price")
+                actions.append(Action("order", o.key, "pending", "placed"))
+            continue
+        journal.set_order(o.key, outcome.status, outcome.reason or None)
+        actions.append(Action("order", o.key, "pending", outcome.status, outcome.reason))
+    return actions
+
+
+def _venue(conn: "Connection", name: str) -> Any:
+    from hedgefi.venues.registry import get_venue
+
+    return get_venue(name, conn)
+
+
+def _record_orders(conn: "Connection", journal: Journal, tx_hash: str, venue_name: str | None, account: str,
+                   receipt: dict[str, Any]) -> None:
+    if not venue_name:
+        return
+    venue = _venue(conn, venue_name)
+    for key, trigger in venue.order_keys(receipt):
+        journal.add_order(key=key, tx_hash=tx_hash, chain_id=conn.chain_id, account=account, venue=venue_name,
+                          waits_for_trigger=trigger)
+
+
+__all__ = ["Action", "resume", "RESEND_MAX_AGE_S"]
