@@ -1,7 +1,11 @@
-"""A loopback JSON-RPC proxy that forwards to a node and counts requests per method.
+"""A loopback JSON-RPC proxy that forwards to a node, counts requests per method, and injects faults.
 
-Tests point the CLI at it to assert batching ("holdings is one eth_call"); ``scripts/bench`` will
-use its ``delay_s`` to play a 50 ms-away RPC. It only ever listens on 127.0.0.1.
+Tests point the CLI at it to assert batching ("holdings is one eth_call"); ``scripts/bench`` uses its
+``delay_s`` to play a 50 ms-away RPC; the fault suite queues faults for the next requests:
+``"500"``, ``"429"``, ``"drop"`` (close without answering, the node never sees the request),
+``"drop_after"`` (forward, then close: the answer is lost), ``"truncate"`` (half a body),
+``"delay:SECONDS"``; and ``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer
+that many less than the truth, like a lagging node. It only ever listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ class CountingProxy:
         self.delay_s = delay_s
         self.counts: Counter[str] = Counter()
         self.http_requests = 0
+        self.faults: list[str] = []
+        self.fault_methods: set[str] | None = None   # only requests carrying one of these methods get faults
+        self.lag_pending_nonce = 0
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=30)
         proxy = self
@@ -29,16 +36,37 @@ class CountingProxy:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                proxy._count(body)
+                methods = proxy._count(body)
                 if proxy.delay_s:
                     time.sleep(proxy.delay_s)
+                fault = proxy._next_fault(methods)
+                if fault.startswith("delay:"):
+                    time.sleep(float(fault.split(":", 1)[1]))
+                    fault = ""
+                if fault in ("500", "429"):
+                    self._answer(int(fault), b'{"error": "injected"}')
+                    return
+                if fault == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 resp = proxy._client.post(proxy.upstream, content=body,
                                           headers={"Content-Type": "application/json"})
-                self.send_response(resp.status_code)
+                content = proxy._rewrite(body, resp.content)
+                if fault == "drop_after":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if fault == "truncate":
+                    content = content[: len(content) // 2]
+                self._answer(resp.status_code, content)
+
+            def _answer(self, status: int, content: bytes) -> None:
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(resp.content)))
+                self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
-                self.wfile.write(resp.content)
+                self.wfile.write(content)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -50,21 +78,51 @@ class CountingProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def _count(self, body: bytes) -> None:
+    def _count(self, body: bytes) -> list[str]:
         try:
             payload = json.loads(body)
         except ValueError:
             payload = {}
         items = payload if isinstance(payload, list) else [payload]
+        methods = [str(item.get("method", "?")) for item in items]
         with self._lock:
             self.http_requests += 1
-            for item in items:
-                self.counts[str(item.get("method", "?"))] += 1
+            for m in methods:
+                self.counts[m] += 1
+        return methods
+
+    def _next_fault(self, methods: list[str]) -> str:
+        with self._lock:
+            if not self.faults:
+                return ""
+            if self.fault_methods is not None and not self.fault_methods & set(methods):
+                return ""
+            return self.faults.pop(0)
+
+    def _rewrite(self, request: bytes, content: bytes) -> bytes:
+        if not self.lag_pending_nonce:
+            return content
+        try:
+            req, resp = json.loads(request), json.loads(content)
+        except ValueError:
+            return content
+        reqs = req if isinstance(req, list) else [req]
+        resps = resp if isinstance(resp, list) else [resp]
+        by_id = {r.get("id"): r for r in resps}
+        for r in reqs:
+            if r.get("method") == "eth_getTransactionCount" and r.get("params", [None, None])[1] == "pending":
+                answer = by_id.get(r.get("id"))
+                if answer and "result" in answer:
+                    answer["result"] = hex(max(0, int(answer["result"], 16) - self.lag_pending_nonce))
+        return json.dumps(resp).encode()
 
     def reset(self) -> None:
         with self._lock:
             self.counts.clear()
             self.http_requests = 0
+            self.faults = []
+            self.fault_methods = None
+            self.lag_pending_nonce = 0
 
     def __enter__(self) -> "CountingProxy":
         self._thread.start()
