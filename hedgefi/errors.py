@@ -42,6 +42,7 @@ class ExitCode(IntEnum):
     ORDER_CANCELLED = 5  # a venue cancelled an order (reason printed); nothing else went wrong
     ORDER_PENDING = 6    # an order was created but not executed before the wait ended
     REFUSED = 7          # a safety limit refused the run (fee cap, collateral, failed dry-run)
+    ALERT = 8            # `watch --once`: a risk alert is active
     INTERNAL = 70      # a bug: an unexpected exception
 
 

@@ -14,6 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_KEY_HEX = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+CLI_OUTPUTS: list[str] = []   # every CLI output of the session, scanned for keys by the last test
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,6 +75,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = N
     proc = subprocess.run([sys.executable, "-m", "hedgefi.cli.app", *args], input=stdin, text=True,
                           capture_output=True, env=full_env, timeout=timeout, cwd=ROOT)
     result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+    CLI_OUTPUTS.append(result.output)
     assert DEMO_KEY_HEX not in result.output.lower(), "a private key appeared in CLI output"
     assert "Traceback" not in result.stderr, f"traceback in CLI output:\n{result.stderr}"
     return result

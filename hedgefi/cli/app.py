@@ -18,6 +18,7 @@ import typer
 from hedgefi.cli import devnet as devnet_cli
 from hedgefi.cli import hedge as hedge_cli
 from hedgefi.cli import holdings as holdings_cli
+from hedgefi.cli import risk as risk_cli
 from hedgefi.cli import short as short_cli
 from hedgefi.cli import tx as tx_cli
 from hedgefi.cli import venues as venues_cli
@@ -53,6 +54,8 @@ app.command("orders")(venues_cli.orders)
 app.add_typer(short_cli.app, name="short")
 app.add_typer(hedge_cli.app, name="hedge")
 app.add_typer(tx_cli.app, name="tx")
+app.command("watch")(risk_cli.watch)
+app.command("scenario")(risk_cli.scenario)
 
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 
@@ -65,6 +68,8 @@ def _refuse_keys_on_argv(argv: list[str]) -> None:
     for i, arg in enumerate(argv):
         if (i > 0 and argv[i - 1] in _BYTES32_OPTIONS) or arg.startswith(tuple(o + "=" for o in _BYTES32_OPTIONS)):
             continue
+        if i > 1 and argv[i - 1] == "status" and "tx" in argv[: i - 1]:
+            continue  # `tx status HASH`: a transaction hash, not a key
         if _KEY_ON_ARGV.search(arg):
             raise HedgefiError("refusing an argument that looks like a private key: keys never go on the "
                                "command line (other users can read it); use `hedgefi wallet import` or "

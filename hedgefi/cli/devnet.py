@@ -10,6 +10,17 @@ app = typer.Typer(help="The embedded devnet: anvil with devnet tokens, price fee
                   no_args_is_help=True)
 
 
+@app.callback()
+def _only_on_the_devnet() -> None:
+    """Devnet commands move time, prices and balances: never let them aim at a real chain profile."""
+    from hedgefi.cli.context import OPTIONS
+    from hedgefi.errors import InputError
+
+    if OPTIONS.chain_name != "devnet" or OPTIONS.rpc:
+        raise InputError("devnet commands act on the embedded devnet only; drop --chain/--rpc "
+                         f"(got --chain {OPTIONS.chain_name})")
+
+
 @app.command()
 def up(
     port: int = typer.Option(8545, "--port", help="Loopback port for anvil."),

@@ -202,3 +202,60 @@ def hedge_result(r: object) -> None:
         color = "green" if o.status in ("executed", "placed") else "red"
         out.print(f"{o.venue} {o.asset} {o.action} {usd(o.size_delta_usd)}: [{color}]{o.status}[/]"
                   + (f" ({o.reason})" if o.reason else ""))
+
+
+def dashboard(snap: dict) -> object:  # type: ignore[type-arg]
+    """The watch dashboard as one rich renderable."""
+    from rich.console import Group
+    from rich.panel import Panel
+    from rich.table import Table
+
+    head = (f"Portfolio ${Decimal(snap['portfolio_value_usd']):,.2f}  ·  {snap['address']}  ·  chain "
+            f"{snap['chain_id']} block {snap['block']}")
+    ratios = Table(title="Hedge ratio per asset")
+    for col in ("Asset", "Exposure", "Hedge", "Ratio"):
+        ratios.add_column(col, justify="left" if col == "Asset" else "right")
+    for a in snap["assets"]:
+        ratios.add_row(a["asset"], usd(Decimal(a["exposure_usd"])), usd(Decimal(a["hedge_usd"])), a["hedge_ratio"])
+    shorts = Table(title="Shorts")
+    for col in ("Venue", "Asset", "Size", "PnL", "Margin", "Liq. price", "Liq. dist.", "Funding", "Funding APR",
+                "Borrow", "Borrow APR"):
+        shorts.add_column(col, justify="left" if col in ("Venue", "Asset") else "right")
+    alerted = {a["subject"] for a in snap["alerts"]}
+    for p in snap["positions"]:
+        style = "red" if f"{p['venue']} {p['asset']} {p['side']}" in alerted else None
+        shorts.add_row(p["venue"], p["asset"], usd(Decimal(p["size_usd"])), usd(Decimal(p["pnl_usd"])),
+                       f"{p['collateral_amount']} {p['collateral_token']}",
+                       usd(Decimal(p["liquidation_price"])) if p["liquidation_price"] else "-",
+                       pct(Decimal(p["liquidation_distance"])) if p["liquidation_distance"] else "-",
+                       usd(Decimal(p["funding_fee_usd"]), 4),
+                       pct(Decimal(p["funding_apr"])) if p["funding_apr"] else "-",
+                       usd(Decimal(p["borrowing_fee_usd"]), 4),
+                       pct(Decimal(p["borrowing_apr"])) if p["borrowing_apr"] else "-", style=style)
+    parts: list = [head, ratios, shorts]  # type: ignore[type-arg]
+    if snap["pending_orders"]:
+        parts.append(f"Pending orders: {len(snap['pending_orders'])} "
+                     + ", ".join(f"{o['type']} {o['asset']}" for o in snap["pending_orders"]))
+    if snap["alerts"]:
+        parts.append(Panel("\n".join(a["message"] for a in snap["alerts"]), title="ALERTS", border_style="red"))
+    else:
+        parts.append("No alert.")
+    return Group(*parts)
+
+
+def scenario_table(sc: object) -> None:
+    from rich.table import Table
+
+    from hedgefi.risk.scenario import Scenario
+
+    assert isinstance(sc, Scenario)
+    t = Table(title=f"{sc.asset} scenarios (carry over {sc.horizon_s // 86400} days: {usd(sc.carry_usd)})")
+    for col in ("Move", "Price", "Unhedged change", "Hedged change"):
+        t.add_column(col, justify="right")
+    step = max(1, len(sc.moves) // 10)
+    for i in range(0, len(sc.moves), step):
+        m = sc.moves[i]
+        t.add_row(pct(m), usd(sc.price * (1 + m)), usd(sc.unhedged[i]), usd(sc.hedged[i]))
+    out.print(t)
+    for leg, m in sc.liquidations:
+        out.print(f"  {leg} is liquidated at a {pct(m)} move ({usd(sc.price * (1 + m))})")

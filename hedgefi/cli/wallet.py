@@ -63,6 +63,7 @@ def import_(
 
     keystore._check_name(name)
     if keystore_file is not None:
+        keystore._read(keystore_file)  # a missing or malformed file is reported before any password prompt
         entry = keystore.import_keystore_file(name, keystore_file, read_password("Keystore password: "))
     else:
         key = _hidden_key()

@@ -34,11 +34,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+_CLIENT: httpx.Client | None = None
+
+
 def rpc_request(url: str, method: str, params: list[Any] | None = None, timeout: float = 5.0) -> Any:
-    """One JSON-RPC call over HTTP (for node control; the client proper uses web3)."""
+    """One JSON-RPC call over HTTP, for node control (devnet, forks, keeper) on loopback."""
+    global _CLIENT
+    if _CLIENT is None:
+        _CLIENT = httpx.Client()
     try:
-        resp = httpx.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
-                          timeout=timeout)
+        resp = _CLIENT.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []},
+                            timeout=timeout)
         body = resp.json()
     except (httpx.HTTPError, json.JSONDecodeError) as exc:
         raise RpcUnreachableError(f"RPC {redact_url(url)} did not answer {method}: {type(exc).__name__}") from exc

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hedgefi.devnet.manifest import devnet_dir
 
-POLL_S = 0.2
+POLL_S = 0.25
 
 
 def pause_flag() -> Path:
@@ -85,7 +85,12 @@ def main() -> None:
         stop = True
 
     signal.signal(signal.SIGTERM, on_term)
+    from hedgefi.devnet.anvil import pid_is_anvil
+
     while not stop:
+        if manifest.pid and not pid_is_anvil(manifest.pid):
+            print("keeper: the devnet's anvil is gone; exiting", flush=True)
+            return
         if not is_paused():
             try:
                 for r in execute_pending(manifest.rpc_url, gmx):

@@ -1,0 +1,172 @@
+"""``hedgefi watch`` (a live risk dashboard with alerts) and ``hedgefi scenario`` (value across price moves)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from hedgefi.cli.context import OPTIONS
+from hedgefi.errors import ExitCode
+
+
+def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Decimal | None:
+    from hedgefi.units import parse_decimal
+
+    if text is None:
+        return None
+    t = text.strip()
+    if t.endswith("%"):
+        return parse_decimal(t[:-1], what=what, allow_negative=allow_negative) / 100
+    return parse_decimal(t, what=what, allow_negative=allow_negative)
+
+
+def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
+    from hedgefi.hedge.executor import fetch_state
+    from hedgefi.risk.alerts import evaluate
+    from hedgefi.units import fmt
+
+    st = fetch_state(conn, address)
+    alerts = evaluate(st.exposures, st.positions, st.markets, thresholds)
+    carry = {(m.venue, m.asset): m for m in st.markets}
+    positions = []
+    equity = Decimal(0)
+    for p in st.positions:
+        row = p.as_json()
+        q = carry.get((p.venue, p.asset))
+        row["funding_apr"] = fmt(q.short_funding_apr) if q else None
+        row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
+        positions.append(row)
+        equity += p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd  # USDC collateral
+    return {"chain_id": conn.chain_id, "block": st.block, "address": address,
+            "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
+            "assets": st.summary()["assets"], "positions": positions,
+            "pending_orders": [o.as_json() for o in st.pending], "alerts": [a.as_json() for a in alerts]}
+
+
+def watch(
+    interval: float = typer.Option(10, "--interval", help="Seconds between refreshes."),
+    alert_liq_distance: Optional[str] = typer.Option(None, "--alert-liq-distance", help="e.g. 15%"),
+    alert_carry_apr: Optional[str] = typer.Option(None, "--alert-carry-apr", help="e.g. 20%"),
+    alert_drift: Optional[str] = typer.Option(None, "--alert-drift", help="e.g. 10% (needs --target-ratio)"),
+    target_ratio: Optional[str] = typer.Option(None, "--target-ratio", help="The hedge ratio drift is measured from."),
+    once: bool = typer.Option(False, "--once", help="One snapshot; exit 8 when an alert is active (cron)."),
+    address: Optional[str] = typer.Option(None, "--address"),
+    account: Optional[str] = typer.Option(None, "--account"),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per tick."),
+) -> None:
+    """A live dashboard: value, hedge ratio per asset, each short's PnL, margin, liquidation, carry; alerts."""
+    import json
+    import time
+
+    from hedgefi.cli import render
+    from hedgefi.errors import InputError
+    from hedgefi.risk.alerts import Thresholds
+    from hedgefi.wallet.signers import require_identity
+
+    if interval <= 0:
+        raise InputError("--interval must be positive")
+    t = Thresholds(_pct(alert_liq_distance, "--alert-liq-distance"), _pct(alert_carry_apr, "--alert-carry-apr"),
+                   _pct(alert_drift, "--alert-drift"), _pct(target_ratio, "--target-ratio"))
+    if t.drift is not None and not t.target_ratio:
+        raise InputError("--alert-drift needs --target-ratio (the ratio the hedge should be at)")
+    ident = require_identity(OPTIONS.profile(), address=address, account=account)
+    conn = OPTIONS.connect()
+    if once:
+        snap = _snapshot(conn, ident.address, t)
+        render.print_json(snap) if as_json else render.out.print(render.dashboard(snap))
+        if snap["alerts"]:
+            for a in snap["alerts"]:
+                render.err.print(f"[red]ALERT[/] {a['message']}")
+            raise typer.Exit(ExitCode.ALERT)
+        return
+    try:
+        if as_json:
+            while True:
+                print(json.dumps(_snapshot(conn, ident.address, t)), flush=True)
+                time.sleep(interval)
+        from rich.live import Live
+
+        with Live(render.dashboard(_snapshot(conn, ident.address, t)), console=render.out,
+                  refresh_per_second=1) as live:
+            while True:
+                time.sleep(interval)
+                live.update(render.dashboard(_snapshot(conn, ident.address, t)))
+    except KeyboardInterrupt:
+        return
+
+
+def scenario(
+    asset: str = typer.Option("ETH", "--asset"),
+    from_: str = typer.Option("-50%", "--from", help="Lowest price move."),
+    to: str = typer.Option("50%", "--to", help="Highest price move."),
+    horizon: str = typer.Option("30d", "--horizon", help="Carry is paid over this long."),
+    ratio: Optional[str] = typer.Option(None, "--ratio", help="Show a planned hedge at this ratio instead of the current one."),
+    plan_file: Optional[Path] = typer.Option(None, "--plan", help="Show the hedge a plan file would leave."),
+    svg: Optional[Path] = typer.Option(None, "--svg", help="Also write the chart as an SVG file."),
+    address: Optional[str] = typer.Option(None, "--address"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The portfolio's value, unhedged and hedged, across price moves of one asset, with liquidation points."""
+    from hedgefi.cli import render
+    from hedgefi.devnet.control import parse_duration
+    from hedgefi.errors import InputError, UnknownNameError
+    from hedgefi.hedge.executor import fetch_state
+    from hedgefi.risk.scenario import compute, svg_chart, text_chart
+    from hedgefi.wallet.signers import require_identity
+
+    lo = _pct(from_, "--from", allow_negative=True)
+    hi = _pct(to, "--to", allow_negative=True)
+    assert lo is not None and hi is not None
+    if not (Decimal(-1) < lo < hi):
+        raise InputError("--from must be above -100% and below --to")
+    horizon_s = parse_duration(horizon)
+    ident = require_identity(OPTIONS.profile(), address=address)
+    conn = OPTIONS.connect()
+    st = fetch_state(conn, ident.address)
+    exp = next((e for e in st.exposures if e.asset.upper() == asset.upper()), None)
+    if exp is None:
+        raise UnknownNameError("asset in the wallet", asset, [e.asset for e in st.exposures])
+    legs = _legs(st, exp, ratio, plan_file)
+    sc = compute(exp.asset, exp.price, exp.exposure_usd, legs, lo=lo, hi=hi, horizon_s=horizon_s)
+    if svg is not None:
+        svg.write_text(svg_chart(sc))
+    if as_json:
+        render.print_json({"chain_id": conn.chain_id, "address": ident.address, **sc.as_json(),
+                           "svg": str(svg) if svg else None})
+        return
+    render.out.print(text_chart(sc))
+    render.scenario_table(sc)
+    if svg is not None:
+        render.out.print(f"Chart written to {svg}")
+
+
+def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) -> list[Any]:
+    from hedgefi.hedge.planner import notional, plan
+    from hedgefi.hedge.policy import HedgePolicy, load_plan
+    from hedgefi.risk.scenario import ShortLeg
+    from hedgefi.units import parse_decimal
+
+    carry = {(m.venue, m.asset): m for m in st.markets}
+    legs = []
+    positions = [p for p in st.positions if p.asset == exp.asset and p.side == "short"]
+    for p in positions:
+        q = carry.get((p.venue, p.asset))
+        legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens,
+                             p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd,
+                             p.liquidation_price, q.short_carry_apr if q else Decimal(0), notional(p)))
+    if ratio is None and plan_file is None:
+        return legs
+    policy = load_plan(plan_file) if plan_file else HedgePolicy.from_ratio(parse_decimal(ratio or "", what="--ratio"))
+    hp = plan([exp], positions, st.pending, st.markets, policy)
+    for i in hp.intents:
+        q = carry.get((i.venue, i.asset))
+        if i.size_delta_usd <= 0 or q is None:
+            continue  # decreases shrink existing legs; shown approximately by the current ones
+        min_coll = 1 / q.max_leverage if q.max_leverage else Decimal("0.01")
+        liq = exp.price * (1 + 1 / i.leverage - min_coll)
+        legs.append(ShortLeg(f"planned {i.venue} {i.asset} short", i.size_delta_usd / exp.price,
+                             i.size_delta_usd / i.leverage, liq, q.short_carry_apr, i.size_delta_usd))
+    return legs
