@@ -80,6 +80,18 @@ def naive_holdings(url: str, profile: Any, address: str, extras: list[str]) -> i
     return c.n
 
 
+def _naive_market_list(c: NaiveClient, conn: Any, d: Any, snap: Any) -> None:
+    """The market list, then a feed read per market token, one request each."""
+    from hedgefi.venues.gmx.constants import codec
+
+    c.rpc("eth_chainId", [])
+    c.call(d.reader, codec("Reader").encode("getMarkets", d.data_store, 0, 500))
+    for m in snap.markets:
+        for t in {m.index_token, m.long_token, m.short_token}:
+            feed = next(x.feed for x in conn.profile.tokens if x.address.lower() == t.lower())
+            c.call(feed, encode_call("latestRoundData()"))
+
+
 def naive_markets(url: str, conn: Any) -> int:
     """Per market: the Reader's market info plus every DataStore key on its own, and a feed read per token."""
     from hedgefi.venues.gmx import keys
@@ -90,12 +102,8 @@ def naive_markets(url: str, conn: Any) -> int:
     d = deployment_for(conn.profile)
     snap = fetch_snapshot(conn, d)
     c = NaiveClient(url)
-    c.rpc("eth_chainId", [])
-    c.call(d.reader, codec("Reader").encode("getMarkets", d.data_store, 0, 500))
+    _naive_market_list(c, conn, d, snap)
     for m in snap.markets:
-        for t in {m.index_token, m.long_token, m.short_token}:
-            feed = next(x.feed for x in conn.profile.tokens if x.address.lower() == t.lower())
-            c.call(feed, encode_call("latestRoundData()"))
         c.call(d.reader, codec("Reader").encode("getMarketInfo", d.data_store, snap.market_prices(m), m.key))
         for k in (keys.open_interest_key(m.key, m.long_token, True), keys.open_interest_key(m.key, m.short_token, True),
                   keys.open_interest_key(m.key, m.long_token, False), keys.open_interest_key(m.key, m.short_token, False),
@@ -117,12 +125,7 @@ def naive_positions(url: str, conn: Any, account: str) -> int:
     d = deployment_for(conn.profile)
     snap = fetch_snapshot(conn, d)
     c = NaiveClient(url)
-    c.rpc("eth_chainId", [])
-    c.call(d.reader, codec("Reader").encode("getMarkets", d.data_store, 0, 500))
-    for m in snap.markets:
-        for t in {m.index_token, m.long_token, m.short_token}:
-            feed = next(x.feed for x in conn.profile.tokens if x.address.lower() == t.lower())
-            c.call(feed, encode_call("latestRoundData()"))
+    _naive_market_list(c, conn, d, snap)
     c.call(d.reader, codec("Reader").encode("getAccountPositions", d.data_store, account, 0, 1000))
     c.call(d.reader, codec("Reader").encode("getAccountOrders", d.data_store, account, 0, 1000))
     for m in snap.markets:

@@ -103,9 +103,9 @@ class Journal:
         row = self.db.execute("SELECT * FROM txs WHERE hash=?", (hash.lower(),)).fetchone()
         return TxEntry(*row) if row else None
 
-    def txs(self, *, chain_id: int | None = None, account: str | None = None, states: tuple[str, ...] = (),
-            limit: int = 100) -> list[TxEntry]:
-        q, args = "SELECT * FROM txs WHERE 1=1", []
+    def _select(self, table: str, order: str, chain_id: int | None, account: str | None,
+                states: tuple[str, ...], limit: int) -> list[tuple[Any, ...]]:
+        q, args = f"SELECT * FROM {table} WHERE 1=1", []  # table and order are constants of this class
         if chain_id is not None:
             q += " AND chain_id=?"
             args.append(chain_id)
@@ -115,9 +115,14 @@ class Journal:
         if states:
             q += f" AND state IN ({','.join('?' * len(states))})"
             args += list(states)
-        q += " ORDER BY created_at DESC, nonce DESC LIMIT ?"
+        q += f" ORDER BY {order} LIMIT ?"
         args.append(limit)
-        return [TxEntry(*r) for r in self.db.execute(q, args).fetchall()]
+        return list(self.db.execute(q, args).fetchall())
+
+    def txs(self, *, chain_id: int | None = None, account: str | None = None, states: tuple[str, ...] = (),
+            limit: int = 100) -> list[TxEntry]:
+        return [TxEntry(*r) for r in self._select("txs", "created_at DESC, nonce DESC", chain_id, account, states,
+                                                  limit)]
 
     def highest(self, chain_id: int, account: str) -> TxEntry | None:
         """The account's transaction with the highest nonce that was (or may have been) sent."""
@@ -140,20 +145,8 @@ class Journal:
 
     def orders(self, *, chain_id: int | None = None, account: str | None = None, states: tuple[str, ...] = (),
                limit: int = 100) -> list[OrderEntry]:
-        q, args = "SELECT * FROM orders WHERE 1=1", []
-        if chain_id is not None:
-            q += " AND chain_id=?"
-            args.append(chain_id)
-        if account:
-            q += " AND account=?"
-            args.append(account.lower())
-        if states:
-            q += f" AND state IN ({','.join('?' * len(states))})"
-            args += list(states)
-        q += " ORDER BY created_at DESC LIMIT ?"
-        args.append(limit)
         return [OrderEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9])
-                for r in self.db.execute(q, args).fetchall()]
+                for r in self._select("orders", "created_at DESC", chain_id, account, states, limit)]
 
 
 def iter_states() -> Iterator[str]:

@@ -69,6 +69,9 @@ def apply_cmd(
     broadcast: bool = typer.Option(False, "--broadcast", help="Send for real after the fork dry-run."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (cron, CI)."),
     as_json: bool = typer.Option(False, "--json"),
+    max_fee_gwei: Optional[str] = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price."),
+    max_total_fee_eth: Optional[str] = typer.Option(None, "--max-total-fee-eth",
+                                                    help="Per order: refuse if gas + execution fees may exceed this."),
 ) -> None:
     """Run the plan on a fork (default) or for real (--broadcast); print before and after."""
     import sys
@@ -91,7 +94,12 @@ def apply_cmd(
             return True
         return input("Send these orders for real? [y/N] ").strip().lower() in ("y", "yes")
 
-    result = apply(conn, ident, policy, broadcast=broadcast, confirm=confirm)
+    from hedgefi.units import parse_decimal
+
+    gwei = parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False) if max_fee_gwei else None
+    total = parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False) if max_total_fee_eth else None
+    result = apply(conn, ident, policy, broadcast=broadcast, confirm=confirm, max_fee_gwei=gwei,
+                   max_total_fee_eth=total)
     if as_json:
         render.print_json(result.as_json())
     else:

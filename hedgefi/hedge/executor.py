@@ -190,7 +190,8 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
 
 def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broadcast: bool = False,
           confirm: Callable[[HedgePlan], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
-          wait_s: float = 30.0) -> ApplyResult:
+          wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,
+          max_total_fee_eth: Decimal | None = None) -> ApplyResult:
     """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
     from hedgefi.devnet.forkrun import fork_session
     from hedgefi.execution import DeclinedError, RunResult, order_outcomes
@@ -228,7 +229,9 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
         raise DeclinedError("declined: nothing was sent")
     signer = identity.signer()
     reports = _run_intents(conn, identity.address, hp.intents,
-                           lambda venue, txs: do_broadcast(conn, venue, signer, txs, lambda _: True, wait_s=wait_s))
+                           lambda venue, txs: do_broadcast(conn, venue, signer, txs, lambda _: True, wait_s=wait_s,
+                                                           max_fee_gwei=max_fee_gwei,
+                                                           max_total_fee_eth=max_total_fee_eth))
     return ApplyResult("broadcast", hp, before, fetch_state(conn, identity.address, venue_names), reports)
 
 

@@ -160,11 +160,21 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
     remaining = delta.quantize(USD_Q)
     have = {p.venue for p in shorts}
     notes = []
+    budget: Decimal | None = None
+    if ap.max_collateral is not None:
+        # collateral is a stablecoin here (USD ~ token units); what the shorts already hold counts
+        budget = ap.max_collateral - sum((p.collateral_amount for p in shorts), Decimal(0))
     for m in _candidates(markets, ap):
         if remaining <= 0:
             break
         room = (m.available_short_liquidity_usd * LIQUIDITY_MARGIN).quantize(USD_Q)
         take = min(remaining, room)
+        leverage = min(ap.max_leverage, m.max_leverage) if m.max_leverage > 0 else ap.max_leverage
+        if budget is not None:
+            cap = (max(budget, Decimal(0)) * leverage).quantize(USD_Q)
+            if cap < take:
+                notes.append(f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
+                take = cap
         min_size = Decimal(str(m.extra.get("min_size_usd", "0")))
         if take < max(min_size, MIN_TRADE_USD):
             notes.append(f"{m.venue}: ${fmt(take)} is below its minimum or liquidity")
@@ -174,8 +184,10 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         if pend:
             why += f"; counts ${fmt(pend)} already pending"
         intents.append(OrderIntent(m.venue, exp.asset, "increase" if m.venue in have else "open", take, why,
-                                   ap.collateral, ap.max_leverage, _fee(m, take)))
+                                   ap.collateral, leverage, _fee(m, take)))
         remaining -= take
+        if budget is not None:
+            budget -= take / leverage
     if remaining > 0:
         notes.append(f"${fmt(remaining)} could not be placed: not enough liquidity on the allowed venues")
     return intents, "; ".join(notes)

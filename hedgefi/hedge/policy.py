@@ -10,6 +10,7 @@ file and validates every field with a clear error::
     venue = "auto"               # "auto", "gmx", or a list to split across: ["gmx", "gtrade"]
     max_leverage = 3
     collateral = "USDC"
+    max_collateral = 40000       # commit at most this much collateral (token units) to this asset's shorts
     drift_band = 0.05            # no trade while |hedge - target| <= 5% of the target
     min_liquidation_distance = 0.2
 """
@@ -34,6 +35,7 @@ class AssetPolicy:
     venues: tuple[str, ...] = ("auto",)
     max_leverage: Decimal = DEFAULT_LEVERAGE
     collateral: str = "USDC"
+    max_collateral: Decimal | None = None    # collateral (token units) this asset's shorts may hold in total
     drift_band: Decimal = DEFAULT_DRIFT
     min_liquidation_distance: Decimal = DEFAULT_MIN_LIQ_DISTANCE
 
@@ -69,7 +71,7 @@ def _dec(value: Any, where: str, *, lo: Decimal | None = None, hi: Decimal | Non
     return d
 
 
-_FIELDS = {"ratio", "venue", "max_leverage", "collateral", "drift_band", "min_liquidation_distance"}
+_FIELDS = {"ratio", "venue", "max_leverage", "collateral", "max_collateral", "drift_band", "min_liquidation_distance"}
 
 
 def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = None,
@@ -107,7 +109,9 @@ def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = No
         raise InputError(f"{where}: max_leverage {lev} puts the liquidation price within "
                          f"{(1 / lev * 100).quantize(Decimal('0.1'))}% of entry, closer than "
                          f"min_liquidation_distance {liq}; lower the leverage")
-    return AssetPolicy(ratio, venues, lev, coll.upper(), drift, liq)
+    max_coll = _dec(raw["max_collateral"], f"{where}.max_collateral", lo=Decimal(0), lo_open=True) \
+        if "max_collateral" in raw else b.max_collateral
+    return AssetPolicy(ratio, venues, lev, coll.upper(), max_coll, drift, liq)
 
 
 def load_plan(path: Path) -> HedgePolicy:

@@ -104,6 +104,8 @@ CASES = [
     # confirmations, orders, journal
     ([*SHORT, "--size-usd", "100", "--broadcast"], "--yes"),
     (["hedge", "apply", "--ratio", "0.5", "--broadcast"], "--yes"),
+    (["hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", "--max-total-fee-eth", "0.000001"],
+     "above --max-total-fee-eth"),
     (["orders", "--cancel", "0x" + "00" * 31 + "02"], "no pending gmx order"),
     (["tx", "status", "0x" + "12" * 32], "not in the journal"),
     # hedge policies

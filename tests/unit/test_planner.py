@@ -101,3 +101,18 @@ def test_planned_ratio_lands_in_the_band(exposure: D, ratio: D, held: list[D], p
         assert after <= pending + D("0.000001")
     else:
         assert abs(after - target) <= band + D("10"), (after, target)  # 10 = minimum trade size
+
+
+def test_max_collateral_caps_the_increase_and_venue_leverage_clamps() -> None:
+    from hedgefi.hedge.policy import AssetPolicy
+
+    policy = HedgePolicy(None, {"ETH": AssetPolicy(D("0.5"), max_leverage=D(2), max_collateral=D(10000))})
+    hp = plan(ETH, [], [], [quote()], policy)
+    (i,) = hp.intents
+    assert i.size_delta_usd == D(20000) and i.leverage == 2  # 10,000 collateral at 2x
+    assert "max_collateral" in hp.lines[0].note
+    q = quote()
+    q = MarketQuote(q.venue, q.market, q.asset, q.asset_class, q.price, q.short_funding_apr, q.short_borrowing_apr,
+                    q.long_oi_usd, q.short_oi_usd, q.available_short_liquidity_usd, D(3), True, q.extra)
+    policy = HedgePolicy(None, {"ETH": AssetPolicy(D("0.5"), max_leverage=D(5), min_liquidation_distance=D("0.1"))})
+    assert plan(ETH, [], [], [q], policy).intents[0].leverage == 3  # the venue allows at most 3x
