@@ -52,6 +52,14 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
         known = conn.request("eth_getTransactionByHash", [e.hash]) is not None
         latest = _int(conn.request("eth_getTransactionCount", [account, "latest"]))
         if not known and latest > e.nonce:
+            time.sleep(1.0)  # look once more: a lagging RPC must not turn a mined order into "replaced"
+            receipt = conn.request("eth_getTransactionReceipt", [e.hash])
+            if receipt:
+                state = "mined" if _int(receipt["status"]) == 1 else "failed"
+                journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
+                actions.append(Action("tx", e.hash, e.state, state))
+                _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+                continue
             journal.set_tx(e.hash, "replaced", reason="another transaction used its nonce")
             actions.append(Action("tx", e.hash, e.state, "replaced", f"nonce {e.nonce} was used by another transaction"))
             continue

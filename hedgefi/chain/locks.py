@@ -17,26 +17,54 @@ class AccountBusyError(HedgefiError):
     """Another hedgefi run is sending for this account."""
 
 
-@contextmanager
-def account_lock(chain_id: int, account: str, wait_s: float = 30.0) -> Iterator[None]:
+_HELD: dict[str, int] = {}   # lock path -> fd, for locks this process holds
+
+
+def _path(chain_id: int, account: str) -> str:
     folder = data_dir() / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{chain_id}-{account.lower()}.lock"
+    return str(folder / f"{chain_id}-{account.lower()}.lock")
+
+
+def hold_account_lock(chain_id: int, account: str, wait_s: float = 60.0) -> None:
+    """Take the account lock for the rest of this process (a CLI write run: plan, dry-run and send)."""
+    path = _path(chain_id, account)
+    if path in _HELD:
+        return
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    _acquire(fd, chain_id, account, wait_s)
+    _HELD[path] = fd
+
+
+def _acquire(fd: int, chain_id: int, account: str, wait_s: float) -> None:
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise AccountBusyError(f"another hedgefi run is sending for {account} on chain {chain_id}; "
+                                       "wait for it to finish (nothing was sent)") from None
+            time.sleep(0.1)
+
+
+@contextmanager
+def account_lock(chain_id: int, account: str, wait_s: float = 60.0) -> Iterator[None]:
+    """The account lock for a block (re-entrant: a no-op when this process already holds it)."""
+    path = _path(chain_id, account)
+    if path in _HELD:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    _acquire(fd, chain_id, account, wait_s)
+    _HELD[path] = fd
     try:
-        deadline = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise AccountBusyError(f"another hedgefi run is sending for {account} on chain {chain_id}; "
-                                           "wait for it to finish (nothing was sent)") from None
-                time.sleep(0.1)
         yield
     finally:
+        _HELD.pop(path, None)
         os.close(fd)
 
 
-__all__ = ["account_lock", "AccountBusyError"]
+__all__ = ["account_lock", "hold_account_lock", "AccountBusyError"]

@@ -43,11 +43,16 @@ def resolve_rpc_url(profile: ChainProfile, rpc_url: str | None = None) -> str:
 class Connection:
     transport: RpcTransport
     profile: ChainProfile
-    rpc_url: str
+    primary_url: str
     chain_id: int
     requests: Counter[str] = field(default_factory=Counter)     # JSON-RPC methods sent
     round_trips: Counter[str] = field(default_factory=Counter)  # HTTP requests ("total")
     verified: bool = False
+
+    @property
+    def rpc_url(self) -> str:
+        """The URL in use (after a failover, the one that answered)."""
+        return self.transport.url
 
     @property
     def safe_url(self) -> str:
@@ -97,7 +102,7 @@ def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float
     trips: Counter[str] = Counter()
     transport = RpcTransport(urls, timeout=timeout, expected_chain_id=profile.chain_id, profile_name=profile.name,
                              methods=methods, trips=trips)
-    conn = Connection(transport=transport, profile=profile, rpc_url=urls[0], chain_id=profile.chain_id,
+    conn = Connection(transport=transport, profile=profile, primary_url=urls[0], chain_id=profile.chain_id,
                       requests=methods, round_trips=trips)
     if verify_now:
         conn.ensure_verified()

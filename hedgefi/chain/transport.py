@@ -34,6 +34,10 @@ class _Retryable(Exception):
     pass
 
 
+class _Failover(_Retryable):
+    """Retrying the same URL will not help (401/403/404...): move to the next one."""
+
+
 class RpcTransport:
     def __init__(self, urls: list[str], *, timeout: float = 15.0, expected_chain_id: int | None = None,
                  profile_name: str = "", methods: Counter[str] | None = None,
@@ -65,7 +69,7 @@ class RpcTransport:
         if resp.status_code in RETRY_STATUS:
             raise _Retryable(f"HTTP {resp.status_code}")
         if resp.status_code >= 400:
-            raise ChainError(f"the RPC at {redact_url(url)} answered HTTP {resp.status_code}")
+            raise _Failover(f"HTTP {resp.status_code}")
         try:
             return resp.json()
         except (json.JSONDecodeError, ValueError) as exc:
@@ -84,7 +88,10 @@ class RpcTransport:
         if i in self.verified or self.expected_chain_id is None:
             return
         body = self._post(self.urls[i], self._payload([("eth_chainId", [])])[0])
-        actual = int(body["result"], 16)
+        try:
+            actual = int(body["result"], 16)
+        except (KeyError, TypeError, ValueError):
+            raise _Failover("no chain id in its answer") from None
         if actual != self.expected_chain_id:
             raise ChainIdMismatchError(self.expected_chain_id, actual, self.profile_name)
         self.verified.add(i)
@@ -105,10 +112,12 @@ class RpcTransport:
                     return _as_list(body, payload)
                 except _Retryable as exc:
                     last_reason = str(exc)
-                    if is_send:
+                    if is_send and i in self.verified:
                         raise SendOutcomeUnknownError(
                             f"the RPC at {redact_url(self.urls[i])} did not answer the send ({last_reason}); "
                             "the transaction may have been sent: run `hedgefi tx resume` before trying again") from exc
+                    if isinstance(exc, _Failover) or is_send:
+                        break
                     if attempt < attempts - 1:
                         self.sleep(BACKOFF_S[attempt])
         names = ", ".join(redact_url(u) for u in self.urls)

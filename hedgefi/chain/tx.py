@@ -171,7 +171,15 @@ def send(conn: "Connection", signer: "Signer", p: PreparedTx, decoder: ErrorDeco
         journal.record_signed(hash=tx_hash, chain_id=p.chain_id, account=p.sender, nonce=p.nonce,
                               raw="0x" + raw.hex(), description=p.utx.description, kind=p.utx.kind, venue=venue)
     checkpoint("after_sign")
-    conn.request("eth_sendRawTransaction", ["0x" + raw.hex()])
+    response = conn.raw("eth_sendRawTransaction", ["0x" + raw.hex()])  # a lost answer raises SendOutcomeUnknown
+    if "error" in response:
+        error = response["error"]
+        message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+        # nodes report a duplicate of a transaction they already hold only in words
+        if "already known" not in message.lower():
+            if journal:
+                journal.set_tx(tx_hash, "rejected", reason=message)
+            raise ChainError(f"the node rejected {p.utx.description}: {message}; nothing was sent")
     if journal:
         journal.set_tx(tx_hash, "sent")
     checkpoint("after_send")
@@ -209,6 +217,10 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
             if conn.request("eth_getTransactionByHash", [tx_hash]) is None:
                 latest = _hex_int(conn.request("eth_getTransactionCount", [sender, "latest"]))
                 if latest > nonce:
+                    time.sleep(1.0)  # a load-balanced RPC may lag: look once more before calling it replaced
+                    if conn.request("eth_getTransactionReceipt", [tx_hash]) or \
+                            conn.request("eth_getTransactionByHash", [tx_hash]):
+                        continue
                     if journal:
                         journal.set_tx(tx_hash, "replaced", reason="another transaction used its nonce")
                     raise ChainError(f"transaction {tx_hash} was replaced: another transaction used nonce {nonce}")

@@ -80,6 +80,9 @@ def _context(account: Optional[str], venue: str, broadcast: bool = False) -> tup
     ident = require_identity(profile, account=account)
     conn = OPTIONS.connect()
     if broadcast:
+        from hedgefi.chain.locks import hold_account_lock
+
+        hold_account_lock(conn.chain_id, ident.address)  # plan, dry-run and send as one run per account
         resume_first(conn, ident.address)
     v = get_venue(venue, conn)
     v.fetch_verify()

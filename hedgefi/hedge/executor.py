@@ -180,7 +180,14 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
             reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "skipped",
                                        "no position to change"))
             continue
-        result = send(venue, txs)
+        try:
+            result = send(venue, txs)
+        except HedgefiError as exc:
+            if not reports:
+                raise  # nothing went out: a plain error
+            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "error",
+                                       f"{exc.message} (the orders above went out; this one and the rest did not)"))
+            break
         for o in result.orders or [None]:
             reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd,
                                        o.status if o else "sent", o.reason if o else "",
@@ -193,15 +200,26 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
           wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,
           max_total_fee_eth: Decimal | None = None) -> ApplyResult:
     """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
+    if broadcast:
+        from hedgefi.chain.locks import account_lock
+        from hedgefi.journal import Journal
+        from hedgefi.recovery import resume
+
+        # one run at a time per account, from resume through planning to the last send
+        with account_lock(conn.chain_id, identity.address):
+            resume(conn, identity.address, Journal())  # settle an interrupted run first: never duplicate
+            return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei,
+                          max_total_fee_eth)
+    return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei, max_total_fee_eth)
+
+
+def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
+           confirm: Callable[[HedgePlan], bool], venue_names: Sequence[str] | None, wait_s: float,
+           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
     from hedgefi.devnet.forkrun import fork_session
     from hedgefi.execution import DeclinedError, RunResult, order_outcomes
     from hedgefi.execution import broadcast as do_broadcast
 
-    if broadcast:
-        from hedgefi.journal import Journal
-        from hedgefi.recovery import resume
-
-        resume(conn, identity.address, Journal())  # settle an interrupted run first: never duplicate
     before = fetch_state(conn, identity.address, venue_names)
     hp = plan(before.exposures, before.positions, before.pending, before.markets, policy)
     check_limits(before, hp)

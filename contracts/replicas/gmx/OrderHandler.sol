@@ -438,12 +438,12 @@ contract OrderHandler is IOrderHandler, RoleModule {
     /// Reserve, open-interest-reserve and max-OI checks after an increase (reference §9).
     function _validateCapacity(Ctx memory c, bool isLong) internal view {
         Market.Props memory m = c.market;
-        uint256 divisor = m.longToken == m.shortToken ? 2 : 1;
-        uint256 oi = MarketMath.openInterest(ds, m, isLong) / divisor;
+        uint256 divisor = m.longToken == m.shortToken ? 2 : 1;   // for pool amounts; MarketMath dedups OI
+        uint256 oi = MarketMath.openInterest(ds, m, isLong);
         uint256 reserved;
         uint256 poolUsd;
         if (isLong) {
-            reserved = MarketMath.openInterestInTokens(ds, m, true) / divisor * c.prices.indexTokenPrice.max;
+            reserved = MarketMath.openInterestInTokens(ds, m, true) * c.prices.indexTokenPrice.max;
             poolUsd = ds.getUint(Keys.poolAmountKey(m.marketToken, m.longToken)) / divisor * c.prices.longTokenPrice.min;
         } else {
             reserved = oi;

@@ -109,7 +109,8 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
         tokens[address] = meta
         if feed in feed_answer:
             answer, fdec = feed_answer[feed]
-            prices[address] = answer * 10 ** (30 - meta.decimals - fdec)
+            exp = 30 - meta.decimals - fdec
+            prices[address] = answer * 10**exp if exp >= 0 else answer // 10**-exp
     markets = []
     for m in reader.decode_output("getMarkets", r[1].data):
         idx, lng, sht = m["indexToken"].lower(), m["longToken"].lower(), m["shortToken"].lower()
