@@ -4,7 +4,7 @@ File: ``<data dir>/journal.sqlite``. A transaction is recorded (with its signed 
 once sent and contain no key) *before* it is sent, so a run killed at any point leaves enough behind for
 the next one to resume it (rebroadcast the same bytes) or report it, and never to send something twice.
 
-Transaction states: signed -> sent -> mined | failed; or dropped / replaced / abandoned.
+Transaction states: signed -> sent -> mined | failed; or rejected (the node refused it), replaced, abandoned.
 Order states: pending -> executed | cancelled | frozen; placed (a trigger order waiting).
 """
 

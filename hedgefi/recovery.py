@@ -41,13 +41,17 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
     from hedgefi.chain.tx import wait_receipt
 
     actions: list[Action] = []
+
+    def settle(e: Any, receipt: dict[str, Any], note: str = "") -> None:
+        state = "mined" if _int(receipt["status"]) == 1 else "failed"
+        journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
+        actions.append(Action("tx", e.hash, e.state, state, note))
+        _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+
     for e in sorted(journal.txs(chain_id=conn.chain_id, account=account, states=UNFINISHED_TX), key=lambda e: e.nonce):
         receipt = conn.request("eth_getTransactionReceipt", [e.hash])
         if receipt:
-            state = "mined" if _int(receipt["status"]) == 1 else "failed"
-            journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
-            actions.append(Action("tx", e.hash, e.state, state))
-            _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+            settle(e, receipt)
             continue
         known = conn.request("eth_getTransactionByHash", [e.hash]) is not None
         latest = _int(conn.request("eth_getTransactionCount", [account, "latest"]))
@@ -55,10 +59,7 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
             time.sleep(1.0)  # look once more: a lagging RPC must not turn a mined order into "replaced"
             receipt = conn.request("eth_getTransactionReceipt", [e.hash])
             if receipt:
-                state = "mined" if _int(receipt["status"]) == 1 else "failed"
-                journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
-                actions.append(Action("tx", e.hash, e.state, state))
-                _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+                settle(e, receipt)
                 continue
             journal.set_tx(e.hash, "replaced", reason="another transaction used its nonce")
             actions.append(Action("tx", e.hash, e.state, "replaced", f"nonce {e.nonce} was used by another transaction"))
@@ -68,12 +69,14 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
             actions.append(Action("tx", e.hash, e.state, "abandoned", "too old to resend; nothing was sent"))
             continue
         if not known:
-            conn.raw("eth_sendRawTransaction", [e.raw])
+            response = conn.raw("eth_sendRawTransaction", [e.raw])
+            if "error" in response and "already known" not in str(response["error"]).lower():
+                journal.set_tx(e.hash, "rejected", reason=str(response["error"]))
+                actions.append(Action("tx", e.hash, e.state, "rejected", "the node refused the resend"))
+                continue
             journal.set_tx(e.hash, "sent")
-        receipt = wait_receipt(conn, e.hash, e.raw, account, e.nonce, journal=journal, timeout_s=wait_s)
-        state = "mined" if _int(receipt["status"]) == 1 else "failed"
-        actions.append(Action("tx", e.hash, e.state, state, "" if known else "sent again (same signed bytes)"))
-        _record_orders(conn, journal, e.hash, e.venue, account, receipt)
+        settle(e, wait_receipt(conn, e.hash, e.raw, account, e.nonce, journal=journal, timeout_s=wait_s),
+               "" if known else "sent again (same signed bytes)")
     for o in journal.orders(chain_id=conn.chain_id, account=account, states=UNFINISHED_ORDER):
         venue = _venue(conn, o.venue)
         tx = journal.tx(o.tx_hash)
