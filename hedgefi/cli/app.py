@@ -40,7 +40,8 @@ app = typer.Typer(
 def _root(
     chain: Optional[str] = typer.Option(None, "--chain", help="Chain profile: devnet or arbitrum "
                                         "[env HEDGEFI_CHAIN; default devnet]."),
-    rpc: Optional[str] = typer.Option(None, "--rpc", help="RPC URL [env HEDGEFI_RPC_URL]; never logged in full."),
+    rpc: Optional[str] = typer.Option(None, "--rpc", help="RPC URL, or several separated by commas (failover) "
+                                      "[env HEDGEFI_RPC_URL]; never logged in full."),
 ) -> None:
     OPTIONS.chain, OPTIONS.rpc = chain, rpc
 
