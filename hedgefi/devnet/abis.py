@@ -22,6 +22,7 @@ VENUE_INTERFACES: dict[str, dict[str, str]] = {
         "IReader": "Reader", "IOrderHandler": "OrderHandler", "IOracle": "Oracle",
         "IMockOracleProvider": "MockOracleProvider", "Errors": "Errors",
     },
+    "gtrade": {"IGNSMultiCollatDiamond": "GNSMultiCollatDiamond"},
 }
 
 

@@ -25,7 +25,10 @@ def test_checked_in_abis_equal_a_fresh_generation(venue: str) -> None:
 def test_abi_conformance_against_mainnet() -> None:
     required = ["gmx:ExchangeRouter.createOrder", "gmx:ExchangeRouter.multicall", "gmx:ExchangeRouter.sendWnt",
                 "gmx:ExchangeRouter.sendTokens", "gmx:ExchangeRouter.cancelOrder", "gmx:Reader.getMarketInfoList",
-                "gmx:Reader.getAccountPositionInfoList", "gmx:OrderHandler.executeOrder", "gmx:EventEmitter.EventLog2"]
+                "gmx:Reader.getAccountPositionInfoList", "gmx:OrderHandler.executeOrder", "gmx:EventEmitter.EventLog2",
+                "gtrade:GNSMultiCollatDiamond.openTrade", "gtrade:GNSMultiCollatDiamond.closeTradeMarket",
+                "gtrade:GNSMultiCollatDiamond.decreasePositionSize", "gtrade:GNSMultiCollatDiamond.cancelOrderAfterTimeout",
+                "gtrade:GNSMultiCollatDiamond.fulfill", "gtrade:GNSMultiCollatDiamond.MarketExecuted"]
     proc = subprocess.run([sys.executable, str(CONFORMANCE), "--require", *required], cwd=ROOT,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
