@@ -163,3 +163,21 @@ def test_execution_fee_is_checked_against_the_gas_price(conn, demo) -> None:  # 
     assert error is None
     with pytest.raises(TxRevertedError, match="execution fee too low"):
         simulate(conn, demo.address, tx, v.errors)
+
+
+def test_a_new_stop_replaces_the_old_one_and_closing_cancels_it(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GmxVenue(conn)
+    send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("4000"),
+                                                                stop_loss_price=Decimal("3300"))).txs, wait_s=5)
+    p = _short(v, demo.address)
+    plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("2000"), stop_loss_price=Decimal("3500")),
+                        existing=p)
+    assert "replaces 1 earlier stop-loss" in plan.notes[0]
+    send(conn, v, demo, plan.txs, wait_s=5)
+    _, pending = v.fetch_positions(demo.address)
+    assert [(o.type, o.trigger_price, o.size_delta_usd) for o in pending] == [
+        ("StopLossDecrease", Decimal("3500"), Decimal("6000"))]
+    p = _short(v, demo.address)
+    r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p).txs)
+    assert r.all_executed
+    assert v.fetch_positions(demo.address) == ([], [])  # the close auto-cancelled the stop

@@ -399,6 +399,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
             delete positions[pk];
             ds.removeBytes32(Keys.POSITION_LIST, pk);
             ds.removeBytes32(Keys.accountPositionListKey(p.addresses.account), pk);
+            _autoCancel(c.key, p);
         } else {
             uint256 minSize = ds.getUint(Keys.MIN_POSITION_SIZE_USD);
             if (p.numbers.sizeInUsd < minSize) revert Errors.MinPositionSize(p.numbers.sizeInUsd, minSize);
@@ -411,6 +412,21 @@ contract OrderHandler is IOrderHandler, RoleModule {
         GmxEvents.positionChanged(emitter, false, p, GmxEvents.PositionChange(
             c.key, pk, execPrice, c.prices.indexTokenPrice, c.collateralPrice, sizeDelta, tokensDelta,
             o.numbers.orderType, -int256(collateralBefore - p.numbers.collateralAmount), pnl));
+    }
+
+    /// As on GMX: closing a position cancels its auto-cancel (TP/SL) orders, refunding their fees.
+    function _autoCancel(bytes32 executing, Position.Props memory p) internal {
+        bytes32[] memory keys = ds.getBytes32ValuesAt(Keys.accountOrderListKey(p.addresses.account), 0, 1000);
+        for (uint256 i = 0; i < keys.length; i++) {
+            if (keys[i] == executing) continue;
+            Order.Props memory o = orders[keys[i]];
+            uint256 t = o.numbers.orderType;
+            if (o.flags.autoCancel && o.addresses.market == p.addresses.market
+                && o.addresses.initialCollateralToken == p.addresses.collateralToken && o.flags.isLong == p.flags.isLong
+                && (t == uint256(Order.OrderType.LimitDecrease) || t == uint256(Order.OrderType.StopLossDecrease))) {
+                _cancel(keys[i], o, "AUTO_CANCEL", "", 0);
+            }
+        }
     }
 
     function _applyOpenInterest(Ctx memory c, address collateralToken, bool isLong, int256 usdDelta, int256 tokenDelta)

@@ -16,7 +16,7 @@ from hedgefi.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.units import CONTEXT, fmt, from_raw, to_raw
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 from hedgefi.venues.gmx import reads
-from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType
+from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType, codec
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt
@@ -148,9 +148,16 @@ class GmxVenue:
             bundle.add(self.d, params, erc20_collateral=coll_raw)
         notes = []
         if req.stop_loss_price is not None:
+            # a new stop replaces the earlier ones on this market, in the same transaction
+            _, pending = reads.fetch_positions(self.conn, self.d, account)[1:]
+            router = codec("ExchangeRouter")
+            old = [o.key for o in pending if o.type == "StopLossDecrease" and o.market.lower() == market.key.lower()]
+            for key in old:
+                bundle.entries.append(router.encode("cancelOrder", bytes.fromhex(key.removeprefix("0x"))))
             self._add_stop_loss(bundle, account, market, coll, req, fees, index_price,
                                 size_raw + (existing.size_usd_raw if existing else 0))
-            notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short")
+            notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short"
+                         + (f"; it replaces {len(old)} earlier stop-loss order(s)" if old else ""))
         action = "increase" if existing else "open"
         txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
         return OrderPlan("gmx", action, market.asset, market.key, req.size_delta_usd, coll.symbol,
