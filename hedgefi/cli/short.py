@@ -16,6 +16,10 @@ app = typer.Typer(help="Open, resize or close a short perp (dry-run on a fork un
 _BROADCAST = typer.Option(False, "--broadcast", help="Sign and send for real (default: dry-run on a fork).")
 _YES = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
 _SLIPPAGE = typer.Option("0.5%", "--max-slippage", help="Worst acceptable price move, e.g. 0.5%.")
+_COLLATERAL = typer.Option("USDC", "--collateral", help="Collateral token.")
+_VENUE = typer.Option("gmx", "--venue")
+_ACCOUNT = typer.Option(None, "--account", help="Keystore account to sign with.")
+_JSON = typer.Option(False, "--json")
 _MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
 _MAX_TOTAL = typer.Option(None, "--max-total-fee-eth", help="Refuse if gas + execution fees may exceed this.")
 
@@ -133,12 +137,11 @@ def open_(
     size: Optional[str] = typer.Option(None, "--size", help="Size in units of the asset."),
     leverage: Optional[str] = typer.Option(None, "--leverage", help="Collateral = size / leverage (default 2)."),
     collateral_amount: Optional[str] = typer.Option(None, "--collateral-amount", help="Collateral, in tokens."),
-    collateral: str = typer.Option("USDC", "--collateral", help="Collateral token."),
+    collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
     stop_loss: Optional[str] = typer.Option(None, "--stop-loss", help="Close the short if the price reaches this."),
-    venue: str = typer.Option("gmx", "--venue"),
-    account: Optional[str] = typer.Option(None, "--account"),
-    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Open (or add to) a short."""
@@ -178,11 +181,10 @@ def resize(
     asset: str = typer.Argument(...),
     to_usd: str = typer.Option(..., "--to-usd", help="The short's new size in USD (0 closes it)."),
     leverage: Optional[str] = typer.Option(None, "--leverage", help="For an increase: collateral = delta / leverage."),
-    collateral: str = typer.Option("USDC", "--collateral"),
+    collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
-    venue: str = typer.Option("gmx", "--venue"),
-    account: Optional[str] = typer.Option(None, "--account"),
-    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Resize a short to a target USD size."""
@@ -208,11 +210,10 @@ def resize(
 def close(
     asset: str = typer.Argument(...),
     fraction: str = typer.Option("1", "--fraction", help="Part of the short to close, 0 < F <= 1."),
-    collateral: str = typer.Option("USDC", "--collateral"),
+    collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
-    venue: str = typer.Option("gmx", "--venue"),
-    account: Optional[str] = typer.Option(None, "--account"),
-    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = typer.Option(False, "--json"),
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
     """Close a short (or a fraction of it)."""
