@@ -68,6 +68,10 @@ class BadAmountError(InputError):
     """An amount is negative, not a number, or has more decimals than the token."""
 
 
+class MarketClosedError(InputError):
+    """The venue's market is outside its trading hours: a market order would not be filled."""
+
+
 class ConfigError(HedgefiError):
     """Settings or profiles are missing or inconsistent."""
 
@@ -139,7 +143,7 @@ class DevnetNotRunningError(DevnetError):
 
 
 __all__ = [
-    "ExitCode", "HedgefiError", "InputError", "BadAddressError", "BadAmountError", "ConfigError",
+    "ExitCode", "HedgefiError", "InputError", "BadAddressError", "BadAmountError", "MarketClosedError", "ConfigError",
     "UnknownNameError", "ChainError", "RpcUnreachableError", "ChainIdMismatchError", "NoCodeError",
     "WalletError", "KeystoreError", "WrongPasswordError", "NoSignerError", "DevnetError",
     "ToolNotFoundError", "CompileError", "DevnetNotRunningError",

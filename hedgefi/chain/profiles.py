@@ -35,6 +35,17 @@ class ChainProfile:
     tokens: tuple[TokenInfo, ...] = ()
     is_devnet: bool = False
     contracts: dict[str, str] = field(default_factory=dict)
+    feeds: dict[str, str] = field(default_factory=dict)    # asset (ETH, XAU, EUR, ...) -> USD feed
+
+    def feed_for_asset(self, asset: str) -> str | None:
+        """The USD feed that prices ``asset`` (from ``feeds``, else from a token representing it)."""
+        key = asset.upper()
+        if key in self.feeds:
+            return self.feeds[key]
+        for t in self.tokens:
+            if (t.asset or t.symbol).upper() == key and t.feed:
+                return t.feed
+        return None
 
     def token(self, symbol: str) -> TokenInfo:
         for t in self.tokens:
@@ -62,6 +73,8 @@ ARBITRUM = ChainProfile(
         TokenInfo("LINK", "0xf97f4df75117a78c1A5a0DBb814Af92458539FB4", 18,
                   "0x86E53CF1B870786351Da77A57575e79CB55812CB", "LINK"),
     ),
+    # Non-token feeds for gTrade's RWA pairs (Chainlink Arbitrum XAU/USD and EUR/USD; unverified here: no RPC).
+    feeds={"XAU": "0x1F954Dc24a49708C26E0C1777f16750B5C6d5a2c", "EUR": "0xA14d53bC1F1c0F31B4aA3BD109344E5009051a84"},
 )
 
 PROFILE_NAMES = ("devnet", "arbitrum")

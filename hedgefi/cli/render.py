@@ -127,7 +127,7 @@ def positions_table(positions: list, pending: list, address: str, chain_id: int,
 
 
 def plan(p: object) -> None:
-    from hedgefi.venues.gmx.adapter import OrderPlan
+    from hedgefi.venues.base import OrderPlan
 
     assert isinstance(p, OrderPlan)
     err.print(f"[bold]{p.action.capitalize()} {p.asset} short[/] on {p.venue}: size delta {usd(p.size_delta_usd)}, "

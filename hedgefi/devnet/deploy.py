@@ -40,6 +40,9 @@ FEEDS: dict[str, tuple[str, Decimal]] = {
     "ARB": ("ARB / USD", Decimal("0.8")),
     "LINK": ("LINK / USD", Decimal("15")),
     "XAU": ("XAU / USD", Decimal("2400")),
+    "EUR": ("EUR / USD", Decimal("1.08")),
+    "SPY": ("SPY / USD", Decimal("580")),
+    "NVDA": ("NVDA / USD", Decimal("140")),
 }
 
 TOKENS: tuple[DevTokenSpec, ...] = (
@@ -149,6 +152,10 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
 
     manifest.contracts.update(deploy_gmx(w3, manifest))
     seed_gmx_positions(w3, manifest)
+    from hedgefi.devnet.gtrade_deploy import deploy_gtrade, seed_gtrade_positions
+
+    manifest.contracts.update(deploy_gtrade(w3, manifest))
+    seed_gtrade_positions(w3, manifest)
     manifest.funded = fund_address(w3, manifest, demo, artifacts=artifacts)
     manifest.deploy_block = int(w3.eth.block_number)
     return manifest

@@ -2,7 +2,8 @@
 
 Started by ``hedgefi devnet up`` (its pid is in the manifest), paused and resumed with
 ``hedgefi devnet keeper pause|resume`` (a flag file beside the manifest), stopped by ``devnet down``.
-It plays each venue's keeper role exactly as a dry-run on a fork does.
+It plays each venue's keeper role exactly as a dry-run on a fork does: GMX's ORDER_KEEPER, and gTrade's
+oracle nodes (which, as on mainnet, do not answer for a market outside its trading hours).
 """
 
 from __future__ import annotations
@@ -75,9 +76,13 @@ def main() -> None:
     from hedgefi.errors import HedgefiError
     from hedgefi.venues.gmx.deployment import deployment_for
     from hedgefi.venues.gmx.keeper import execute_pending
+    from hedgefi.venues.gtrade.deployment import deployment_for as gtrade_deployment
+    from hedgefi.venues.gtrade.keeper import Fulfiller, feeds_of
 
     manifest = load_manifest()
-    gmx = deployment_for(manifest.profile())
+    profile = manifest.profile()
+    gmx = deployment_for(profile)
+    oracles = Fulfiller(manifest.rpc_url, gtrade_deployment(profile), feeds_of(profile))
     stop = False
 
     def on_term(*_: object) -> None:
@@ -96,6 +101,9 @@ def main() -> None:
                 for r in execute_pending(manifest.rpc_url, gmx):
                     if r.executed:
                         print(f"gmx: executed order {r.key} in {r.tx_hash}", flush=True)
+                for f in oracles.run_once():
+                    if f.executed:
+                        print(f"gtrade: fulfilled order {f.key} in {', '.join(f.tx_hashes)}", flush=True)
             except HedgefiError as exc:
                 print(f"keeper: {exc}", flush=True)
                 time.sleep(1.0)

@@ -53,6 +53,7 @@ class Manifest:
                          for t in self.tokens),
             is_devnet=True,
             contracts=dict(self.contracts),
+            feeds=dict(self.feeds),
         )
 
     def feed_for(self, asset: str) -> str:

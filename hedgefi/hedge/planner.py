@@ -91,14 +91,18 @@ def notional(p: PositionView) -> Decimal:
     return (p.size_tokens * p.mark_price).quantize(USD_Q)
 
 
+INCREASE_TYPES = {"MarketIncrease", "MarketOpen", "MarketPartialOpen"}       # GMX, gTrade
+DECREASE_TYPES = {"MarketDecrease", "MarketClose", "MarketPartialClose"}
+
+
 def _pending_usd(pending: Iterable[PendingOrderView], asset: str) -> Decimal:
     total = Decimal(0)
     for o in pending:
         if o.asset.upper() != asset.upper() or o.frozen:
             continue
-        if o.type == "MarketIncrease":
+        if o.type in INCREASE_TYPES:
             total += o.size_delta_usd
-        elif o.type == "MarketDecrease":
+        elif o.type in DECREASE_TYPES:
             total -= o.size_delta_usd
     return total
 

@@ -134,6 +134,34 @@ class ShortRequest:
     max_slippage: Decimal = Decimal("0.005")
     stop_loss_price: Decimal | None = None
     close: bool = False
+    force: bool = False                # send even when the venue's market is closed (the order will time out)
+
+
+@dataclass
+class OrderPlan:
+    """What a venue will do for one request, and the unsigned transactions that do it."""
+
+    venue: str
+    action: str                        # open | increase | decrease | close
+    asset: str
+    market: str
+    size_delta_usd: Decimal
+    collateral_symbol: str
+    collateral_amount: Decimal
+    acceptable_price: Decimal
+    index_price: Decimal
+    execution_fee_eth: Decimal
+    txs: list[UnsignedTx] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"venue": self.venue, "action": self.action, "asset": self.asset, "market": self.market,
+                "size_delta_usd": fmt(self.size_delta_usd), "collateral_token": self.collateral_symbol,
+                "collateral_amount": fmt(self.collateral_amount), "index_price": fmt(self.index_price),
+                "acceptable_price": fmt(self.acceptable_price), "execution_fee_eth": fmt(self.execution_fee_eth),
+                "transactions": [{"to": t.to, "value_wei": str(t.value), "kind": t.kind,
+                                  "description": t.description} for t in self.txs],
+                "notes": self.notes}
 
 
 class Venue(Protocol):
@@ -146,4 +174,4 @@ class Venue(Protocol):
 
 
 __all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
-           "Venue"]
+           "OrderPlan", "Venue"]

@@ -16,7 +16,13 @@ def _gmx(conn: "Connection") -> Any:
     return GmxVenue(conn)
 
 
-VENUES: dict[str, Callable[["Connection"], Any]] = {"gmx": _gmx}
+def _gtrade(conn: "Connection") -> Any:
+    from hedgefi.venues.gtrade.adapter import GtradeVenue
+
+    return GtradeVenue(conn)
+
+
+VENUES: dict[str, Callable[["Connection"], Any]] = {"gmx": _gmx, "gtrade": _gtrade}
 
 
 def venue_names() -> list[str]:

@@ -79,6 +79,12 @@ library IFundingFees {
         uint24 borrowingRatePerSecondP;
         uint232 __placeholder;
     }
+    struct TradeHoldingFees {
+        int256 fundingFeeCollateral;
+        uint256 borrowingFeeCollateral;
+        uint256 borrowingFeeCollateral_old;
+        int256 totalFeeCollateral;
+    }
     struct PairBorrowingFeeData {
         uint128 accBorrowingFeeP;
         uint32 lastBorrowingUpdateTs;
@@ -117,6 +123,33 @@ library IBorrowingFees {
 }
 
 library IPairsStorage {
+    struct Feed {
+        address feed1;
+        address feed2;
+        uint8 feedCalculation;
+        uint256 maxDeviationP;
+    }
+    struct Pair {
+        string from;
+        string to;
+        IPairsStorage.Feed feed;
+        uint256 spreadP;
+        uint256 groupIndex;
+        uint256 feeIndex;
+    }
+    struct FeeGroup {
+        uint40 totalPositionSizeFeeP;
+        uint40 totalLiqCollateralFeeP;
+        uint40 oraclePositionSizeFeeP;
+        uint32 minPositionSizeUsd;
+        uint104 __placeholder;
+    }
+    struct Group {
+        string name;
+        bytes32 job;
+        uint256 minLeverage;
+        uint256 maxLeverage;
+    }
     struct GroupLiquidationParams {
         uint40 maxLiqSpreadP;
         uint40 startLiqThresholdP;
@@ -127,6 +160,13 @@ library IPairsStorage {
 }
 
 library IPriceAggregator {
+    struct OrderAnswer {
+        uint56 open;
+        uint56 high;
+        uint56 low;
+        uint56 current;
+        uint32 ts;
+    }
     struct Order {
         address user;
         uint32 index;
@@ -231,6 +271,14 @@ interface IGNSMultiCollatDiamond {
     function getPairOiAfterV10Token(uint8 _collateralIndex, uint16 _pairIndex) external view returns (IPriceImpact.PairOiToken memory);
     function getPairMaxOiCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256);
     function getTradeLiquidationPrice(IBorrowingFees.LiqPriceInput calldata _input) external view returns (uint256);
+    function pairs(uint256 _index) external view returns (IPairsStorage.Pair memory);
+    function fees(uint256 _index) external view returns (IPairsStorage.FeeGroup memory);
+    function groups(uint256 _index) external view returns (IPairsStorage.Group memory);
+    function getPairLiquidationParams(uint256 _pairIndex) external view returns (IPairsStorage.GroupLiquidationParams memory);
+    function getTradeLiquidationParams(address _trader, uint32 _index) external view returns (IPairsStorage.GroupLiquidationParams memory);
+    function getPairOisBeforeV10Collateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256 longOi, uint256 shortOi);
+    function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80);
+    function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice) external view returns (IFundingFees.TradeHoldingFees memory tradeHoldingFees);
     function pairMinLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMaxLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMinPositionSizeUsd(uint256 _pairIndex) external view returns (uint256);
@@ -261,6 +309,7 @@ interface IGNSMultiCollatDiamond {
     event PendingOrderStored(ITradingStorage.PendingOrder pendingOrder);
     event PendingOrderClosed(ITradingStorage.Id orderId);
     event PriceRequested(uint8 indexed collateralIndex, uint256 indexed pairIndex, ITradingStorage.PendingOrder pendingOrder, uint256 positionSizeCollateral, uint256 fromBlock, bool isCounterTrade, bool isLookback, bytes32 job, uint256 linkFeePerNode, uint256 nodesCount);
+    event PriceReceived(ITradingStorage.Id orderId, uint16 indexed pairIndex, bytes32 request, uint256 priceData, bool isLookback, bool usedInMedian, bool minAnswersReached, bool minFilteredAnswersReached, IPriceAggregator.OrderAnswer[] unfilteredAnswers, IPriceAggregator.OrderAnswer[] filteredAnswers);
     event TradingCallbackExecuted(ITradingCallbacks.AggregatorAnswer a, uint8 orderType);
     error WrongLeverage();
     error InsufficientCollateral();
@@ -289,4 +338,5 @@ interface IGNSMultiCollatDiamond {
     error PendingOrderNotOpen();
     error MinAnswersNotReached();
     error WrongTradeType();
+    error InvalidCandle();
 }

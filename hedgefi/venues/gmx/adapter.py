@@ -7,14 +7,13 @@ Sizes are clamped against the live position before any decrease.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.units import CONTEXT, fmt, from_raw, to_raw
-from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType, codec
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
@@ -27,31 +26,6 @@ if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
 DEFAULT_LEVERAGE = Decimal("2")
-
-
-@dataclass
-class OrderPlan:
-    venue: str
-    action: str                        # open | increase | decrease | close
-    asset: str
-    market: str
-    size_delta_usd: Decimal
-    collateral_symbol: str
-    collateral_amount: Decimal
-    acceptable_price: Decimal
-    index_price: Decimal
-    execution_fee_eth: Decimal
-    txs: list[UnsignedTx] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, Any]:
-        return {"venue": self.venue, "action": self.action, "asset": self.asset, "market": self.market,
-                "size_delta_usd": fmt(self.size_delta_usd), "collateral_token": self.collateral_symbol,
-                "collateral_amount": fmt(self.collateral_amount), "index_price": fmt(self.index_price),
-                "acceptable_price": fmt(self.acceptable_price), "execution_fee_eth": fmt(self.execution_fee_eth),
-                "transactions": [{"to": t.to, "value_wei": str(t.value), "kind": t.kind,
-                                  "description": t.description} for t in self.txs],
-                "notes": self.notes}
 
 
 class GmxVenue:

@@ -1,0 +1,229 @@
+"""The gTrade v10 ``Venue``: reads, unsigned request transactions, and oracle fulfilment on local chains.
+
+``plan_short`` turns a human request into an ``OrderPlan``: the USDC approval for the diamond (when the
+allowance is short) and one request transaction (``openTrade``, ``increasePositionSize``, or a
+``multicall`` that sets the closing slippage before ``decreasePositionSize`` / ``closeTradeMarket``).
+Opening fees come out of the collateral on gTrade, so a new short's collateral is grossed up to land
+on the requested size. A market outside its trading hours is refused unless the request is forced.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.chain.revert import ErrorDecoder
+from hedgefi.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
+from hedgefi.units import CONTEXT, fmt, from_raw
+from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.gtrade import orders, reads
+from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,
+                                             leverage_e3, price_e10, slippage_e3)
+from hedgefi.venues.gtrade.deployment import GtradeDeployment, deployment_for, fetch_verify
+from hedgefi.venues.gtrade.errors import decoder
+from hedgefi.venues.gtrade.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt, parse_key
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+DEFAULT_LEVERAGE = Decimal("2")
+
+
+class GtradeVenue:
+    capabilities = CAPABILITIES
+    last_block: int = 0
+
+    def __init__(self, conn: "Connection", deployment: GtradeDeployment | None = None) -> None:
+        self.conn = conn
+        self.d = deployment or deployment_for(conn.profile)
+
+    @property
+    def name(self) -> str:
+        return "gtrade"
+
+    @property
+    def errors(self) -> ErrorDecoder:
+        return decoder()
+
+    def fetch_verify(self) -> None:
+        fetch_verify(self.conn, self.d)
+
+    def fetch_markets(self) -> list[MarketQuote]:
+        self.last_block, quotes, _ = reads.fetch_markets(self.conn, self.d)
+        return quotes
+
+    def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]:
+        self.last_block, positions, pending, _ = reads.fetch_positions(self.conn, self.d, account)
+        return positions, pending
+
+    # ------------------------------------------------------------------ orders
+    def _pair(self, asset: str) -> tuple[MarketQuote, reads.PairInfo]:
+        self.last_block, quotes, infos = reads.fetch_markets(self.conn, self.d)
+        info = infos.get(asset.upper())
+        if info is None:
+            raise UnknownNameError("gTrade pair for asset", asset, sorted(infos))
+        return next(q for q in quotes if q.asset.upper() == asset.upper()), info
+
+    def _wallet(self, account: str, fee_index: int) -> tuple[int, int, int]:
+        """(USDC balance, USDC allowance for the diamond, opening fee in 1e10 %) in one round trip."""
+        c = codec()
+        r = fetch_aggregate3(self.conn, [
+            Call(self.d.usdc, encode_call("balanceOf(address)", ["address"], [account])),
+            Call(self.d.usdc, encode_call("allowance(address,address)", ["address", "address"],
+                                          [account, self.d.diamond])),
+            Call(self.d.diamond, c.encode("fees", fee_index))])
+        balance = int(decode(["uint256"], r[0].data)[0]) if r[0].ok else 0
+        allowance = int(decode(["uint256"], r[1].data)[0]) if r[1].ok else 0
+        fee = int(c.decode_output("fees", r[2].data)["totalPositionSizeFeeP"]) if r[2].ok else 0
+        return balance, allowance, fee
+
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
+        """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
+        if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
+            raise BadAmountError("--max-slippage must be above 0% and below 50%")
+        if req.collateral_symbol.upper() != "USDC":
+            raise UnknownNameError("collateral token for gTrade", req.collateral_symbol, ["USDC"])
+        quote, info = self._pair(req.asset)
+        if not quote.open and not req.force:
+            raise MarketClosedError(
+                f"gTrade {info.asset}/USD is closed ({quote.extra.get('hours', 'outside trading hours')}): its oracles "
+                "do not answer now, so a market order would only time out. Retry when it opens, or pass --force to "
+                "send it anyway and recover the collateral with `hedgefi orders --venue gtrade --cancel KEY`")
+        index_price = from_raw(info.price_e10, PRICE_DECIMALS)
+        slip = slippage_e3(req.max_slippage)
+        if req.size_delta_usd > 0 and not req.close:
+            return self._plan_increase(account, req, quote, info, index_price, slip, existing)
+        return self._plan_decrease(req, info, index_price, slip, existing)
+
+    def _plan_increase(self, account: str, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo,
+                       index_price: Decimal, slip: int, existing: PositionView | None) -> OrderPlan:
+        usdc = self.conn.profile.token("USDC")
+        balance, allowance, fee_p = self._wallet(account, info.index)
+        fee_rate = CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))
+        size = req.size_delta_usd
+        notes: list[str] = []
+        if existing is not None:
+            lev = CONTEXT.divide(existing.size_usd, existing.collateral_amount) if existing.collateral_amount else \
+                DEFAULT_LEVERAGE
+            lev = lev.quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+            coll = CONTEXT.divide(size, lev)
+        elif req.collateral_amount is not None:
+            coll = req.collateral_amount
+            lev = CONTEXT.divide(size, coll * (1 - fee_rate * CONTEXT.divide(size, coll)))
+        else:
+            lev = req.leverage if req.leverage is not None else DEFAULT_LEVERAGE
+            # the opening fee (size x fee) comes out of the collateral: gross it up to land on `size`
+            coll = CONTEXT.divide(size, lev * (1 - lev * fee_rate))
+        lev_e3 = leverage_e3(lev)
+        if not (info.min_leverage_e3 <= lev_e3 <= info.max_leverage_e3):
+            raise BadAmountError(f"leverage {fmt(lev)}x is outside gTrade {info.asset}/USD's range "
+                                 f"{fmt(Decimal(info.min_leverage_e3) / LEVERAGE_SCALE)}x-"
+                                 f"{fmt(Decimal(info.max_leverage_e3) / LEVERAGE_SCALE)}x")
+        coll_raw = int((coll * 10**usdc.decimals).to_integral_value(rounding=ROUND_CEILING))
+        if existing is None and size < info.min_size_usd:
+            raise BadAmountError(f"gTrade's minimum position on {info.asset}/USD is ${fmt(info.min_size_usd)}")
+        if balance < coll_raw:
+            raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; this order needs "
+                                 f"{from_raw(coll_raw, usdc.decimals)}")
+        txs: list[UnsignedTx] = []
+        if allowance < coll_raw:
+            txs.append(orders.approval_tx(usdc.address, self.d.diamond, coll_raw, "USDC"))
+        expected = info.price_e10
+        accept = index_price * (1 - Decimal(slip) / 100_000)
+        sl_e10 = price_e10(req.stop_loss_price) if req.stop_loss_price is not None else 0
+        if req.stop_loss_price is not None:
+            if req.stop_loss_price <= index_price:
+                raise BadAmountError(f"a short's stop-loss must be above the current price ({fmt(index_price)})")
+            notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short")
+        ci = self._collateral_index()
+        if existing is None:
+            trade = orders.trade_tuple(account, info.index, lev_e3, ci, coll_raw, expected, sl_e10=sl_e10)
+            txs.append(orders.open_trade_tx(self.d.diamond, trade, slip,
+                                            f"gTrade open {info.asset} short of ${fmt(size)}"))
+            action = "open"
+        else:
+            _, index = parse_key(existing.key)
+            inc = orders.increase_tx(self.d.diamond, index, coll_raw, lev_e3, expected, slip,
+                                     f"gTrade increase {info.asset} short by ${fmt(size)}")
+            if sl_e10:
+                c = codec()
+                inc = UnsignedTx(self.d.diamond, c.encode("multicall", [c.encode("updateSl", index, sl_e10), inc.data]),
+                                 0, inc.description)
+            txs.append(inc)
+            action = "increase"
+        if fee_rate:
+            notes.append(f"gTrade takes its {fmt((fee_rate * 100).normalize())}% opening fee from the collateral")
+        return OrderPlan("gtrade", action, info.asset, quote.market, size, "USDC", from_raw(coll_raw, usdc.decimals),
+                         accept.quantize(Decimal("0.00000001")), index_price, Decimal(0), txs, notes)
+
+    def _plan_decrease(self, req: ShortRequest, info: reads.PairInfo, index_price: Decimal, slip: int,
+                       existing: PositionView | None) -> OrderPlan:
+        if existing is None:
+            raise InputError(f"there is no gTrade {req.asset} short with USDC collateral to reduce or close")
+        _, index = parse_key(existing.key)
+        accept = (index_price * (1 + Decimal(slip) / 100_000)).quantize(Decimal("0.00000001"))
+        if req.close or -req.size_delta_usd >= existing.size_usd:
+            tx = orders.close_tx(self.d.diamond, index, info.price_e10, slip,
+                                 f"gTrade close {info.asset} short of ${fmt(existing.size_usd)}")
+            return OrderPlan("gtrade", "close", info.asset, existing.market, -existing.size_usd, "USDC", Decimal(0),
+                             accept, index_price, Decimal(0), [tx])
+        fraction = CONTEXT.divide(-req.size_delta_usd, existing.size_usd)
+        decimals = self.conn.profile.token("USDC").decimals
+        coll_raw = int((existing.collateral_amount * fraction * 10**decimals).to_integral_value(rounding=ROUND_FLOOR))
+        if coll_raw <= 0:
+            raise BadAmountError("that decrease is too small for gTrade (under one unit of collateral)")
+        removed = (CONTEXT.divide(existing.size_usd, existing.collateral_amount) * from_raw(coll_raw, decimals)) \
+            .quantize(Decimal("0.000001"))
+        tx = orders.decrease_tx(self.d.diamond, index, coll_raw, 0, info.price_e10, slip,
+                                f"gTrade decrease {info.asset} short by ${fmt(removed)}")
+        return OrderPlan("gtrade", "decrease", info.asset, existing.market, -removed, "USDC", Decimal(0), accept,
+                         index_price, Decimal(0), [tx], ["the collateral shrinks with the size (same leverage)"])
+
+    def _collateral_index(self) -> int:
+        c = codec()
+        out = self.conn.request("eth_call", [{"to": self.d.diamond,
+                                              "data": "0x" + c.encode("getCollateralIndex", self.d.usdc).hex()}, "latest"])
+        return int(c.decode_output("getCollateralIndex", bytes.fromhex(out[2:])))
+
+    def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]:
+        """``cancelOrderAfterTimeout`` for a pending market order that the oracles never answered."""
+        user, index = parse_key(order_key)
+        if user != account.lower():
+            raise InputError(f"order {order_key} belongs to {user}, not to {account}")
+        c = codec()
+        r = fetch_aggregate3(self.conn, [Call(self.d.diamond, c.encode("getPendingOrder", (user, index))),
+                                         Call(self.d.diamond, c.encode("getMarketOrdersTimeoutBlocks")),
+                                         Call(self.conn.profile.multicall3, encode_call("getBlockNumber()"))])
+        po = c.decode_output("getPendingOrder", r[0].data)
+        if not po["isOpen"]:
+            raise InputError(f"gTrade order {order_key} is not pending (already executed, cancelled or refunded)")
+        timeout = int(c.decode_output("getMarketOrdersTimeoutBlocks", r[1].data))
+        block = int(decode(["uint256"], r[2].data)[0])
+        ready = int(po["createdBlock"]) + timeout
+        if block < ready:
+            raise InputError(f"gTrade order {order_key} can be cancelled only after its timeout: {ready - block} more "
+                             f"block(s) (created at block {po['createdBlock']}, timeout {timeout} blocks)")
+        return [orders.cancel_after_timeout_tx(self.d.diamond, index)]
+
+    # ------------------------------------------------------------------ after sending
+    def order_keys(self, receipt: dict[str, Any]) -> list[tuple[str, bool]]:
+        return order_keys_from_receipt(receipt, self.d.diamond)
+
+    def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
+        return fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s, timeout_blocks=0)
+
+    def play_keeper(self, account: str | None = None) -> list[Any]:
+        """Answer pending orders on a local chain (devnet or fork) as the oracle nodes would (§7.2)."""
+        from hedgefi.venues.gtrade.keeper import Fulfiller, ensure_arbsys, feeds_of
+
+        url = self.conn.rpc_url
+        if self.conn.chain_id == 42161:
+            ensure_arbsys(url)
+        latest = int(self.conn.request("eth_blockNumber", []), 16)
+        return Fulfiller(url, self.d, feeds_of(self.conn.profile), from_block=max(0, latest - 256)) \
+            .run_once(account=account)
+
+
+__all__ = ["GtradeVenue", "DEFAULT_LEVERAGE"]

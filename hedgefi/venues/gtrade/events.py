@@ -1,0 +1,105 @@
+"""Following a gTrade market order from its request to its end (reference §5.3).
+
+The request receipt carries ``MarketOrderInitiated`` / ``PositionSizeUpdateInitiated`` with the pending
+order id ``(user, index)``: hedgefi's order key is ``"<user>:<index>"``. The outcome is the first diamond
+log among MarketExecuted, MarketOpenCanceled, MarketCloseCanceled, PositionSize{Increase,Decrease}Executed
+(``cancelReason`` 0 = executed) and ChainlinkCallbackTimeout whose first data field is that id.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.venues.gtrade.constants import CANCEL_REASONS, codec
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+INITIATED = ("MarketOrderInitiated", "PositionSizeUpdateInitiated")
+OUTCOMES = ("MarketExecuted", "MarketOpenCanceled", "MarketCloseCanceled", "PositionSizeIncreaseExecuted",
+            "PositionSizeDecreaseExecuted", "ChainlinkCallbackTimeout")
+
+
+def _bytes(x: Any) -> bytes:
+    return bytes.fromhex(x[2:]) if isinstance(x, str) else bytes(x)
+
+
+def order_key(user: str, index: int) -> str:
+    return f"{user.lower()}:{int(index)}"
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    from hedgefi.errors import InputError
+
+    user, _, index = key.partition(":")
+    if not (user.startswith("0x") and len(user) == 42 and index.isdigit()):
+        raise InputError(f"'{key}' is not a gTrade order key (expected <address>:<pending order index>)")
+    return user.lower(), int(index)
+
+
+def _order_id(data: bytes) -> tuple[str, int]:
+    return "0x" + data[12:32].hex(), int.from_bytes(data[32:64], "big")
+
+
+def order_keys_from_receipt(receipt: dict[str, Any], diamond: str) -> list[tuple[str, bool]]:
+    c = codec()
+    topics = {"0x" + c.event_topic(n).hex() for n in INITIATED}
+    out = []
+    for log in receipt["logs"]:
+        if str(log["address"]).lower() != diamond.lower() or not log["topics"]:
+            continue
+        t0 = log["topics"][0] if isinstance(log["topics"][0], str) else "0x" + bytes(log["topics"][0]).hex()
+        if t0 in topics:
+            user, index = _order_id(_bytes(log["data"]))
+            out.append((order_key(user, index), False))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    status: str                    # "executed" | "cancelled" | "pending"
+    key: str
+    reason: str = ""
+    error_name: str = ""
+    tx_hash: str = ""
+
+
+def _outcome(name: str, fields: dict[str, Any], key: str, tx: str) -> OrderOutcome:
+    if name == "ChainlinkCallbackTimeout":
+        return OrderOutcome("cancelled", key, "no oracle answer in time: cancelled after the timeout, collateral "
+                                             "returned", "TIMEOUT", tx)
+    reason = int(fields.get("cancelReason", 0))
+    if name in ("MarketOpenCanceled", "MarketCloseCanceled") or reason:
+        return OrderOutcome("cancelled", key, CANCEL_REASONS.get(reason, f"cancel reason {reason}"),
+                            f"CancelReason.{reason}", tx)
+    return OrderOutcome("executed", key, tx_hash=tx)
+
+
+def fetch_order_outcome(conn: "Connection", diamond: str, key: str, from_block: int, timeout_s: float = 30.0,
+                        poll_s: float = 0.25, timeout_blocks: int | None = None) -> OrderOutcome:
+    """Wait for the oracles: the first outcome log for ``key``; "pending" after ``timeout_s``."""
+    c = codec()
+    user, index = parse_key(key)
+    by_topic = {"0x" + c.event_topic(n).hex(): n for n in OUTCOMES}
+    flt = {"address": diamond, "fromBlock": hex(from_block), "toBlock": "latest", "topics": [list(by_topic)]}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for log in conn.request("eth_getLogs", [flt]) or []:
+            data = _bytes(log["data"])
+            if _order_id(data) != (user, index):
+                continue
+            name = by_topic[log["topics"][0]]
+            fields = c.decode_event_data(name, data)
+            return _outcome(name, fields, key, log["transactionHash"])
+        if time.monotonic() >= deadline:
+            note = "the oracles have not answered yet"
+            if timeout_blocks is not None:
+                note += (f"; after {timeout_blocks} blocks it can be cancelled for a refund with "
+                         f"`hedgefi orders --venue gtrade --cancel {key}`")
+            return OrderOutcome("pending", key, note)
+        time.sleep(poll_s)
+
+
+__all__ = ["order_key", "parse_key", "order_keys_from_receipt", "OrderOutcome", "fetch_order_outcome", "OUTCOMES"]

@@ -1,0 +1,311 @@
+"""gTrade reads: markets in two batched round trips, positions in at most three (reference §6).
+
+Markets. Round trip 1: the USD feeds of the pairs hedgefi trades, the USDC collateral index, the
+trading state and the block time (Multicall3). Round trip 2, per pair: ``pairs(i)`` (checked against
+the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
+the current funding rate, funding and borrowing parameters. Positions. 1: ``getTrades``,
+``getPendingOrders``, collaterals and feeds; 2: pending holding fees and liquidation parameters per
+trade; 3: liquidation prices including those fees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.errors import ChainError
+from hedgefi.units import CONTEXT, from_raw
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
+from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
+                                             PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
+                                             PendingOrderType, codec)
+from hedgefi.venues.gtrade.deployment import GtradeDeployment
+from hedgefi.venues.gtrade.schedule import describe, is_open_at
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+APR_Q = Decimal("0.0000000001")
+PRICE_Q = Decimal("0.00000001")
+RATIO_Q = Decimal("0.000001")
+_ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
+GET_TIMESTAMP = "getCurrentBlockTimestamp()"
+ORDER_TYPE_NAMES = {PendingOrderType.MARKET_OPEN: "MarketOpen", PendingOrderType.MARKET_CLOSE: "MarketClose",
+                    PendingOrderType.MARKET_PARTIAL_OPEN: "MarketPartialOpen",
+                    PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose"}
+
+
+@dataclass(frozen=True, slots=True)
+class PairInfo:
+    asset: str
+    index: int
+    asset_class: str
+    price_e10: int
+    max_leverage_e3: int
+    min_leverage_e3: int
+    min_size_usd: Decimal
+    spread_p_e10: int
+
+
+@dataclass
+class Snapshot:
+    block_time: int
+    trading_state: int
+    collateral_index: int
+    prices_e10: dict[str, int]                 # asset -> 1e10 USD price
+
+
+def _feed_calls(conn: "Connection", d: GtradeDeployment) -> tuple[list[str], list[Call]]:
+    assets, calls = [], []
+    for asset, _ in d.pairs:
+        feed = conn.profile.feed_for_asset(asset)
+        if feed is None:
+            continue
+        assets.append(asset)
+        calls += [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+    return assets, calls
+
+
+def _prices(assets: list[str], results: list[CallResult]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i, asset in enumerate(assets):
+        rd, dec = results[2 * i], results[2 * i + 1]
+        if not (rd.ok and dec.ok):
+            continue
+        answer = int(decode(_ROUND, rd.data)[1])
+        shift = PRICE_DECIMALS - int(decode(["uint8"], dec.data)[0])
+        if answer > 0:
+            out[asset] = answer * 10**shift if shift >= 0 else answer // 10**-shift
+    return out
+
+
+def fetch_snapshot(conn: "Connection", d: GtradeDeployment, extra: list[Call] | None = None
+                   ) -> tuple[Snapshot, list[CallResult]]:
+    """Round trip 1 (plus ``extra`` calls riding along, whose results are returned)."""
+    c = codec()
+    assets, feed_calls = _feed_calls(conn, d)
+    head = [Call(d.diamond, c.encode("getCollateralIndex", d.usdc)), Call(d.diamond, c.encode("getTradingActivated")),
+            Call(conn.profile.multicall3, encode_call(GET_TIMESTAMP))]
+    extra = extra or []
+    r = fetch_aggregate3(conn, head + feed_calls + extra)
+    if not (r[0].ok and r[1].ok and r[2].ok):
+        raise ChainError(f"the gTrade diamond {d.diamond} did not answer; is gTrade deployed on this chain?")
+    snap = Snapshot(int(decode(["uint256"], r[2].data)[0]), int(c.decode_output("getTradingActivated", r[1].data)),
+                    int(c.decode_output("getCollateralIndex", r[0].data)),
+                    _prices(assets, r[3:3 + len(feed_calls)]))
+    if snap.collateral_index == 0:
+        raise ChainError("the gTrade diamond does not list USDC as collateral")
+    return snap, r[3 + len(feed_calls):]
+
+
+def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list[Call]:
+    c, ci, dia = codec(), snap.collateral_index, d.diamond
+    return [Call(dia, c.encode("pairs", i)), Call(dia, c.encode("pairMaxLeverage", i)),
+            Call(dia, c.encode("pairMinLeverage", i)), Call(dia, c.encode("pairMinPositionSizeUsd", i)),
+            Call(dia, c.encode("getPairOiAfterV10Token", ci, i)), Call(dia, c.encode("getPairOisBeforeV10Collateral", ci, i)),
+            Call(dia, c.encode("getPairMaxOiCollateral", ci, i)), Call(dia, c.encode("getMaxSkewCollateral", ci, i)),
+            Call(dia, c.encode("getPairPendingAccFundingFees", ci, i, snap.prices_e10[asset])),
+            Call(dia, c.encode("getPairFundingFeeParams", [ci], [i])),
+            Call(dia, c.encode("getPairBorrowingFeeParams", [ci], [i]))]
+
+
+N_PAIR_CALLS = 11
+
+
+def short_funding_apr(rate_e18: int, oi_long_token: int, oi_short_token: int, apr_multiplier: bool) -> Decimal:
+    """The yearly funding of a short as a fraction of notional; positive = the short pays (reference §6.3).
+
+    gTrade's rate sign: positive -> longs pay and shorts earn; negative -> shorts pay. With the APR
+    multiplier the earning side receives min(OI other / OI same, 100) times the rate.
+    """
+    r = CONTEXT.divide(Decimal(rate_e18), Decimal(FUNDING_RATE_SCALE))            # percent per second
+    yearly = CONTEXT.divide(r * SECONDS_PER_YEAR, Decimal(100))
+    if rate_e18 <= 0:
+        return -yearly
+    m = Decimal(1)
+    if apr_multiplier and oi_short_token > 0:
+        m = min(CONTEXT.divide(Decimal(oi_long_token), Decimal(oi_short_token)), Decimal(100))
+    return -yearly * m
+
+
+def borrowing_apr(rate_e10: int) -> Decimal:
+    return CONTEXT.divide(Decimal(rate_e10) * SECONDS_PER_YEAR, Decimal(BORROWING_RATE_SCALE) * 100)
+
+
+def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[MarketQuote], dict[str, PairInfo]]:
+    c = codec()
+    snap, extra = fetch_snapshot(conn, d, [Call(d.diamond, codec().encode("getMarketOrdersTimeoutBlocks"))])
+    ci = snap.collateral_index
+    wanted = [(a, i) for a, i in d.pairs if a in snap.prices_e10]
+    calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci)),
+             Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
+    for asset, i in wanted:
+        calls += _pair_calls(d, snap, asset, i)
+    r = fetch_aggregate3(conn, calls)
+    if not (r[0].ok and r[1].ok):
+        raise ChainError("the gTrade diamond did not return its USDC collateral")
+    coll = c.decode_output("getCollateral", r[0].data)
+    pd = int(coll["precisionDelta"])
+    coll_usd = CONTEXT.divide(Decimal(c.decode_output("getCollateralPriceUsd", r[1].data)), Decimal(10**8))
+    precision = Decimal(int(coll["precision"]))
+    block = int(decode(["uint256"], r[2].data)[0])
+    now = datetime.fromtimestamp(snap.block_time, timezone.utc)
+    quotes, infos = [], {}
+    for n, (asset, i) in enumerate(wanted):
+        rr = r[3 + n * N_PAIR_CALLS: 3 + (n + 1) * N_PAIR_CALLS]
+        if not all(x.ok for x in rr):
+            continue
+        pair = c.decode_output("pairs", rr[0].data)
+        if str(pair["from"]).upper() != asset.upper() or str(pair["to"]).upper() != "USD":
+            continue  # the pinned index no longer is this pair: never trade it
+        price = snap.prices_e10[asset]
+        max_lev, min_lev = c.decode_output("pairMaxLeverage", rr[1].data), c.decode_output("pairMinLeverage", rr[2].data)
+        min_size = CONTEXT.divide(Decimal(c.decode_output("pairMinPositionSizeUsd", rr[3].data)), Decimal(USD_E18))
+        oi_tok = c.decode_output("getPairOiAfterV10Token", rr[4].data)
+        before_long, before_short = c.decode_output("getPairOisBeforeV10Collateral", rr[5].data)
+        max_oi = int(c.decode_output("getPairMaxOiCollateral", rr[6].data))
+        max_skew = int(c.decode_output("getMaxSkewCollateral", rr[7].data))
+        _, _, rate = c.decode_output("getPairPendingAccFundingFees", rr[8].data)
+        fparams = c.decode_output("getPairFundingFeeParams", rr[9].data)[0]
+        bparams = c.decode_output("getPairBorrowingFeeParams", rr[10].data)[0]
+        long_tok, short_tok = int(oi_tok["oiLongToken"]), int(oi_tok["oiShortToken"])
+        long_coll = int(before_long) + long_tok * price // 10**PRICE_DECIMALS // pd
+        short_coll = int(before_short) + short_tok * price // 10**PRICE_DECIMALS // pd
+        room = max(0, max_oi - short_coll)
+        if max_skew:
+            skew_e10 = (long_tok - short_tok) * price // 10**18
+            room = min(room, max(0, skew_e10 + max_skew) * 10**8 // pd)
+
+        def usd(raw: int) -> Decimal:
+            return (CONTEXT.divide(Decimal(raw), precision) * coll_usd).quantize(Decimal("0.01"))
+
+        klass = GROUP_CLASS.get(int(pair["groupIndex"]), "crypto")
+        funding = short_funding_apr(int(rate), long_tok, short_tok, bool(fparams["aprMultiplierEnabled"])) \
+            if fparams["fundingFeesEnabled"] else Decimal(0)
+        quotes.append(MarketQuote(
+            venue="gtrade", market=f"{asset}/USD", asset=asset, asset_class=klass,
+            price=from_raw(price, PRICE_DECIMALS), short_funding_apr=funding.quantize(APR_Q),
+            short_borrowing_apr=borrowing_apr(int(bparams["borrowingRatePerSecondP"])).quantize(APR_Q),
+            long_oi_usd=usd(long_coll), short_oi_usd=usd(short_coll), available_short_liquidity_usd=usd(room),
+            max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
+            open=snap.trading_state == 0 and is_open_at(klass, now),
+            extra={"pair_index": i, "min_size_usd": min_size, "hours": describe(klass, now),
+                   "min_leverage": CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
+                   "position_fee_rate": Decimal(0)}))
+        infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
+                                        int(pair["spreadP"]))
+    return block, quotes, infos
+
+
+def _trade_size_raw(t: dict[str, Any]) -> int:
+    return int(t["collateralAmount"]) * int(t["leverage"]) // LEVERAGE_SCALE
+
+
+def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
+                    ) -> tuple[int, list[PositionView], list[PendingOrderView], list[dict[str, Any]]]:
+    """(block, positions, pending orders, raw trades) for ``account``."""
+    c = codec()
+    dia = d.diamond
+    snap, extra = fetch_snapshot(conn, d, [Call(dia, c.encode("getTrades", account)),
+                                           Call(dia, c.encode("getPendingOrders", account)),
+                                           Call(dia, c.encode("getCollaterals")),
+                                           Call(dia, c.encode("getTradeInfos", account)),
+                                           Call(conn.profile.multicall3, encode_call("getBlockNumber()"))])
+    if not all(x.ok for x in extra):
+        raise ChainError("the gTrade diamond did not return this account's trades")
+    trades = [t for t in c.decode_output("getTrades", extra[0].data) if t["isOpen"] and t["tradeType"] == 0]
+    orders = [o for o in c.decode_output("getPendingOrders", extra[1].data) if o["isOpen"]]
+    collats = c.decode_output("getCollaterals", extra[2].data)
+    block = int(decode(["uint256"], extra[4].data)[0])
+    names = {int(p_i): a for a, p_i in d.pairs}
+    pending = []
+    for o in orders:
+        t = o["trade"]
+        kind = ORDER_TYPE_NAMES.get(PendingOrderType(int(o["orderType"])), PendingOrderType(int(o["orderType"])).name) \
+            if int(o["orderType"]) in PendingOrderType._value2member_map_ else str(o["orderType"])
+        size_raw = _trade_size_raw(t)
+        ci = int(t["collateralIndex"])
+        dec = _decimals(collats, ci)
+        pending.append(PendingOrderView(
+            venue="gtrade", key=f"{str(o['user']).lower()}:{o['index']}", type=kind,
+            asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"), size_delta_usd=from_raw(size_raw, dec),
+            created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD"))
+    priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
+    if not priced:
+        return block, [], pending, trades
+    calls = []
+    for t in priced:
+        price = snap.prices_e10[names[int(t["pairIndex"])]]
+        calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
+                  Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
+                  Call(dia, c.encode("getCollateralPriceUsd", t["collateralIndex"]))]
+    r = fetch_aggregate3(conn, calls)
+    fees, liq_inputs = [], []
+    for n, t in enumerate(priced):
+        h, lp, cp = r[3 * n: 3 * n + 3]
+        hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
+        params = c.decode_output("getTradeLiquidationParams", lp.data) if lp.ok else None
+        coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
+        fees.append((hold, coll_price))
+        price = snap.prices_e10[names[int(t["pairIndex"])]]
+        liq_inputs.append(Call(dia, c.encode("getTradeLiquidationPrice", {
+            "collateralIndex": t["collateralIndex"], "trader": account, "pairIndex": t["pairIndex"],
+            "index": t["index"], "openPrice": t["openPrice"], "long": t["long"], "collateral": t["collateralAmount"],
+            "leverage": t["leverage"], "additionalFeeCollateral": int(hold["totalFeeCollateral"]) if hold else 0,
+            "liquidationParams": params or {"maxLiqSpreadP": 0, "startLiqThresholdP": 0, "endLiqThresholdP": 0,
+                                            "startLeverage": 0, "endLeverage": 0},
+            "currentPairPrice": price, "isCounterTrade": t["isCounterTrade"], "partialCloseMultiplier": 10**18,
+            "beforeOpened": False})))
+    liq = fetch_aggregate3(conn, liq_inputs)
+    positions = []
+    for n, t in enumerate(priced):
+        hold, coll_price = fees[n]
+        liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
+        positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
+                                        coll_price, liq_e10, account))
+    return block, positions, pending, trades
+
+
+def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
+    precision = int(collats[ci - 1]["precision"]) if 0 < ci <= len(collats) else 10**6
+    return len(str(precision)) - 1
+
+
+def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collats: list[dict[str, Any]],
+                   conn: "Connection", hold: dict[str, Any] | None, coll_price_e8: int, liq_e10: int,
+                   account: str) -> PositionView:
+    ci = int(t["collateralIndex"])
+    dec = _decimals(collats, ci)
+    coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
+    symbol = next((tk.symbol for tk in conn.profile.tokens if tk.address.lower() == coll_addr.lower()), coll_addr)
+    cusd = CONTEXT.divide(Decimal(coll_price_e8), Decimal(10**8))
+
+    def usd(raw: int) -> Decimal:
+        return (from_raw(raw, dec) * cusd).quantize(Decimal("0.000001"))
+
+    entry, mark = from_raw(int(t["openPrice"]), PRICE_DECIMALS), from_raw(prices[asset], PRICE_DECIMALS)
+    size_raw = _trade_size_raw(t)
+    size_usd = usd(size_raw)
+    long = bool(t["long"])
+    move = (mark - entry) if long else (entry - mark)
+    pnl = CONTEXT.divide(size_usd * move, entry) if entry else Decimal(0)
+    pnl = max(pnl, -usd(int(t["collateralAmount"]))).quantize(Decimal("0.000001"))
+    funding = usd(int(hold["fundingFeeCollateral"])) if hold else Decimal(0)
+    borrowing = usd(int(hold["borrowingFeeCollateral"]) + int(hold["borrowingFeeCollateral_old"])) if hold else Decimal(0)
+    liq_h = from_raw(liq_e10, PRICE_DECIMALS).quantize(PRICE_Q) if liq_e10 else None
+    distance = CONTEXT.divide(abs(liq_h - mark), mark).quantize(RATIO_Q) if liq_h is not None and mark else None
+    return PositionView(
+        venue="gtrade", market=f"{asset}/USD", asset=asset, side="long" if long else "short", size_usd=size_usd,
+        size_tokens=from_raw(int(t["positionSizeToken"]), 18), collateral_token=symbol,
+        collateral_amount=from_raw(int(t["collateralAmount"]), dec), entry_price=entry, mark_price=mark,
+        pnl_usd=pnl, funding_fee_usd=funding, borrowing_fee_usd=borrowing, liquidation_price=liq_h,
+        liquidation_distance=distance, key=f"{account.lower()}:{t['index']}", collateral_token_address=coll_addr,
+        size_usd_raw=size_raw)
+
+
+__all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "PairInfo", "Snapshot", "short_funding_apr",
+           "borrowing_apr", "ORDER_TYPE_NAMES", "PERCENT_E10"]

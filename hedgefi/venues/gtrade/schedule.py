@@ -1,0 +1,75 @@
+"""Market hours of gTrade's non-crypto pairs (reference §8; SDK ``markets/schedules``), as pure functions.
+
+The v10 contracts do not check trading hours: the oracle side does not answer while a market is
+closed, so a market order then times out. hedgefi refuses such an order up front (unless forced).
+Times are US Eastern (daylight saving computed from the US rule); exchange holidays are not modelled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+STEP = timedelta(minutes=5)
+
+
+def _nth_sunday(year: int, month: int, n: int) -> datetime:
+    d = datetime(year, month, 1)
+    d += timedelta(days=(6 - d.weekday()) % 7)
+    return d + timedelta(weeks=n - 1)
+
+
+def to_eastern(t_utc: datetime) -> datetime:
+    """UTC -> naive US Eastern wall time (EDT from the 2nd Sunday of March 2:00 to the 1st Sunday of November 2:00)."""
+    t = t_utc.astimezone(timezone.utc).replace(tzinfo=None)
+    start = _nth_sunday(t.year, 3, 2) + timedelta(hours=2 + 5)     # 2:00 EST = 7:00 UTC
+    end = _nth_sunday(t.year, 11, 1) + timedelta(hours=2 + 4)      # 2:00 EDT = 6:00 UTC
+    return t - timedelta(hours=4 if start <= t < end else 5)
+
+
+def _minutes(et: datetime) -> int:
+    return et.hour * 60 + et.minute
+
+
+def is_open_at(asset_class: str, t_utc: datetime) -> bool:
+    if asset_class == "crypto":
+        return True
+    et = to_eastern(t_utc)
+    wd, m = et.weekday(), _minutes(et)          # Monday = 0 ... Sunday = 6
+    if asset_class in ("stocks", "indices"):
+        return wd < 5 and 9 * 60 + 35 <= m < 16 * 60
+    if asset_class == "forex":
+        if wd == 5:
+            return False
+        if wd == 6:
+            return m >= 17 * 60
+        return not (wd == 4 and m >= 17 * 60)
+    if asset_class == "commodities":
+        if wd == 5 or (wd == 6 and m < 18 * 60 + 10) or (wd == 4 and m >= 17 * 60):
+            return False
+        return not (17 * 60 <= m < 18 * 60 + 10)
+    return True
+
+
+def next_change(asset_class: str, t_utc: datetime, limit: timedelta = timedelta(days=8)) -> datetime | None:
+    """The first moment (to 5 minutes) after ``t_utc`` when the market's open/closed state flips."""
+    state = is_open_at(asset_class, t_utc)
+    t = t_utc.replace(second=0, microsecond=0)
+    t -= timedelta(minutes=t.minute % 5)
+    end = t_utc + limit
+    while t < end:
+        t += STEP
+        if is_open_at(asset_class, t) != state:
+            return t
+    return None
+
+
+def describe(asset_class: str, t_utc: datetime) -> str:
+    if asset_class == "crypto":
+        return "open 24/7"
+    nxt = next_change(asset_class, t_utc)
+    state = "open" if is_open_at(asset_class, t_utc) else "closed"
+    verb = "closes" if state == "open" else "opens"
+    return f"{state}; {verb} {nxt:%a %Y-%m-%d %H:%M} UTC" if nxt else state
+
+
+__all__ = ["is_open_at", "next_change", "describe", "to_eastern"]
