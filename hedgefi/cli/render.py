@@ -145,7 +145,8 @@ def run_result(r: object) -> None:
     for o in r.orders:
         color = "green" if o.status in ("executed", "placed") else "red"
         reason = f": {o.reason}" if o.reason else ""
-        out.print(f"{label}: order {o.key[:10]}… [{color}]{o.status}[/]{reason}")
+        key = o.key if ":" in o.key else o.key[:10] + "…"
+        out.print(f"{label}: order {key} [{color}]{o.status}[/]{reason}")
     if not r.orders:
         out.print(f"{label}: {len(r.tx_hashes)} transaction(s) done")
     if r.positions_after:

@@ -17,7 +17,10 @@ _BROADCAST = typer.Option(False, "--broadcast", help="Sign and send for real (de
 _YES = typer.Option(False, "--yes", help="Do not ask for confirmation (for scripts).")
 _SLIPPAGE = typer.Option("0.5%", "--max-slippage", help="Worst acceptable price move, e.g. 0.5%.")
 _COLLATERAL = typer.Option("USDC", "--collateral", help="Collateral token.")
-_VENUE = typer.Option("gmx", "--venue")
+_VENUE = typer.Option("auto", "--venue", help="gmx, gtrade, or auto (open: the cheapest venue with enough "
+                      "liquidity; resize/close: the venue holding the short).")
+_FORCE = typer.Option(False, "--force", help="Send even when the market is closed (the order times out; "
+                      "recover the collateral with `orders --cancel`).")
 _ACCOUNT = typer.Option(None, "--account", help="Keystore account to sign with.")
 _JSON = typer.Option(False, "--json")
 _MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
@@ -52,7 +55,7 @@ def _confirm_factory(yes: bool, as_json: bool) -> Any:
 
 
 def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[str, Any], *, broadcast: bool,
-            yes: bool, as_json: bool, caps: dict[str, Any] | None = None) -> None:
+            yes: bool, as_json: bool, caps: dict[str, Any] | None = None, force: bool = False) -> None:
     """Dry-run on a fork (always), then broadcast when asked; print and set the exit code."""
     from hedgefi.cli import render
     from hedgefi.execution import broadcast as do_broadcast
@@ -60,10 +63,16 @@ def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[s
 
     render.info(f"Dry-run on a fork of chain {conn.chain_id} ({len(txs)} transaction(s))…")
     result = dry_run(conn, venue.name, ident.address, txs)
-    if broadcast and result.all_executed:
+    only_pending = bool(result.orders) and all(o.status in ("executed", "placed", "pending") for o in result.orders)
+    if broadcast and not result.all_executed and force and only_pending:
+        render.warn("--force: the dry-run's order was not filled (market closed); sending it anyway")
+    if broadcast and (result.all_executed or (force and only_pending)):
         signer = ident.signer()
         render.info("Sending for real:")
-        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json), **(caps or {}))
+        kwargs = dict(caps or {})
+        if not result.all_executed:
+            kwargs["wait_s"] = 3.0      # forced on a closed market: no answer is coming, do not wait long
+        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json), **kwargs)
     elif broadcast:
         render.warn("the dry-run did not execute every order, so nothing was sent")
     if as_json:
@@ -122,12 +131,43 @@ def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str]) -> dict
 
 
 def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool,
-                  caps: dict[str, Any] | None = None) -> None:
+                  caps: dict[str, Any] | None = None, force: bool = False) -> None:
     from hedgefi.cli import render
 
     if not as_json:
         render.plan(plan)
-    run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps)
+    run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps,
+            force=force)
+
+
+def _auto_open_venue(asset: str, size_usd: Decimal | None, size_tokens: Decimal | None) -> tuple[str, str]:
+    """(venue, why) for `--venue auto` on an open: cheapest carry among open venues with the liquidity."""
+    from hedgefi.venues.choose import choose_venue
+    from hedgefi.venues.registry import get_venue, venue_names
+
+    conn = OPTIONS.connect()
+    quotes = [q for n in venue_names() for q in get_venue(n, conn).fetch_markets()]
+    if size_usd is None:
+        mine = [q for q in quotes if q.asset.upper() == asset.upper()]
+        size_usd = (size_tokens or Decimal(0)) * (mine[0].price if mine else Decimal(0))
+    choice = choose_venue(quotes, asset, size_usd)
+    return choice.venue, choice.reason
+
+
+def _venue_holding(asset: str, collateral: str, account: Optional[str]) -> str:
+    """For `--venue auto` on a resize/close: the one venue that holds this short."""
+    from hedgefi.errors import InputError
+    from hedgefi.venues.registry import get_venue, venue_names
+    from hedgefi.wallet.signers import require_identity
+
+    ident = require_identity(OPTIONS.profile(), account=account)
+    conn = OPTIONS.connect()
+    holding = [n for n in venue_names() if _existing(get_venue(n, conn), ident.address, asset, collateral)]
+    if not holding:
+        raise InputError(f"there is no {asset} short with {collateral} collateral on any venue")
+    if len(holding) > 1:
+        raise InputError(f"there are {asset} shorts on {' and '.join(holding)}: pass --venue to say which one")
+    return holding[0]
 
 
 @app.command("open")
@@ -140,7 +180,7 @@ def open_(
     collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
     stop_loss: Optional[str] = typer.Option(None, "--stop-loss", help="Close the short if the price reaches this."),
-    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
@@ -159,6 +199,12 @@ def open_(
     slip = _pct(max_slippage, "--max-slippage")
     sl = parse_decimal(stop_loss, what="--stop-loss", allow_zero=False) if stop_loss else None
     amount = parse_decimal(size_usd or size or "", what="--size-usd" if size_usd else "--size", allow_zero=False)
+    why = ""
+    if venue.strip().lower() == "auto":
+        from hedgefi.cli import render
+
+        venue, why = _auto_open_venue(asset, amount if size_usd else None, amount if size else None)
+        render.info(f"--venue auto chose {venue}: {why}")
     conn, v, ident = _context(account, venue, broadcast)
     if lev is not None and lev > v.capabilities.max_leverage_hint:
         raise InputError(f"--leverage {lev} is above {v.capabilities.display_name}'s maximum of "
@@ -171,9 +217,11 @@ def open_(
             raise UnknownNameError("asset", asset, sorted({q.asset for q in v.fetch_markets()}))
         amount = (amount * quotes[0].price).quantize(Decimal("0.000001"))
     existing = _existing(v, ident.address, asset, collateral)
-    plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl),
+    plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl, force=force),
                         existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))
+    if why:
+        plan.notes.insert(0, f"venue chosen by --venue auto: {why}")
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)
 
 
 @app.command()
@@ -183,7 +231,7 @@ def resize(
     leverage: Optional[str] = typer.Option(None, "--leverage", help="For an increase: collateral = delta / leverage."),
     collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
-    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
@@ -195,15 +243,17 @@ def resize(
     target = parse_decimal(to_usd, what="--to-usd")
     lev = parse_decimal(leverage, what="--leverage", allow_zero=False) if leverage else None
     slip = _pct(max_slippage, "--max-slippage")
+    if venue.strip().lower() == "auto":
+        venue = _venue_holding(asset, collateral, account)
     conn, v, ident = _context(account, venue, broadcast)
     existing = _existing(v, ident.address, asset, collateral)
     current = existing.size_usd if existing else Decimal(0)
     delta = (target - current).quantize(Decimal("0.000001"))
     if delta == 0:
         raise InputError(f"the {asset} short is already ${current}; nothing to do")
-    req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0)
+    req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force)
     plan = v.plan_short(ident.address, req, existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)
 
 
 @app.command()
@@ -212,7 +262,7 @@ def close(
     fraction: str = typer.Option("1", "--fraction", help="Part of the short to close, 0 < F <= 1."),
     collateral: str = _COLLATERAL,
     max_slippage: str = _SLIPPAGE,
-    venue: str = _VENUE, account: Optional[str] = _ACCOUNT,
+    venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
 ) -> None:
@@ -225,11 +275,13 @@ def close(
     if f > 1:
         raise BadAmountError("--fraction must be at most 1")
     slip = _pct(max_slippage, "--max-slippage")
+    if venue.strip().lower() == "auto":
+        venue = _venue_holding(asset, collateral, account)
     conn, v, ident = _context(account, venue, broadcast)
     existing = _existing(v, ident.address, asset, collateral)
     if existing is None:
         raise InputError(f"there is no {venue} {asset} short with {collateral} collateral to close")
     delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
-    plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1),
-                        existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth))
+    plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1,
+                                                    force=force), existing=existing)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)

@@ -17,11 +17,14 @@ def _venues(conn: Any, venue: str | None) -> list[Any]:
 
 
 def markets(
-    venue: Optional[str] = typer.Option(None, "--venue", help="gmx (default: every venue)."),
+    venue: Optional[str] = typer.Option(None, "--venue", help="gmx or gtrade (default: every venue)."),
     asset: Optional[str] = typer.Option(None, "--asset", help="Only this asset, e.g. ETH."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Funding, borrowing and liquidity for a short on each market, cheapest carry first."""
+    """Funding, borrowing and liquidity for a short on each market, cheapest carry first.
+
+    Carry = funding + borrowing as a yearly rate on the short's notional: above 0 the short pays,
+    below 0 it earns. Each asset's venues are listed side by side, cheapest first."""
     from hedgefi.cli import render
 
     conn = OPTIONS.connect()
@@ -72,7 +75,8 @@ def positions(
 
 def orders(
     cancel: Optional[str] = typer.Option(None, "--cancel", help="Cancel the pending order with this key."),
-    venue: str = typer.Option("gmx", "--venue"),
+    venue: Optional[str] = typer.Option(None, "--venue", help="gmx or gtrade (default: every venue; for --cancel, "
+                                        "the venue the key belongs to)."),
     account: Optional[str] = typer.Option(None, "--account"),
     broadcast: bool = typer.Option(False, "--broadcast", help="Send for real (default: dry-run on a fork)."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation (scripts)."),
@@ -87,15 +91,21 @@ def orders(
     profile = OPTIONS.profile()
     ident = require_identity(profile, account=account)
     conn = OPTIONS.connect()
-    (v,) = _venues(conn, venue)
-    _, pending = v.fetch_positions(ident.address)
     if cancel is None:
+        pending, block = [], 0
+        for v in _venues(conn, venue):
+            pending += v.fetch_positions(ident.address)[1]
+            block = max(block, v.last_block)
         if as_json:
             render.print_json({"chain_id": conn.chain_id, "address": ident.address,
                                "pending_orders": [o.as_json() for o in pending]})
         else:
-            render.positions_table([], pending, ident.address, conn.chain_id, v.last_block)
+            render.positions_table([], pending, ident.address, conn.chain_id, block)
         return
+    if venue is None:
+        venue = "gtrade" if ":" in cancel else "gmx"   # gTrade keys are <address>:<index>, GMX keys bytes32
+    (v,) = _venues(conn, venue)
+    _, pending = v.fetch_positions(ident.address)
     key = cancel.lower()
     if not any(o.key.lower() == key for o in pending):
         raise InputError(f"no pending {venue} order with key {cancel} for {ident.address}")

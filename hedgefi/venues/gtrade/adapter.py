@@ -212,7 +212,15 @@ class GtradeVenue:
         return order_keys_from_receipt(receipt, self.d.diamond)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
-        return fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s, timeout_blocks=0)
+        out = fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s)
+        if out.status == "pending":
+            c = codec()
+            raw = self.conn.request("eth_call", [{"to": self.d.diamond,
+                                                  "data": "0x" + c.encode("getMarketOrdersTimeoutBlocks").hex()}, "latest"])
+            blocks = c.decode_output("getMarketOrdersTimeoutBlocks", bytes.fromhex(raw[2:]))
+            out = OrderOutcome("pending", key, f"the oracles have not answered yet; {blocks} blocks after it was "
+                               f"placed it can be cancelled for a refund with `hedgefi orders --cancel {key}`")
+        return out
 
     def play_keeper(self, account: str | None = None) -> list[Any]:
         """Answer pending orders on a local chain (devnet or fork) as the oracle nodes would (§7.2)."""
