@@ -10,7 +10,6 @@ Order states: pending -> executed | cancelled | frozen; placed (a trigger order 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from dataclasses import dataclass

@@ -6,7 +6,7 @@ it to encode calls and decode results and events without building web3 contract 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from hedgefi.chain.abi import decode, selector
 

@@ -22,6 +22,7 @@ class TokenInfo:
     decimals: int
     feed: str | None = None       # AggregatorV3 USD feed, or None when unpriced
     asset: str = ""               # the asset it represents (WETH -> ETH), for hedging
+    hedge: bool = True            # False: read and valued, never hedged (the user's tokens.toml)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class ChainProfile:
     is_devnet: bool = False
     contracts: dict[str, str] = field(default_factory=dict)
     feeds: dict[str, str] = field(default_factory=dict)    # asset (ETH, XAU, EUR, ...) -> USD feed
+    params: dict[str, str] = field(default_factory=dict)   # venue settings that are not addresses
 
     def feed_for_asset(self, asset: str) -> str | None:
         """The USD feed that prices ``asset`` (from ``feeds``, else from a token representing it)."""
@@ -72,6 +74,9 @@ ARBITRUM = ChainProfile(
                   "0xb2A824043730FE05F3DA2efaFa1CBbe83fa548D6", "ARB"),
         TokenInfo("LINK", "0xf97f4df75117a78c1A5a0DBb814Af92458539FB4", 18,
                   "0x86E53CF1B870786351Da77A57575e79CB55812CB", "LINK"),
+        # Tether Gold (XAUt0, LayerZero OFT; 6 decimals; one token = one troy ounce), priced by XAU/USD.
+        TokenInfo("XAUT0", "0x40461291347e1eCbb09499F3371D3f17f10d7159", 6,
+                  "0x1F954Dc24a49708C26E0C1777f16750B5C6d5a2c", "XAU"),
     ),
     # Non-token feeds for gTrade's RWA pairs (Chainlink Arbitrum XAU/USD and EUR/USD; unverified here: no RPC).
     feeds={"XAU": "0x1F954Dc24a49708C26E0C1777f16750B5C6d5a2c", "EUR": "0xA14d53bC1F1c0F31B4aA3BD109344E5009051a84"},
@@ -81,15 +86,21 @@ PROFILE_NAMES = ("devnet", "arbitrum")
 
 
 def get_profile(name: str) -> ChainProfile:
-    """The profile called ``name``; ``devnet`` needs a running devnet's manifest."""
+    """The profile called ``name``, with the user's token map applied (``tokens.toml``, see ``tokenmap``);
+    ``devnet`` needs a running devnet's manifest."""
+    from hedgefi.chain.tokenmap import apply_token_map, load_token_map
+
     key = name.strip().lower()
     if key == "arbitrum":
-        return ARBITRUM
-    if key == "devnet":
+        profile = ARBITRUM
+    elif key == "devnet":
         from hedgefi.devnet.manifest import load_manifest
 
-        return load_manifest().profile()
-    raise UnknownNameError("chain", name, PROFILE_NAMES)
+        profile = load_manifest().profile()
+    else:
+        raise UnknownNameError("chain", name, PROFILE_NAMES)
+    entries = load_token_map().get(key)
+    return apply_token_map(profile, entries) if entries else profile
 
 
 __all__ = ["MULTICALL3", "TokenInfo", "ChainProfile", "ARBITRUM", "PROFILE_NAMES", "get_profile"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from hedgefi.errors import ExitCode
@@ -94,17 +96,51 @@ def price(
 
 
 @app.command()
-def advance(duration: str = typer.Argument(..., help="How far: 30s, 15m, 8h, 3d, 1w.")) -> None:
+def advance(
+    duration: Optional[str] = typer.Argument(None, help="How far: 30s, 15m, 8h, 3d, 1w."),
+    until_open: Optional[str] = typer.Option(None, "--until-open", help="Instead, move to when a gTrade market "
+                                             "opens: an asset (XAU, NVDA) or a class (commodities, stocks, forex)."),
+) -> None:
     """Move chain time forward (funding and borrowing accrue) and mine a block."""
     from datetime import datetime, timezone
 
     from hedgefi.cli import render
     from hedgefi.devnet import control
+    from hedgefi.errors import InputError
 
-    seconds = control.parse_duration(duration)
+    if (duration is None) == (until_open is None):
+        raise InputError("give a duration (8h, 3d) or --until-open ASSET|CLASS")
+    if until_open is not None:
+        klass = _market_class(until_open)
+        ts = control.move_to_market_hours(control.running_manifest().rpc_url, klass, True)
+        if ts is None:
+            render.out.print(f"gTrade {klass} markets are already open at the chain's time; nothing moved")
+            return
+        when = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%a %Y-%m-%d %H:%M UTC")
+        render.out.print(f"Moved the chain's clock to when gTrade {klass} markets open: {when}")
+        return
+    seconds = control.parse_duration(duration or "")
     ts = control.advance(seconds)
     when = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
     render.out.print(f"Advanced {seconds} s; chain time is now {when}")
+
+
+def _market_class(name: str) -> str:
+    """An asset class, or the class of a gTrade devnet pair (XAU -> commodities)."""
+    from hedgefi.cli.context import OPTIONS
+    from hedgefi.errors import UnknownNameError
+    from hedgefi.venues.gtrade.constants import GROUP_CLASS
+
+    classes = sorted(set(GROUP_CLASS.values()))
+    if name.lower() in classes:
+        return name.lower()
+    from hedgefi.venues.gtrade.adapter import GtradeVenue
+
+    quotes = GtradeVenue(OPTIONS.connect()).fetch_markets()
+    q = next((q for q in quotes if q.asset.upper() == name.upper()), None)
+    if q is None:
+        raise UnknownNameError("gTrade asset or class", name, classes + sorted(q.asset for q in quotes))
+    return q.asset_class
 
 
 @app.command()

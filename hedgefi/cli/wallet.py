@@ -42,7 +42,6 @@ def _hidden_key() -> str:
 def new(name: str = typer.Argument(..., help="Account name."),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """Create a new random key in an encrypted keystore."""
-    from hedgefi.cli import render
     from hedgefi.wallet import keystore
 
     keystore._check_name(name)

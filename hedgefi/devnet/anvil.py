@@ -130,6 +130,19 @@ class AnvilNode:
         self.stop()
 
 
+def wait_receipt(url: str, tx: str, timeout_s: float = 30.0) -> dict[str, Any]:
+    """The receipt of ``tx`` on a local node (keepers, oracles, test setup), polled every 50 ms."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        r = rpc_request(url, "eth_getTransactionReceipt", [tx])
+        if r:
+            return dict(r)
+        time.sleep(0.05)
+    raise DevnetError(f"transaction {tx} was not mined within {timeout_s:.0f} s")
+
+
 def fork(upstream_url: str, *, block: int | None = None, expected_chain_id: int | None = None,
          timeout: float = 20.0) -> AnvilNode:
     """Start an anvil fork of ``upstream_url`` and verify it serves the upstream's chain id."""
@@ -189,4 +202,4 @@ def stop_anvil(pid: int, timeout: float = 5.0) -> bool:
     return not pid_is_anvil(pid)
 
 
-__all__ = ["ANVIL_CHAIN_ID", "AnvilNode", "fork", "free_port", "rpc_request", "pid_is_anvil", "stop_anvil"]
+__all__ = ["ANVIL_CHAIN_ID", "AnvilNode", "fork", "free_port", "rpc_request", "wait_receipt", "pid_is_anvil", "stop_anvil"]

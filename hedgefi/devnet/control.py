@@ -125,6 +125,29 @@ def advance(seconds: int) -> int:
     return int(block["timestamp"], 16)
 
 
+def move_to_market_hours(url: str, asset_class: str, want_open: bool = True) -> int | None:
+    """Move a devnet's clock (forward only) to a minute after gTrade's ``asset_class`` next opens (or closes).
+
+    Returns the new block timestamp, or None when the market already is in that state. The oracle side
+    answers by the chain's clock, so this is how a devnet trades gold or stocks outside their real hours.
+    """
+    from datetime import datetime, timedelta, timezone
+
+    from hedgefi.venues.gtrade.schedule import is_open_at, next_change
+
+    block = rpc_request(url, "eth_getBlockByNumber", ["latest", False])
+    now = datetime.fromtimestamp(int(block["timestamp"], 16), timezone.utc)
+    if is_open_at(asset_class, now) == want_open:
+        return None
+    nxt = next_change(asset_class, now)
+    if nxt is None:
+        raise InputError(f"{asset_class} markets never {'open' if want_open else 'close'} within a week")
+    ts = int((nxt + timedelta(minutes=1)).timestamp())
+    rpc_request(url, "evm_setNextBlockTimestamp", [ts])
+    rpc_request(url, "evm_mine", [])
+    return ts
+
+
 @dataclass(frozen=True, slots=True)
 class PriceChange:
     asset: str

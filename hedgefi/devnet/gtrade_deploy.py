@@ -79,7 +79,8 @@ def borrowing_rate_e10(apr_pct: Decimal) -> int:
 
 
 def deploy_gtrade(w3: Any, manifest: Manifest) -> dict[str, str]:
-    """Deploy and configure the replica; returns manifest entries ("gtrade:Diamond", "gtrade:pair:<ASSET>")."""
+    """Deploy and configure the replica; returns the contract entry ("gtrade:Diamond") and records the pair
+    indices in ``manifest.params`` ("gtrade:pair:<ASSET>")."""
     a = gtrade_artifacts()
     art = a["GainsDiamondReplica"]
     admin = manifest.admin_address
@@ -101,7 +102,7 @@ def deploy_gtrade(w3: Any, manifest: Manifest) -> dict[str, str]:
         call("__listPair", p.asset, "USD", p.group, _pct_e10(p.spread_pct), _pct_e10(p.fee_pct), lo, hi, 10**18)
         call("__setMarket", USDC_INDEX, i, to_raw(p.max_oi_usdc, 6), 0, funding_rate_e18(p.funding_apr_pct),
              borrowing_rate_e10(p.borrowing_apr_pct), False)
-        out[f"gtrade:pair:{p.asset}"] = str(i)
+        manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
     call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
     token_abi = _token_abi()
     call_as(w3, usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)

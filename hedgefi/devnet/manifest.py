@@ -40,6 +40,7 @@ class Manifest:
     funded: dict[str, str] = field(default_factory=dict)   # symbol -> raw amount funded to the demo wallet
     block_time: float | None = None
     keeper_pid: int | None = None
+    params: dict[str, str] = field(default_factory=dict)   # venue settings that are not addresses (gTrade pairs)
 
     def profile(self) -> ChainProfile:
         return ChainProfile(
@@ -54,6 +55,7 @@ class Manifest:
             is_devnet=True,
             contracts=dict(self.contracts),
             feeds=dict(self.feeds),
+            params=dict(self.params),
         )
 
     def feed_for(self, asset: str) -> str:

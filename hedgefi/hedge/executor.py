@@ -58,15 +58,16 @@ class HedgeState:
 
 
 def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings") -> list[Exposure]:
-    """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU)."""
-    asset_of = {t.symbol.upper(): (t.asset or t.symbol).upper() for t in profile.tokens}
-    asset_of[profile.native_symbol.upper()] = profile.native_symbol.upper()
+    """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU; the
+    user's ``tokens.toml`` adds and re-maps tokens), matched by token address."""
+    from hedgefi.chain.tokenmap import hedge_asset
+
     totals: dict[str, Decimal] = {}
     prices: dict[str, Decimal] = {}
     for a in holdings.assets:
         if a.error or a.value_usd is None or a.price_usd is None:
             continue
-        asset = asset_of.get(a.symbol.upper())
+        asset = hedge_asset(profile, a.address)
         if asset is None:
             continue
         totals[asset] = totals.get(asset, Decimal(0)) + a.value_usd

@@ -41,5 +41,17 @@ class DevnetSession:
     def stop(self) -> None:
         control.down()
 
+    def set_market_hours(self, asset_class: str, want_open: bool) -> None:
+        set_market_hours(self.rpc_url, asset_class, want_open)
 
-__all__ = ["DevnetSession"]
+
+def set_market_hours(url: str, asset_class: str, want_open: bool) -> None:
+    """Move a devnet's clock (forward only) to a moment when gTrade's ``asset_class`` is open / closed.
+
+    Market hours follow the chain's clock, so a test does not depend on the hour it runs at; the
+    per-test snapshot/revert puts the clock back.
+    """
+    control.move_to_market_hours(url, asset_class, want_open)
+
+
+__all__ = ["DevnetSession", "set_market_hours"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 from hedgefi.units import fmt
 

@@ -42,7 +42,7 @@ def choose_venue(quotes: Sequence[MarketQuote], asset: str, size_usd: Decimal) -
             passed.append(f"{q.venue}'s market is closed" + (f" ({hours})" if hours else "")
                           + f"; `--venue {q.venue} --force` sends anyway and the order times out")
         elif room < size_usd:
-            passed.append(f"{q.venue} has only ${fmt(room.quantize(Decimal('1')))} of usable short liquidity")
+            passed.append(f"{q.venue} has only ${room.quantize(Decimal('1')):,} of usable short liquidity")
         else:
             ok.append(q)
     if not ok:

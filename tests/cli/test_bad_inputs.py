@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 import pytest
 
@@ -67,7 +66,10 @@ CASES = [
     ([*SHORT, "--size-usd", "NaN"], "must be a number"),
     ([*SHORT, "--size-usd", "inf"], "must be a number"),
     ([*SHORT, "--size-usd", "1e9"], "must be a number"),
-    ([*SHORT, "--size-usd", "999999999999999999"], "holds"),
+    ([*SHORT, "--size-usd", "999999999999999999", "--venue", "gmx"], "holds"),
+    ([*SHORT, "--size-usd", "999999999999999999"], "no venue can take"),
+    (["short", "open", "NVDA", "--size-usd", "500", "--venue", "gtrade", "--leverage", "2", "--collateral", "WETH"],
+     "known: USDC"),
     ([*SHORT, "--size", "-1"], "must not be negative"),
     ([*SHORT, "--size-usd", "100", "--collateral-amount", "1.0000001"], "more than 6 decimals"),
     ([*SHORT, "--size-usd", "100", "--collateral-amount", "-3"], "must not be negative"),
@@ -85,7 +87,8 @@ CASES = [
     (["short", "close", "ETH", "--fraction", "0"], "greater than zero"),
     (["short", "resize", "ETH", "--to-usd", "abc"], "must be a number"),
     # names
-    (["short", "open", "DOGE", "--size-usd", "100"], "unknown GMX market"),
+    (["short", "open", "DOGE", "--size-usd", "100"], "unknown asset 'DOGE'"),
+    (["short", "open", "DOGE", "--size-usd", "100", "--venue", "gmx"], "unknown GMX market"),
     ([*SHORT, "--size-usd", "100", "--venue", "gmxx"], "did you mean 'gmx'"),
     ([*SHORT, "--size-usd", "100", "--collateral", "DAI"], "unknown collateral"),
     (["--chain", "arbitrun", "holdings"], "did you mean 'arbitrum'"),

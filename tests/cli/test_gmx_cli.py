@@ -92,12 +92,13 @@ def test_pending_order_listed_and_cancel_refused_before_expiry(devnet, cli) -> N
     (["short", "open", "ETH", "--size-usd", "100", "--leverage", "500"], "maximum"),
     (["short", "open", "ETH", "--size-usd", "100", "--max-slippage", "100%"], "below 50%"),
     (["short", "open", "ETH", "--size-usd", "100", "--collateral-amount", "1.0000001"], "more than 6 decimals"),
-    (["short", "open", "ETH", "--size-usd", "100000000"], "holds"),
-    (["short", "open", "DOGE", "--size-usd", "100"], "unknown GMX market for asset 'DOGE'"),
+    (["short", "open", "ETH", "--size-usd", "100000000", "--venue", "gmx"], "holds"),
+    (["short", "open", "DOGE", "--size-usd", "100", "--venue", "gmx"], "unknown GMX market for asset 'DOGE'"),
     (["short", "open", "ETH", "--size-usd", "100", "--venue", "gmxx"], "did you mean 'gmx'"),
     (["short", "open", "ETH", "--size-usd", "100", "--collateral", "DAI"], "unknown collateral token"),
     (["short", "open", "ETH", "--size-usd", "100", "--stop-loss", "100"], "above the current price"),
-    (["short", "close", "ETH"], "no gmx ETH short"),
+    (["short", "close", "ETH", "--venue", "gmx"], "no gmx ETH short"),
+    (["short", "close", "ETH"], "no ETH short with USDC collateral on any venue"),
     (["orders", "--cancel", "0x" + "00" * 31 + "01"], "no pending gmx order"),
 ])
 def test_bad_short_inputs_send_nothing(devnet, cli, args, expect) -> None:  # type: ignore[no-untyped-def]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hedgefi.testing.rpc_proxy import CountingProxy
 
 
@@ -31,13 +33,17 @@ def test_holdings_with_500_tokens_is_one_http_request(devnet, cli) -> None:  # t
     assert len(json.loads(r.stdout)["assets"]) == 1 + len(devnet.manifest.tokens) + 500
 
 
-def test_markets_positions_and_hedge_plan_counts(devnet, cli) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("args, requests", [
+    (["markets", "--venue", "gmx"], 2),        # the market list and prices, then the Reader with those prices
+    (["markets", "--venue", "gtrade"], 2),     # feeds and the collateral index, then every pair's data
+    (["markets"], 4),
+    (["positions", "--venue", "gmx"], 2),
+    (["positions", "--venue", "gtrade"], 1),   # trades, pending orders, fees and liquidation prices together
+    (["positions"], 3),
+    (["hedge", "plan", "--ratio", "0.5"], 8),  # holdings 1 + markets 4 + positions 3
+])
+def test_markets_positions_and_hedge_plan_counts(devnet, cli, args: list[str], requests: int) -> None:  # type: ignore[no-untyped-def]
     with CountingProxy(devnet.rpc_url) as proxy:
-        assert cli("--rpc", proxy.url, "markets", "--json").code == 0
-        assert proxy.http_requests == 2
-        proxy.reset()
-        assert cli("--rpc", proxy.url, "positions", "--json").code == 0
-        assert proxy.http_requests == 2
-        proxy.reset()
-        assert cli("--rpc", proxy.url, "hedge", "plan", "--ratio", "0.5", "--json").code == 0
-        assert proxy.http_requests <= 5  # holdings 1 + markets 2 + positions 2
+        r = cli("--rpc", proxy.url, *args, "--json")
+        assert r.code == 0, r.output
+        assert proxy.http_requests == requests, dict(proxy.counts)

@@ -95,9 +95,9 @@ def test_fork_of_the_devnet_sees_its_state_and_leaves_it_untouched(devnet) -> No
         data = "0x" + encode_call("transfer(address,uint256)", ["address", "uint256"],
                                   [m.admin_address, bal]).hex()
         tx = rpc_request(node.rpc_url, "eth_sendTransaction", [{"from": m.demo_address, "to": weth, "data": data}])
-        from hedgefi.venues.gmx.keeper import _wait_receipt
+        from hedgefi.devnet.anvil import wait_receipt
 
-        assert _wait_receipt(node.rpc_url, tx)["status"] == "0x1"
+        assert wait_receipt(node.rpc_url, tx)["status"] == "0x1"
         (fork_after,) = _call(node.rpc_url, weth, "balanceOf(address)", ["address"], [m.demo_address], ["uint256"])
         assert fork_after == 0
         pid = node.pid

@@ -20,6 +20,7 @@ def ctx(devnet):  # type: ignore[no-untyped-def]
     from hedgefi.chain.rpc import connect
     from hedgefi.wallet.signers import resolve_identity
 
+    devnet.set_market_hours("commodities", True)   # gold trades on gTrade only within its hours
     conn = connect(get_profile("devnet"))
     return conn, resolve_identity(conn.profile)
 
@@ -40,11 +41,12 @@ def _yes(_: object) -> bool:
 def test_apply_half_then_rerun_is_idempotent(ctx, cli) -> None:  # type: ignore[no-untyped-def]
     conn, ident = ctx
     result = apply(conn, ident, HedgePolicy.from_ratio(Decimal("0.5")), broadcast=True, confirm=_yes)
-    assert result.mode == "broadcast" and result.complete and len(result.orders) == 4
+    assert result.mode == "broadcast" and result.complete and len(result.orders) == 5
     ratios = _ratios(conn, ident.address)
-    for asset in ("ETH", "BTC", "ARB", "LINK"):
+    for asset in ("ETH", "BTC", "ARB", "LINK", "XAU"):
         assert abs(ratios[asset] - Decimal("0.5")) <= Decimal("0.5") * BAND, (asset, ratios[asset])
-    assert "XAU" not in {o.asset for o in result.orders}  # no GMX gold market: left unhedged
+    venues = {o.asset: o.venue for o in result.orders}
+    assert venues["XAU"] == "gtrade" and venues["ETH"] == "gmx"   # gold only on gTrade; ETH cheaper on GMX
     r = cli("hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", "--json")
     assert r.code == 0, r.stderr
     assert json.loads(r.stdout)["orders"] == []
@@ -130,5 +132,43 @@ def test_hedge_plan_json(ctx, cli) -> None:  # type: ignore[no-untyped-def]
     data = json.loads(r.stdout)
     eth = next(a for a in data["assets"] if a["asset"] == "ETH")
     assert Decimal(eth["target_usd"]) == Decimal(eth["exposure_usd"]) / 2
-    assert {o["asset"] for o in data["orders"]} == {"ETH", "BTC", "ARB", "LINK"}
+    assert {o["asset"] for o in data["orders"]} == {"ETH", "BTC", "ARB", "LINK", "XAU"}
     assert Decimal(data["est_fees_usd"]) > 0
+
+
+def test_token_map_adds_a_gold_token_hedged_on_xau_and_can_exclude_one(ctx, cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """tokens.toml: a token the profile does not know (a second gold token, minted on the devnet) counts
+    toward XAU; a known token marked `hedge = false` drops out of the plan."""
+    from eth_abi import encode
+
+    from hedgefi.devnet.anvil import rpc_request
+    from hedgefi.devnet.manifest import load_manifest
+    from hedgefi.devnet.anvil import wait_receipt
+
+    conn, ident = ctx
+    m = load_manifest()
+    paxg = conn.profile.token("PAXG").address
+    gold = "0x00000000000000000000000000000000000901d0"
+    rpc_request(m.rpc_url, "anvil_setCode", [gold, rpc_request(m.rpc_url, "eth_getCode", [paxg, "latest"])])
+    rpc_request(m.rpc_url, "anvil_impersonateAccount", [m.admin_address])   # DevToken's owner is immutable
+    mint = bytes.fromhex("40c10f19") + encode(["address", "uint256"], [ident.address, 4 * 10**18])
+    tx = rpc_request(m.rpc_url, "eth_sendTransaction", [{"from": m.admin_address, "to": gold, "data": "0x" + mint.hex()}])
+    assert wait_receipt(m.rpc_url, tx)["status"] == "0x1"
+    before = json.loads(cli("hedge", "plan", "--ratio", "0.5", "--json").stdout)
+    xau_before = next(a for a in before["assets"] if a["asset"] == "XAU")
+    mapfile = tmp_path / "tokens.toml"
+    mapfile.write_text(f'[devnet.GOLD2]\naddress = "{gold}"\nasset = "XAU"\n\n[devnet.ARB]\nhedge = false\n')
+    r = cli("hedge", "plan", "--ratio", "0.5", "--json", env={"HEDGEFI_TOKENS": str(mapfile)})
+    assert r.code == 0, r.output
+    after = json.loads(r.stdout)
+    xau_after = next(a for a in after["assets"] if a["asset"] == "XAU")
+    price = Decimal(xau_before["exposure_usd"]) / 10                       # the demo wallet holds 10 PAXG
+    assert Decimal(xau_after["exposure_usd"]) == Decimal(xau_before["exposure_usd"]) + 4 * price
+    assert "ARB" in {a["asset"] for a in before["assets"]} and "ARB" not in {a["asset"] for a in after["assets"]}
+    xau_order = next(o for o in after["orders"] if o["asset"] == "XAU")
+    assert xau_order["venue"] == "gtrade"
+    holdings = json.loads(cli("holdings", "--json", env={"HEDGEFI_TOKENS": str(mapfile)}).stdout)
+    assert any(a["address"] and a["address"].lower() == gold and a["balance"] == "4" for a in holdings["assets"])
+    mapfile.write_text('[devnet.GOLD3]\nasset = "XAU"\n')
+    r = cli("hedge", "plan", "--ratio", "0.5", env={"HEDGEFI_TOKENS": str(mapfile)})
+    assert r.code == 1 and "give its address" in r.stderr

@@ -20,7 +20,7 @@ def _state(cli):  # type: ignore[no-untyped-def]
 
 
 def _ratios(pos, hold) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
-    asset_of = {"ETH": "ETH", "WETH": "ETH", "WBTC": "BTC", "ARB": "ARB", "LINK": "LINK"}
+    asset_of = {"ETH": "ETH", "WETH": "ETH", "WBTC": "BTC", "ARB": "ARB", "LINK": "LINK", "PAXG": "XAU"}
     exposure: dict[str, Decimal] = {}
     for a in hold["assets"]:
         if a["symbol"] in asset_of:
@@ -34,6 +34,7 @@ def _ratios(pos, hold) -> dict[str, Decimal]:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("point", ["after_sign", "after_send", "after_mined"])
 def test_killed_broadcast_then_rerun_converges_without_duplicates(devnet, cli, point) -> None:  # type: ignore[no-untyped-def]
+    devnet.set_market_hours("commodities", True)      # the gold short goes to gTrade, which keeps market hours
     r = run_cli("hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", env={"HEDGEFI_FAULT_INJECT": point})
     assert r.code == -9, (r.code, r.stderr[-400:])  # killed by SIGKILL at the crash point
     r = cli("hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", "--json")
@@ -41,7 +42,8 @@ def test_killed_broadcast_then_rerun_converges_without_duplicates(devnet, cli, p
     pos, hold = _state(cli)
     assert pos["pending_orders"] == []
     assets = [p["asset"] for p in pos["positions"]]
-    assert sorted(assets) == sorted(set(assets)) == ["ARB", "BTC", "ETH", "LINK"]  # one short each, no duplicate
+    assert sorted(assets) == sorted(set(assets)) == ["ARB", "BTC", "ETH", "LINK", "XAU"]  # one each
+    assert {p["venue"] for p in pos["positions"]} == {"gmx", "gtrade"}
     for asset, ratio in _ratios(pos, hold).items():
         assert abs(ratio - TARGET) <= TARGET * Decimal("0.05"), (asset, ratio)
     # nothing lost: USDC left + collateral in the shorts + fees paid = what the wallet had

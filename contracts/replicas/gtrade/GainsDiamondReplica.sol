@@ -157,7 +157,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         if (t.sl != 0 && (t.long ? t.sl >= t.openPrice : t.sl <= t.openPrice)) revert TradeSlInvalid();
         if (t.leverage < pairMinLeverage(t.pairIndex) || t.leverage > pairMaxLeverage(t.pairIndex)) revert WrongLeverage();
         if (_collateralUsd(t.collateralIndex, t.collateralAmount) < 5 * pairCfg[t.pairIndex].minFeeUsd) revert InsufficientCollateral();
-        if (int256(pairCfg[t.pairIndex].spreadP / 2) * int256(uint256(t.leverage)) / 1e3 * 100 > MAX_OPEN_NEGATIVE_PNL_P) revert PriceImpactTooHigh();
+        if (int256(pairCfg[t.pairIndex].spreadP / 2) * int256(uint256(t.leverage)) / 1e3 > MAX_OPEN_NEGATIVE_PNL_P) revert PriceImpactTooHigh();
         _pull(t.collateralIndex, t.collateralAmount);
         ITradingStorage.Trade memory copy = t;
         copy.user = msg.sender;

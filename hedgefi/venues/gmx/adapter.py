@@ -15,7 +15,7 @@ from hedgefi.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.units import CONTEXT, fmt, from_raw, to_raw
 from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 from hedgefi.venues.gmx import reads
-from hedgefi.venues.gmx.constants import CAPABILITIES, FLOAT, OrderType, codec
+from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.devnet.anvil import rpc_request
+from hedgefi.devnet.anvil import rpc_request, wait_receipt
 from hedgefi.errors import DevnetError
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import codec
@@ -93,21 +93,9 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -
             continue
         tx = rpc_request(url, "eth_sendTransaction", [{"from": keeper, "to": d.order_handler,
                                                        "data": "0x" + data.hex(), "gas": hex(KEEPER_GAS)}])
-        receipt = _wait_receipt(url, tx)
+        receipt = wait_receipt(url, tx)
         results.append(KeeperResult("0x" + key.hex(), tx, receipt.get("status") == "0x1"))
     return results
-
-
-def _wait_receipt(url: str, tx: str, timeout_s: float = 30.0) -> dict[str, Any]:
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        r = rpc_request(url, "eth_getTransactionReceipt", [tx])
-        if r:
-            return dict(r)
-        time.sleep(0.05)
-    raise DevnetError(f"keeper transaction {tx} was not mined within {timeout_s:.0f} s")
 
 
 __all__ = ["KeeperResult", "execute_pending", "pending_order_keys", "keeper_address", "KEEPER_GAS"]

@@ -43,7 +43,8 @@ def deployment_for(profile: ChainProfile) -> GtradeDeployment:
     c = profile.contracts
     if "gtrade:Diamond" not in c:
         raise ConfigError(f"gTrade is not deployed on chain '{profile.name}'")
-    pairs = tuple(sorted(((k[len(PAIR_PREFIX):], int(v)) for k, v in c.items() if k.startswith(PAIR_PREFIX)),
+    pairs = tuple(sorted(((k[len(PAIR_PREFIX):], int(v)) for k, v in profile.params.items()
+                          if k.startswith(PAIR_PREFIX)),
                          key=lambda p: p[1]))
     return GtradeDeployment(diamond=c["gtrade:Diamond"], usdc=c["USDC"], pairs=pairs)
 

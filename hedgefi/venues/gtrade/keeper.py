@@ -9,19 +9,19 @@ not answer for a market that is closed at the chain's time (``respect_hours``), 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.devnet.anvil import rpc_request
+from hedgefi.devnet.anvil import rpc_request, wait_receipt
 from hedgefi.errors import DevnetError
 from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, GROUP_CLASS, PRICE_DECIMALS, codec
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
 from hedgefi.venues.gtrade.schedule import is_open_at
 
 FULFIL_GAS = 3_000_000
+MAX_ORDER_AGE_BLOCKS = 12_000       # older orders cannot be answered (DoesntExist)
 ARBSYS = "0x0000000000000000000000000000000000000064"
 
 
@@ -71,9 +71,22 @@ class Fulfiller:
     from_block: int = 0
     open_ids: dict[str, list[bytes]] = field(default_factory=dict)    # order key -> request ids, in order
     _pairs: dict[int, tuple[str, str]] = field(default_factory=dict)  # pair index -> (asset, class)
+    _last_hash: str = ""                                               # hash of block from_block - 1
+
+    def _rewound(self, latest: int) -> bool:
+        """Has the chain gone back (evm_revert, a reorg) under what we scanned?"""
+        if self.from_block == 0 or not self._last_hash:
+            return False
+        if latest < self.from_block - 1:
+            return True
+        block = rpc_request(self.url, "eth_getBlockByNumber", [hex(self.from_block - 1), False])
+        return block is None or block["hash"] != self._last_hash
 
     def _scan(self) -> None:
         latest = int(rpc_request(self.url, "eth_blockNumber", []), 16)
+        if self._rewound(latest):
+            self.open_ids.clear()
+            self.from_block = max(0, latest - MAX_ORDER_AGE_BLOCKS)
         if self.from_block > latest:
             return
         logs = rpc_request(self.url, "eth_getLogs", [{"address": self.d.diamond, "fromBlock": hex(self.from_block),
@@ -86,6 +99,7 @@ class Fulfiller:
             key = f"{str(order['user']).lower()}:{order['index']}"
             self.open_ids.setdefault(key, []).append(rid)
         self.from_block = latest + 1
+        self._last_hash = rpc_request(self.url, "eth_getBlockByNumber", [hex(latest), False])["hash"]
 
     def _pair(self, pair_index: int) -> tuple[str, str]:
         if pair_index not in self._pairs:
@@ -145,23 +159,13 @@ class Fulfiller:
                                                                     "data": "0x" + data.hex(), "gas": hex(FULFIL_GAS)}])
             finally:
                 rpc_request(self.url, "anvil_stopImpersonatingAccount", [oracle])
-            receipt = _wait_receipt(self.url, tx)
+            receipt = wait_receipt(self.url, tx)
             hashes.append(tx)
             ok = ok and receipt.get("status") == "0x1"
         executed = ok and len(hashes) >= int(min_answers)
         if executed:
             self.open_ids.pop(key, None)
         return FulfilResult(key, tuple(hashes), executed)
-
-
-def _wait_receipt(url: str, tx: str, timeout_s: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        r = rpc_request(url, "eth_getTransactionReceipt", [tx])
-        if r:
-            return dict(r)
-        time.sleep(0.05)
-    raise DevnetError(f"oracle transaction {tx} was not mined within {timeout_s:.0f} s")
 
 
 def feeds_of(profile: Any) -> dict[str, str]:
