@@ -203,3 +203,12 @@ def test_markets_for_an_asset_list_both_venues_with_the_same_fields(devnet, cli)
     assert len({frozenset(m) for m in markets}) == 1
     carries = [Decimal(m["short_carry_apr"]) for m in markets]
     assert carries == sorted(carries)
+
+
+def test_market_quotes_carry_the_pair_position_fee(conn) -> None:  # type: ignore[no-untyped-def]
+    """pairTotalPositionSizeFeeP (1e10 %) per pair, not a fee group guessed from the pair index."""
+    from hedgefi.devnet.gtrade_deploy import PAIRS
+
+    quotes = {q.asset: q for q in GtradeVenue(conn).fetch_markets()}
+    for spec in PAIRS:
+        assert quotes[spec.asset].extra["position_fee_rate"] == spec.fee_pct / 100, spec.asset

@@ -283,6 +283,7 @@ interface IGNSMultiCollatDiamond {
     function pairMaxLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMinPositionSizeUsd(uint256 _pairIndex) external view returns (uint256);
     function pairMinFeeUsd(uint256 _pairIndex) external view returns (uint256);
+    function pairTotalPositionSizeFeeP(uint256 _pairIndex) external view returns (uint256);
     function getMarketOrdersTimeoutBlocks() external view returns (uint16);
     function getCollateralPriceUsd(uint8 _collateralIndex) external view returns (uint256);
     function fulfill(bytes32 _requestId, uint256 _priceData) external;

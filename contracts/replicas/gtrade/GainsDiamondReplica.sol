@@ -838,6 +838,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function pairMaxLeverage(uint256 _pairIndex) public view returns (uint256) { return pairCfg[_pairIndex].maxLev; }
     function pairMinPositionSizeUsd(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].minFeeUsd * 25; }
     function pairMinFeeUsd(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].minFeeUsd; }
+    function pairTotalPositionSizeFeeP(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].feeP; }
     function getMarketOrdersTimeoutBlocks() external view returns (uint16) { return timeoutBlocks; }
 
     function getCollateralPriceUsd(uint8 _collateralIndex) public view returns (uint256) {

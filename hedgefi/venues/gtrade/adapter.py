@@ -66,18 +66,15 @@ class GtradeVenue:
             raise UnknownNameError("gTrade pair for asset", asset, sorted(infos))
         return next(q for q in quotes if q.asset.upper() == asset.upper()), info
 
-    def _wallet(self, account: str, fee_index: int) -> tuple[int, int, int]:
-        """(USDC balance, USDC allowance for the diamond, opening fee in 1e10 %) in one round trip."""
-        c = codec()
+    def _wallet(self, account: str) -> tuple[int, int]:
+        """(USDC balance, USDC allowance for the diamond) in one round trip."""
         r = fetch_aggregate3(self.conn, [
             Call(self.d.usdc, encode_call("balanceOf(address)", ["address"], [account])),
             Call(self.d.usdc, encode_call("allowance(address,address)", ["address", "address"],
-                                          [account, self.d.diamond])),
-            Call(self.d.diamond, c.encode("fees", fee_index))])
+                                          [account, self.d.diamond]))])
         balance = int(decode(["uint256"], r[0].data)[0]) if r[0].ok else 0
         allowance = int(decode(["uint256"], r[1].data)[0]) if r[1].ok else 0
-        fee = int(c.decode_output("fees", r[2].data)["totalPositionSizeFeeP"]) if r[2].ok else 0
-        return balance, allowance, fee
+        return balance, allowance
 
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
@@ -100,8 +97,8 @@ class GtradeVenue:
     def _plan_increase(self, account: str, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo,
                        index_price: Decimal, slip: int, existing: PositionView | None) -> OrderPlan:
         usdc = self.conn.profile.token("USDC")
-        balance, allowance, fee_p = self._wallet(account, info.index)
-        fee_rate = CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))
+        balance, allowance = self._wallet(account)
+        fee_rate = CONTEXT.divide(Decimal(info.fee_p_e10), Decimal(100 * PERCENT_E10))
         size = req.size_delta_usd
         notes: list[str] = []
         if existing is not None:

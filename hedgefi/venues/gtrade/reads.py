@@ -3,7 +3,7 @@
 Markets. Round trip 1: the USD feeds of the pairs hedgefi trades, the USDC collateral index, the
 trading state and the block time (Multicall3). Round trip 2, per pair: ``pairs(i)`` (checked against
 the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
-the current funding rate, funding and borrowing parameters. Positions. 1: ``getTrades``,
+the current funding rate, funding and borrowing parameters, the position fee. Positions. 1: ``getTrades``,
 ``getPendingOrders``, collaterals and feeds; 2: pending holding fees and liquidation parameters per
 trade; 3: liquidation prices including those fees.
 """
@@ -49,6 +49,7 @@ class PairInfo:
     min_leverage_e3: int
     min_size_usd: Decimal
     spread_p_e10: int
+    fee_p_e10: int                      # pairTotalPositionSizeFeeP: opening (and closing) fee, 1e10 % of size
 
 
 @dataclass
@@ -110,10 +111,11 @@ def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list
             Call(dia, c.encode("getPairMaxOiCollateral", ci, i)), Call(dia, c.encode("getMaxSkewCollateral", ci, i)),
             Call(dia, c.encode("getPairPendingAccFundingFees", ci, i, snap.prices_e10[asset])),
             Call(dia, c.encode("getPairFundingFeeParams", [ci], [i])),
-            Call(dia, c.encode("getPairBorrowingFeeParams", [ci], [i]))]
+            Call(dia, c.encode("getPairBorrowingFeeParams", [ci], [i])),
+            Call(dia, c.encode("pairTotalPositionSizeFeeP", i))]
 
 
-N_PAIR_CALLS = 11
+N_PAIR_CALLS = 12
 
 
 def short_funding_apr(rate_e18: int, oi_long_token: int, oi_short_token: int, apr_multiplier: bool) -> Decimal:
@@ -172,6 +174,7 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
         _, _, rate = c.decode_output("getPairPendingAccFundingFees", rr[8].data)
         fparams = c.decode_output("getPairFundingFeeParams", rr[9].data)[0]
         bparams = c.decode_output("getPairBorrowingFeeParams", rr[10].data)[0]
+        fee_p = int(c.decode_output("pairTotalPositionSizeFeeP", rr[11].data))      # 1e10 %, open and close
         long_tok, short_tok = int(oi_tok["oiLongToken"]), int(oi_tok["oiShortToken"])
         long_coll = int(before_long) + long_tok * price // 10**PRICE_DECIMALS // pd
         short_coll = int(before_short) + short_tok * price // 10**PRICE_DECIMALS // pd
@@ -195,9 +198,9 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
             open=snap.trading_state == 0 and is_open_at(klass, now),
             extra={"pair_index": i, "min_size_usd": min_size, "hours": describe(klass, now),
                    "min_leverage": CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
-                   "position_fee_rate": Decimal(0)}))
+                   "position_fee_rate": CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))}))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
-                                        int(pair["spreadP"]))
+                                        int(pair["spreadP"]), fee_p)
     return block, quotes, infos
 
 
