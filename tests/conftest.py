@@ -23,7 +23,7 @@ def hedgefi_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("hedgefi-home")
     saved = {k: os.environ.get(k) for k in ("HEDGEFI_CONFIG_DIR", "HEDGEFI_DATA_DIR", "HEDGEFI_CHAIN",
                                              "HEDGEFI_RPC_URL", "HEDGEFI_ACCOUNT", "HEDGEFI_PRIVATE_KEY",
-                                             "HEDGEFI_PASSWORD_FILE")}
+                                             "HEDGEFI_PASSWORD_FILE", "HEDGEFI_TOKENS")}
     for k in saved:
         os.environ.pop(k, None)
     os.environ["HEDGEFI_CONFIG_DIR"] = str(home / "config")

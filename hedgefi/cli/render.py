@@ -121,8 +121,9 @@ def positions_table(positions: list, pending: list, address: str, chain_id: int,
         for col in ("Venue", "Key", "Type", "Asset", "Size delta", "Created"):
             t.add_column(col)
         for o in pending:
-            t.add_row(o.venue, o.key, o.type + (" (frozen)" if o.frozen else ""), o.asset, usd(o.size_delta_usd),
-                      str(o.created_at))
+            t.add_row(o.venue, o.key, o.type + (" (frozen)" if o.frozen else "")
+                      + (" (timed out: `hedgefi orders --cancel KEY` refunds it)" if o.expired else ""),
+                      o.asset, usd(o.size_delta_usd), str(o.created_at))
         out.print(t)
 
 

@@ -99,6 +99,8 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
 
 def intent_txs(venue: Any, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
     """The venue transactions for one intent, sized against the live position."""
+    if intent.action == "cancel":
+        return list(venue.build_cancel(account, intent.order_key))
     existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
                      and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()), None)
     if intent.action in ("open", "increase"):
@@ -162,7 +164,7 @@ class ApplyResult:
 
     @property
     def complete(self) -> bool:
-        return all(o.status in ("executed", "placed") for o in self.orders)
+        return all(o.status in ("executed", "placed", "refunded") for o in self.orders)
 
     def as_json(self) -> dict[str, Any]:
         assets = [ln.asset for ln in self.plan.lines]
@@ -189,6 +191,11 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
             reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "error",
                                        f"{exc.message} (the orders above went out; this one and the rest did not)"))
             break
+        if intent.action == "cancel":       # no new order: the timed-out one is closed and its collateral back
+            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "refunded",
+                                       f"order {intent.order_key} cancelled after its timeout",
+                                       result.tx_hashes[-1] if result.tx_hashes else None))
+            continue
         for o in result.orders or [None]:
             reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd,
                                        o.status if o else "sent", o.reason if o else "",
@@ -243,7 +250,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     if not fork_result.complete:
         raise RefusedError("refused: the fork dry-run did not execute every order ("
                            + "; ".join(f"{o.asset} {o.status}: {o.reason}" for o in fork_reports
-                                       if o.status not in ("executed", "placed")) + "); nothing was sent")
+                                       if o.status not in ("executed", "placed", "refunded")) + "); nothing was sent")
     if not confirm(hp):
         raise DeclinedError("declined: nothing was sent")
     signer = identity.signer()

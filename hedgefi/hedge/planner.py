@@ -8,7 +8,9 @@ Rules: no trade while ``|hedge - target| <= drift_band x target``; increases go 
 (lowest yearly carry for a short) with liquidity, split across venues when one lacks it (using at most
 90% of a venue's available liquidity); decreases come off the most expensive venue first; a ratio of 0
 closes every short of the asset; trades below a venue's minimum size are skipped with a reason; a run
-whose estimated fees exceed the policy cap is refused.
+whose estimated fees exceed the policy cap is refused. A pending order that timed out unanswered (gTrade)
+does not count as hedge: the plan cancels it first (``cancel``, which refunds its collateral) and places
+what the hedge still needs.
 """
 
 from __future__ import annotations
@@ -37,17 +39,19 @@ class Exposure:
 class OrderIntent:
     venue: str
     asset: str
-    action: str                   # open | increase | decrease | close
-    size_delta_usd: Decimal       # notional at the current price; negative for decrease/close
+    action: str                   # open | increase | decrease | close | cancel (a timed-out order, refunded)
+    size_delta_usd: Decimal       # notional at the current price; negative for decrease/close; 0 for cancel
     reason: str
     collateral: str = "USDC"
     leverage: Decimal = Decimal("2")
     est_fee_usd: Decimal = Decimal(0)
+    order_key: str = ""           # the order a ``cancel`` intent recovers
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "asset": self.asset, "action": self.action,
                 "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
-                "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd)}
+                "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
+                "order_key": self.order_key or None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,7 @@ DECREASE_TYPES = {"MarketDecrease", "MarketClose", "MarketPartialClose"}
 def _pending_usd(pending: Iterable[PendingOrderView], asset: str) -> Decimal:
     total = Decimal(0)
     for o in pending:
-        if o.asset.upper() != asset.upper() or o.frozen:
+        if o.asset.upper() != asset.upper() or o.frozen or o.expired:
             continue
         if o.type in INCREASE_TYPES:
             total += o.size_delta_usd
@@ -117,8 +121,11 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
     out = HedgePlan()
     for exp in sorted(exposures, key=lambda e: e.asset):
         ap = policy.for_asset(exp.asset)
+        if ap is None:
+            continue
+        out.intents += _recover(exp.asset, pending)
         asset_markets = [m for m in markets if m.asset.upper() == exp.asset.upper() and m.open]
-        if ap is None or not asset_markets:
+        if not asset_markets:
             continue
         shorts = [p for p in positions if p.asset.upper() == exp.asset.upper() and p.side == "short"]
         pend = _pending_usd(pending, exp.asset)
@@ -148,6 +155,14 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         out.refused = (f"estimated fees ${fmt(out.est_fees_usd)} exceed the cap max_fees_usd "
                        f"${fmt(policy.max_fees_usd)}")
     return out
+
+
+def _recover(asset: str, pending: Iterable[PendingOrderView]) -> list[OrderIntent]:
+    """Cancel-after-timeout intents for the asset's orders that no oracle answered in time."""
+    return [OrderIntent(o.venue, o.asset, "cancel", Decimal(0),
+                        f"recover {o.type} order {o.key} (${fmt(o.size_delta_usd)}): it timed out unanswered; "
+                        "cancelling refunds its collateral", order_key=o.key)
+            for o in pending if o.asset.upper() == asset.upper() and o.expired]
 
 
 def _candidates(markets: Sequence[MarketQuote], ap: AssetPolicy) -> list[MarketQuote]:

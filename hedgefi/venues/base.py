@@ -102,10 +102,11 @@ class PendingOrderView:
     market: str = ""
     trigger_price: Decimal | None = None
     frozen: bool = False
+    expired: bool = False          # past the venue's timeout unanswered: cancel it for a refund (gTrade)
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "key": self.key, "type": self.type, "asset": self.asset,
-                "size_delta_usd": fmt(self.size_delta_usd), "created_at": self.created_at}
+                "size_delta_usd": fmt(self.size_delta_usd), "created_at": self.created_at, "expired": self.expired}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal as D
 
 from hypothesis import given, settings
@@ -49,6 +50,20 @@ def test_pending_orders_count_so_reruns_never_double() -> None:
     assert hp.intents == [] and hp.lines[0].hedge_usd == D(50000)
     stop = [PendingOrderView("gmx", "0x2", "StopLossDecrease", "ETH", D(50000), 0)]
     assert plan(ETH, [], stop, [quote()], HedgePolicy.from_ratio(D("0.5"))).intents  # a stop is not a hedge
+
+
+def test_a_timed_out_order_is_recovered_first_and_not_counted() -> None:
+    """A gTrade order no oracle answered: cancelling it refunds the collateral, then the hedge is placed."""
+    stale = PendingOrderView("gtrade", "0xab:3", "MarketOpen", "ETH", D(50000), 7, expired=True)
+    hp = plan(ETH, [], [stale], [quote("gtrade"), quote("gmx", carry="0.5")], HedgePolicy.from_ratio(D("0.5")))
+    assert [(i.venue, i.action, i.size_delta_usd, i.order_key) for i in hp.intents] == [
+        ("gtrade", "cancel", D(0), "0xab:3"), ("gtrade", "open", D(50000), "")]
+    assert hp.lines[0].hedge_usd == 0 and "timed out" in hp.intents[0].reason
+    # recovered even while the market is closed (the cancel needs no oracle), and only for hedged assets
+    shut = [replace(quote("gtrade"), open=False)]
+    assert [i.action for i in plan(ETH, [], [stale], shut, HedgePolicy.from_ratio(D("0.5"))).intents] == ["cancel"]
+    only_btc = HedgePolicy(None, {"BTC": AssetPolicy(ratio=D("0.5"))})
+    assert plan(ETH, [], [stale], [quote("gtrade")], only_btc).intents == []
 
 
 def test_decrease_comes_off_the_most_expensive_venue() -> None:

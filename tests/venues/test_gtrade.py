@@ -212,3 +212,35 @@ def test_market_quotes_carry_the_pair_position_fee(conn) -> None:  # type: ignor
     quotes = {q.asset: q for q in GtradeVenue(conn).fetch_markets()}
     for spec in PAIRS:
         assert quotes[spec.asset].extra["position_fee_rate"] == spec.fee_pct / 100, spec.asset
+
+
+def test_hedge_apply_recovers_a_timed_out_order_then_hedges(devnet, cli, conn, demo, keeper_paused,
+                                                             tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An order no oracle answered counts as pending until its timeout; after it, `hedge apply` cancels it
+    (its collateral comes back) and places the hedge, in one confirmed run."""
+    set_market_hours(devnet.rpc_url, "commodities", True)
+    plan_file = tmp_path / "gold.toml"
+    plan_file.write_text("[assets.XAU]\nratio = 0.5\n")                  # the wallet's 10 PAXG: $24,000
+    usdc_before = _usdc(conn, demo.address)
+    r = cli("short", "open", "XAU", "--size-usd", "5000", "--venue", "gtrade", "--broadcast", "--yes", "--json")
+    assert r.code == 6, r.output                                         # the oracles did not answer
+    key = json.loads(r.stdout)["result"]["orders"][0]["key"]
+    plan = json.loads(cli("hedge", "plan", "--plan", str(plan_file), "--json").stdout)
+    (order,) = plan["orders"]                                            # 5,000 pending (its size incl. the fee)
+    assert order["action"] == "open" and Decimal(order["size_delta_usd"]) == pytest.approx(7000, abs=5)
+    rpc_request(devnet.rpc_url, "anvil_mine", [hex(100)])                # past getMarketOrdersTimeoutBlocks
+    pending = json.loads(cli("orders", "--json").stdout)["pending_orders"]
+    assert [(o["key"], o["expired"]) for o in pending] == [(key, True)]
+    plan = json.loads(cli("hedge", "plan", "--plan", str(plan_file), "--json").stdout)
+    assert [(o["action"], o["order_key"], o["size_delta_usd"]) for o in plan["orders"]] == [
+        ("cancel", key, "0"), ("open", None, "12000")]
+    set_paused(False)              # the oracles answer new orders again; the timed-out one stays unanswered
+    r = cli("hedge", "apply", "--plan", str(plan_file), "--broadcast", "--yes", "--json")
+    assert r.code == 0, r.output
+    assert [o["status"] for o in json.loads(r.stdout)["orders"]] == ["refunded", "executed"]
+    pos = json.loads(cli("positions", "--json").stdout)
+    assert pos["pending_orders"] == []
+    (xau,) = [p for p in pos["positions"] if p["asset"] == "XAU"]
+    assert abs(Decimal(xau["size_usd"]) - 12000) < Decimal("0.01")
+    spent = Decimal(usdc_before - _usdc(conn, demo.address)) / 10**6
+    assert spent - Decimal(xau["collateral_amount"]) == pytest.approx(Decimal("3.6"), abs=Decimal("0.01"))  # 0.03% fee

@@ -4,7 +4,8 @@ The request ids come from the diamond's ``ChainlinkRequested`` logs; for each pe
 ``getMinAnswers()`` ids are answered by impersonating ``getPendingRequest(id)`` (the operator allowed to
 answer) and sending ``fulfill(id, price)`` with the pair's Chainlink price. The same routine runs against
 the replica and a mainnet fork; there is no test-only fill entry point. As the real oracle side, it does
-not answer for a market that is closed at the chain's time (``respect_hours``), so such an order times out.
+not answer for a market that is closed at the chain's time (``respect_hours``), so such an order times out;
+nor for an order already past ``getMarketOrdersTimeoutBlocks()``: that one is left to ``cancelOrderAfterTimeout``.
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ class Fulfiller:
         self._scan()
         c = codec()
         results: list[FulfilResult] = []
+        timeout = int(c.decode_output("getMarketOrdersTimeoutBlocks", _call(
+            self.url, self.d.diamond, c.encode("getMarketOrdersTimeoutBlocks"))))
         for key in list(self.open_ids):
             user, index = key.split(":")
             if account and user != account.lower():
@@ -125,6 +128,9 @@ class Fulfiller:
             asset, klass = self._pair(int(po["trade"]["pairIndex"]))
             block = rpc_request(self.url, "eth_getBlockByNumber", ["latest", False])
             now = int(block["timestamp"], 16)
+            if int(block["number"], 16) >= int(po["createdBlock"]) + timeout:
+                results.append(FulfilResult(key, (), False, "past its timeout: only cancelOrderAfterTimeout now"))
+                continue
             if respect_hours and not is_open_at(klass, datetime.fromtimestamp(now, timezone.utc)):
                 results.append(FulfilResult(key, (), False, f"{asset}/USD is closed: the oracles do not answer"))
                 continue

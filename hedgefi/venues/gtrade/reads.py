@@ -217,13 +217,15 @@ def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
                                            Call(dia, c.encode("getPendingOrders", account)),
                                            Call(dia, c.encode("getCollaterals")),
                                            Call(dia, c.encode("getTradeInfos", account)),
-                                           Call(conn.profile.multicall3, encode_call("getBlockNumber()"))])
+                                           Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
+                                           Call(dia, c.encode("getMarketOrdersTimeoutBlocks"))])
     if not all(x.ok for x in extra):
         raise ChainError("the gTrade diamond did not return this account's trades")
     trades = [t for t in c.decode_output("getTrades", extra[0].data) if t["isOpen"] and t["tradeType"] == 0]
     orders = [o for o in c.decode_output("getPendingOrders", extra[1].data) if o["isOpen"]]
     collats = c.decode_output("getCollaterals", extra[2].data)
     block = int(decode(["uint256"], extra[4].data)[0])
+    timeout_blocks = int(c.decode_output("getMarketOrdersTimeoutBlocks", extra[5].data))
     names = {int(p_i): a for a, p_i in d.pairs}
     pending = []
     for o in orders:
@@ -236,7 +238,8 @@ def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
         pending.append(PendingOrderView(
             venue="gtrade", key=f"{str(o['user']).lower()}:{o['index']}", type=kind,
             asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"), size_delta_usd=from_raw(size_raw, dec),
-            created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD"))
+            created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD",
+            expired=block >= int(o["createdBlock"]) + timeout_blocks))
     priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
     if not priced:
         return block, [], pending, trades
