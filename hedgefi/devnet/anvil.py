@@ -131,14 +131,19 @@ class AnvilNode:
 
 
 def wait_receipt(url: str, tx: str, timeout_s: float = 30.0) -> dict[str, Any]:
-    """The receipt of ``tx`` on a local node (keepers, oracles, test setup), polled every 50 ms."""
+    """The receipt of ``tx`` on a local node (keepers, oracles, test setup), polled every 50 ms. A
+    transaction the node no longer knows (the chain was reverted under it) fails at once."""
     import time
 
     deadline = time.monotonic() + timeout_s
+    polls = 0
     while time.monotonic() < deadline:
         r = rpc_request(url, "eth_getTransactionReceipt", [tx])
         if r:
             return dict(r)
+        polls += 1
+        if polls % 10 == 0 and rpc_request(url, "eth_getTransactionByHash", [tx]) is None:
+            raise DevnetError(f"transaction {tx} is gone (the chain was reverted under it)")
         time.sleep(0.05)
     raise DevnetError(f"transaction {tx} was not mined within {timeout_s:.0f} s")
 

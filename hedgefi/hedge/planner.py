@@ -124,8 +124,11 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         if ap is None:
             continue
         out.intents += _recover(exp.asset, pending)
-        asset_markets = [m for m in markets if m.asset.upper() == exp.asset.upper() and m.open]
-        if not asset_markets:
+        mine = [m for m in markets if m.asset.upper() == exp.asset.upper()]
+        asset_markets = [m for m in mine if m.open]
+        # a venue that takes no new positions may still take decreases (gTrade CLOSE_ONLY)
+        reduce_markets = [m for m in mine if m.extra.get("can_reduce", m.open)]
+        if not asset_markets and not reduce_markets:
             continue
         shorts = [p for p in positions if p.asset.upper() == exp.asset.upper() and p.side == "short"]
         pend = _pending_usd(pending, exp.asset)
@@ -136,10 +139,12 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         note = "in band" if in_band else ""
         if not in_band:
             delta = target - hedge
-            if delta > 0:
+            if delta > 0 and not asset_markets:
+                intents, note = [], "no venue takes new positions in this asset now"
+            elif delta > 0:
                 intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend)
             else:
-                intents, note = _decrease(exp, -delta, shorts, asset_markets, ap, target == 0)
+                intents, note = _decrease(exp, -delta, shorts, reduce_markets, ap, target == 0)
             out.intents += intents
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {(m.venue, m.asset): m for m in markets}
@@ -217,7 +222,8 @@ def _decrease(exp: Exposure, amount: Decimal, shorts: Sequence[PositionView], ma
     carry = {m.venue: m.short_carry_apr for m in markets}
     intents = []
     remaining = amount.quantize(USD_Q)
-    for p in sorted(shorts, key=lambda p: carry.get(p.venue, Decimal(0)), reverse=True):
+    held = [p for p in shorts if p.venue in carry]           # a venue not taking orders now keeps its short
+    for p in sorted(held, key=lambda p: carry[p.venue], reverse=True):
         if remaining <= 0:
             break
         n = notional(p)
@@ -232,7 +238,12 @@ def _decrease(exp: Exposure, amount: Decimal, shorts: Sequence[PositionView], ma
                                        f"over target by ${fmt(remaining)}: reduce the most expensive short first",
                                        p.collateral_token, ap.max_leverage, _fee(q, remaining)))
             remaining = Decimal(0)
-    note = "" if remaining <= 0 else f"${fmt(remaining)} of the excess is in pending orders, not in positions"
+    if remaining <= 0:
+        note = ""
+    elif len(held) < len(shorts):
+        note = f"${fmt(remaining)} over target sits on a venue not taking orders now"
+    else:
+        note = f"${fmt(remaining)} of the excess is in pending orders, not in positions"
     return intents, note
 
 

@@ -83,6 +83,10 @@ def test_market_hours() -> None:
     assert is_open_at("crypto", sat)
     assert not is_open_at("commodities", datetime(2026, 11, 25, 22, 30, tzinfo=utc))   # 17:30 EST daily break
     assert is_open_at("commodities", datetime(2026, 11, 25, 23, 30, tzinfo=utc))
+    # forex closes Friday 17:00 ET in winter, 16:00 ET under daylight saving time
+    assert is_open_at("forex", datetime(2026, 11, 27, 21, 30, tzinfo=utc))          # Fri 16:30 EST
+    assert not is_open_at("forex", datetime(2026, 7, 10, 20, 30, tzinfo=utc))       # Fri 16:30 EDT
+    assert is_open_at("forex", datetime(2026, 7, 10, 19, 30, tzinfo=utc))           # Fri 15:30 EDT
 
 
 def _q(venue: str, carry: str, room: str, is_open: bool = True) -> MarketQuote:

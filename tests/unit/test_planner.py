@@ -131,3 +131,13 @@ def test_max_collateral_caps_the_increase_and_venue_leverage_clamps() -> None:
                     q.long_oi_usd, q.short_oi_usd, q.available_short_liquidity_usd, D(3), True, q.extra)
     policy = HedgePolicy(None, {"ETH": AssetPolicy(D("0.5"), max_leverage=D(5), min_liquidation_distance=D("0.1"))})
     assert plan(ETH, [], [], [q], policy).intents[0].leverage == 3  # the venue allows at most 3x
+
+
+def test_close_only_takes_decreases_but_no_new_positions() -> None:
+    close_only = replace(quote("gtrade"), open=False, extra={**quote().extra, "can_reduce": True})
+    over = plan(ETH, [short("80000", "gtrade")], [], [close_only], HedgePolicy.from_ratio(D("0.5")))
+    assert [(i.venue, i.action, i.size_delta_usd) for i in over.intents] == [("gtrade", "decrease", D(-30000))]
+    under = plan(ETH, [short("20000", "gtrade")], [], [close_only], HedgePolicy.from_ratio(D("0.5")))
+    assert under.intents == [] and "no venue takes new positions" in under.lines[0].note
+    shut = replace(close_only, extra={**close_only.extra, "can_reduce": False})    # outside market hours
+    assert plan(ETH, [short("80000", "gtrade")], [], [shut, quote("gmx")], HedgePolicy.from_ratio(D("0.5"))).intents == []

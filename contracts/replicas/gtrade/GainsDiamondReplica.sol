@@ -71,6 +71,9 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     mapping(address => mapping(uint32 => ITradingStorage.Trade)) internal trades;
     mapping(address => mapping(uint32 => ITradingStorage.TradeInfo)) internal infos;
     mapping(address => mapping(uint32 => FeesData)) internal feesData;
+    // v10 keeps a trade's collateral as sent: opening/closing fees and holding fees at a resize are realised
+    // against the trade (TradeFeesData.realizedTradingFeesCollateral / realizedPnlCollateral), lowering its value
+    mapping(address => mapping(uint32 => int256)) internal realizedFees;
     mapping(address => mapping(uint32 => ITradingStorage.PendingOrder)) internal pending;
     mapping(address => mapping(uint32 => uint32)) internal tradePending;     // trade index -> pending index + 1
     mapping(address => mapping(uint8 => ITradingStorage.Counter)) internal counters;
@@ -198,7 +201,13 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function closeTradeMarket(uint32 _index, uint64 _expectedPrice) external notPaused {
         if (_expectedPrice == 0) revert ZeroValue();
-        ITradingStorage.Trade memory t = _openTradeOf(msg.sender, _index);
+        ITradingStorage.Trade memory open = _openTradeOf(msg.sender, _index);
+        ITradingStorage.Trade memory t;
+        t.user = msg.sender;
+        t.index = _index;
+        t.pairIndex = open.pairIndex;
+        t.collateralIndex = open.collateralIndex;
+        t.long = open.long;
         t.openPrice = _expectedPrice;
         _request(t, 1, _closingSlippage(msg.sender, _index), false, 0, 0);
     }
@@ -320,8 +329,6 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         Market storage m = markets[t.collateralIndex][t.pairIndex];
         _accrueAt(m, price);
         uint256 fee = size * pairCfg[t.pairIndex].feeP / 100 / 1e10;
-        t.collateralAmount = uint120(t.collateralAmount - fee);
-        size = uint256(t.collateralAmount) * t.leverage / 1e3;
         impact.positionSizeToken = _tokens(t.collateralIndex, size, impact.priceAfterImpact);
         t.openPrice = impact.priceAfterImpact;
         t.positionSizeToken = uint160(impact.positionSizeToken);
@@ -337,6 +344,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         info.contractsVersion = 2;
         info.lastPosIncreaseBlock = uint32(block.number);
         feesData[id.user][t.index] = FeesData(m.accFundingShort, m.accBorrowing);
+        realizedFees[id.user][t.index] = int256(fee);
         if (t.long) feesData[id.user][t.index].initialAccFunding = m.accFundingLong;
         _addOi(m, t.long, size, impact.positionSizeToken, true);
         emit TradeStored(id.user, t.index, t, info, getPairLiquidationParams(t.pairIndex));
@@ -361,7 +369,9 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         uint256 size = uint256(t.collateralAmount) * t.leverage / 1e3;
         int256 pnlP = _pnlPercent(t.openPrice, impact.priceAfterImpact, t.long, t.leverage);
         int256 value = int256(uint256(t.collateralAmount)) + int256(uint256(t.collateralAmount)) * pnlP / 100e10
-            - int256(size * pairCfg[t.pairIndex].feeP / 100 / 1e10) - _holdingFees(id.user, t.index, m, t);
+            - int256(size * pairCfg[t.pairIndex].feeP / 100 / 1e10) - _holdingFees(id.user, t.index, m, t)
+            - realizedFees[id.user][t.index];
+        delete realizedFees[id.user][t.index];
         uint256 sent = value > 0 ? uint256(value) : 0;
         _addOi(m, t.long, size, t.positionSizeToken, false);
         trades[id.user][t.index].isOpen = false;
@@ -389,9 +399,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         if (reason == 0) {
             _accrueAt(m, price);
             _realizeHoldingFees(id.user, t.index, m);
-            uint256 fee = v.positionSizeCollateralDelta * pairCfg[t.pairIndex].feeP / 100 / 1e10;
-            v.openingFeesCollateral = fee;
-            v.newCollateralAmount = uint256(t.collateralAmount) + cDelta - fee;
+            v.openingFeesCollateral = v.positionSizeCollateralDelta * pairCfg[t.pairIndex].feeP / 100 / 1e10;
+            v.newCollateralAmount = uint256(t.collateralAmount) + cDelta;
             v.newPositionSizeCollateral = v.existingPositionSizeCollateral + v.positionSizeCollateralDelta;
             v.newLeverage = v.newPositionSizeCollateral * 1e3 / v.newCollateralAmount;
             v.newEffectiveLeverage = v.newLeverage;
@@ -412,6 +421,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         v.newOpenPrice = uint64(uint256(t.openPrice) * t.positionSizeToken / newTokens
             + uint256(v.priceImpact.priceAfterImpact) * addTokens / newTokens);
         _addOi(m, t.long, v.positionSizeCollateralDelta, addTokens, true);
+        realizedFees[id.user][t.index] += int256(v.openingFeesCollateral);
         t.collateralAmount = uint120(v.newCollateralAmount);
         t.leverage = uint24(v.newLeverage);
         t.openPrice = uint64(v.newOpenPrice);
@@ -460,7 +470,10 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             keep = int256(uint256(t.collateralAmount)) + (v.partialNetPnlCollateral < 0 ? v.partialNetPnlCollateral : int256(0));
         } else {
             v.newLeverage = t.leverage;
-            v.collateralSentToTrader = int256(uint256(o.trade.collateralAmount)) + v.partialNetPnlCollateral;
+            int256 share = realizedFees[id.user][t.index] * int256(uint256(o.trade.collateralAmount))
+                / int256(uint256(t.collateralAmount));
+            realizedFees[id.user][t.index] -= share;
+            v.collateralSentToTrader = int256(uint256(o.trade.collateralAmount)) + v.partialNetPnlCollateral - share;
             keep = int256(uint256(t.collateralAmount - o.trade.collateralAmount));
             if (v.collateralSentToTrader < 0) { keep += v.collateralSentToTrader; v.collateralSentToTrader = 0; }
         }
@@ -655,9 +668,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function _realizeHoldingFees(address user, uint32 index, Market storage m) internal {
         ITradingStorage.Trade storage t = trades[user][index];
-        int256 total = _holdingFees(user, index, m, t);
-        int256 coll = int256(uint256(t.collateralAmount)) - total;
-        t.collateralAmount = uint120(uint256(coll > 0 ? coll : int256(0)));
+        realizedFees[user][index] += _holdingFees(user, index, m, t);
         feesData[user][index] = FeesData(t.long ? m.accFundingLong : m.accFundingShort, m.accBorrowing);
     }
 
@@ -825,13 +836,21 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         h = IFundingFees.TradeHoldingFees(funding, borrowing, 0, funding + int256(borrowing));
     }
 
-    function getTradeLiquidationPrice(IBorrowingFees.LiqPriceInput calldata _input) external pure returns (uint256) {
+    function getTradeLiquidationPrice(IBorrowingFees.LiqPriceInput calldata _input) external view returns (uint256) {
         ITradingStorage.Trade memory t;
         t.openPrice = _input.openPrice;
         t.long = _input.long;
         t.collateralAmount = uint120(_input.collateral);
         t.leverage = uint24(_input.leverage);
-        return _liqPrice(t, _input.additionalFeeCollateral);
+        int256 fees = _input.additionalFeeCollateral;
+        if (!_input.beforeOpened && trades[_input.trader][_input.index].isOpen) {
+            // as v10 does for an open trade: its realised fees and its pending holding fees at the given price
+            (int128 accL, int128 accS, uint128 accB) = _pendingAcc(markets[_input.collateralIndex][_input.pairIndex],
+                                                                   _input.currentPairPrice);
+            (int256 funding, uint256 borrowing) = _fees(_input.trader, _input.index, accL, accS, accB);
+            fees += realizedFees[_input.trader][_input.index] + funding + int256(borrowing);
+        }
+        return _liqPrice(t, fees);
     }
 
     function pairMinLeverage(uint256 _pairIndex) public view returns (uint256) { return pairCfg[_pairIndex].minLev; }

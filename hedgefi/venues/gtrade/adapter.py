@@ -3,8 +3,9 @@
 ``plan_short`` turns a human request into an ``OrderPlan``: the USDC approval for the diamond (when the
 allowance is short) and one request transaction (``openTrade``, ``increasePositionSize``, or a
 ``multicall`` that sets the closing slippage before ``decreasePositionSize`` / ``closeTradeMarket``).
-Opening fees come out of the collateral on gTrade, so a new short's collateral is grossed up to land
-on the requested size. A market outside its trading hours is refused unless the request is forced.
+v10 keeps the collateral as sent (size = collateral x leverage) and realises the opening fee against
+the trade, so the collateral is simply size / leverage. A market outside its trading hours is refused for
+a new order unless forced; while trading is CLOSE_ONLY only decreases and closes go out.
 """
 
 from __future__ import annotations
@@ -83,7 +84,13 @@ class GtradeVenue:
         if req.collateral_symbol.upper() != "USDC":
             raise UnknownNameError("collateral token for gTrade", req.collateral_symbol, ["USDC"])
         quote, info = self._pair(req.asset)
-        if not quote.open and not req.force:
+        reducing = req.close or req.size_delta_usd < 0
+        state = int(quote.extra.get("trading_state", 0))
+        if state == 2 or (state == 1 and not reducing):
+            raise MarketClosedError("gTrade is " + ("paused" if state == 2 else "close-only (no new or larger positions)")
+                                    + " now: the diamond would revert this order; nothing was sent")
+        hours_open = bool(quote.extra.get("hours_open", quote.open))
+        if not hours_open and not req.force:
             raise MarketClosedError(
                 f"gTrade {info.asset}/USD is closed ({quote.extra.get('hours', 'outside trading hours')}): its oracles "
                 "do not answer now, so a market order would only time out. Retry when it opens, or pass --force to "
@@ -102,17 +109,18 @@ class GtradeVenue:
         size = req.size_delta_usd
         notes: list[str] = []
         if existing is not None:
-            lev = CONTEXT.divide(existing.size_usd, existing.collateral_amount) if existing.collateral_amount else \
-                DEFAULT_LEVERAGE
+            # the trade's own leverage, from its raw size and collateral (both in collateral units)
+            coll_units = existing.collateral_amount * 10**usdc.decimals
+            lev = CONTEXT.divide(Decimal(existing.size_usd_raw), coll_units) if existing.size_usd_raw and coll_units \
+                else DEFAULT_LEVERAGE
             lev = lev.quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
             coll = CONTEXT.divide(size, lev)
         elif req.collateral_amount is not None:
             coll = req.collateral_amount
-            lev = CONTEXT.divide(size, coll * (1 - fee_rate * CONTEXT.divide(size, coll)))
+            lev = CONTEXT.divide(size, coll)
         else:
             lev = req.leverage if req.leverage is not None else DEFAULT_LEVERAGE
-            # the opening fee (size x fee) comes out of the collateral: gross it up to land on `size`
-            coll = CONTEXT.divide(size, lev * (1 - lev * fee_rate))
+            coll = CONTEXT.divide(size, lev)
         lev_e3 = leverage_e3(lev)
         if not (info.min_leverage_e3 <= lev_e3 <= info.max_leverage_e3):
             raise BadAmountError(f"leverage {fmt(lev)}x is outside gTrade {info.asset}/USD's range "
@@ -151,7 +159,8 @@ class GtradeVenue:
             txs.append(inc)
             action = "increase"
         if fee_rate:
-            notes.append(f"gTrade takes its {fmt((fee_rate * 100).normalize())}% opening fee from the collateral")
+            notes.append(f"gTrade charges its {fmt((fee_rate * 100).normalize())}% opening fee "
+                         f"(${fmt((size * fee_rate).quantize(Decimal('0.01')))}) against the trade, not the collateral")
         return OrderPlan("gtrade", action, info.asset, quote.market, size, "USDC", from_raw(coll_raw, usdc.decimals),
                          accept.quantize(Decimal("0.00000001")), index_price, Decimal(0), txs, notes)
 
@@ -192,12 +201,12 @@ class GtradeVenue:
         c = codec()
         r = fetch_aggregate3(self.conn, [Call(self.d.diamond, c.encode("getPendingOrder", (user, index))),
                                          Call(self.d.diamond, c.encode("getMarketOrdersTimeoutBlocks")),
-                                         Call(self.conn.profile.multicall3, encode_call("getBlockNumber()"))])
+                                         *reads.block_number_calls(self.conn)])
         po = c.decode_output("getPendingOrder", r[0].data)
         if not po["isOpen"]:
             raise InputError(f"gTrade order {order_key} is not pending (already executed, cancelled or refunded)")
         timeout = int(c.decode_output("getMarketOrdersTimeoutBlocks", r[1].data))
-        block = int(decode(["uint256"], r[2].data)[0])
+        block = reads.block_number_from(r[2:])
         ready = int(po["createdBlock"]) + timeout
         if block < ready:
             raise InputError(f"gTrade order {order_key} can be cancelled only after its timeout: {ready - block} more "

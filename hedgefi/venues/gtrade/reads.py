@@ -34,6 +34,26 @@ PRICE_Q = Decimal("0.00000001")
 RATIO_Q = Decimal("0.000001")
 _ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 GET_TIMESTAMP = "getCurrentBlockTimestamp()"
+ARBSYS = "0x0000000000000000000000000000000000000064"
+ARBITRUM_CHAIN_IDS = {42161, 421614}
+
+
+def block_number_calls(conn: "Connection") -> list[Call]:
+    """The block numbers gTrade's ``createdBlock`` and timeouts use: on Arbitrum the L2 height from
+    ``ArbSys.arbBlockNumber()`` (``block.number`` there is the L1 one), elsewhere ``block.number``. Both
+    are asked: an anvil fork without ArbSys fails the first call, and the second stands in."""
+    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
+    if conn.chain_id in ARBITRUM_CHAIN_IDS:
+        calls.insert(0, Call(ARBSYS, encode_call("arbBlockNumber()")))
+    return calls
+
+
+def block_number_from(results: list[CallResult]) -> int:
+    """Read what ``block_number_calls`` asked (the first answer that came back)."""
+    for r in results:
+        if r.ok and len(r.data) >= 32:
+            return int(decode(["uint256"], r.data)[0])
+    raise ChainError("could not read the block number")
 ORDER_TYPE_NAMES = {PendingOrderType.MARKET_OPEN: "MarketOpen", PendingOrderType.MARKET_CLOSE: "MarketClose",
                     PendingOrderType.MARKET_PARTIAL_OPEN: "MarketPartialOpen",
                     PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose"}
@@ -197,6 +217,9 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
             max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
             open=snap.trading_state == 0 and is_open_at(klass, now),
             extra={"pair_index": i, "min_size_usd": min_size, "hours": describe(klass, now),
+                   "hours_open": is_open_at(klass, now), "trading_state": snap.trading_state,
+                   # CLOSE_ONLY (1) still takes decreases and closes, within market hours
+                   "can_reduce": snap.trading_state in (0, 1) and is_open_at(klass, now),
                    "min_leverage": CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
                    "position_fee_rate": CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))}))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
@@ -208,32 +231,56 @@ def _trade_size_raw(t: dict[str, Any]) -> int:
     return int(t["collateralAmount"]) * int(t["leverage"]) // LEVERAGE_SCALE
 
 
+def _pending_size_raw(o: dict[str, Any], trade: dict[str, Any] | None) -> tuple[int, int]:
+    """(size change in collateral units, collateral index) of a pending market order, as v10 stores it:
+    an open carries the whole trade; a close only names the trade (its size is the trade's); an increase
+    or decrease carries (collateral delta, leverage delta) with exactly the meaning v10 gives them."""
+    t = o["trade"]
+    kind = int(o["orderType"])
+    coll, lev = int(t["collateralAmount"]), int(t["leverage"])
+    ci = int(trade["collateralIndex"]) if trade is not None else int(t["collateralIndex"])
+    if kind == PendingOrderType.MARKET_OPEN:
+        return coll * lev // LEVERAGE_SCALE, ci
+    if trade is None:
+        return 0, ci
+    if kind == PendingOrderType.MARKET_CLOSE:
+        return _trade_size_raw(trade), ci
+    if kind == PendingOrderType.MARKET_PARTIAL_OPEN:
+        base = coll if coll else int(trade["collateralAmount"])
+        return base * lev // LEVERAGE_SCALE, ci
+    if kind == PendingOrderType.MARKET_PARTIAL_CLOSE:
+        if coll:                                   # collateral delta, at the trade's leverage
+            return coll * int(trade["leverage"]) // LEVERAGE_SCALE, ci
+        return int(trade["collateralAmount"]) * lev // LEVERAGE_SCALE, ci
+    return 0, ci
+
+
 def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
                     ) -> tuple[int, list[PositionView], list[PendingOrderView], list[dict[str, Any]]]:
     """(block, positions, pending orders, raw trades) for ``account``."""
     c = codec()
     dia = d.diamond
+    blocks = block_number_calls(conn)
     snap, extra = fetch_snapshot(conn, d, [Call(dia, c.encode("getTrades", account)),
                                            Call(dia, c.encode("getPendingOrders", account)),
                                            Call(dia, c.encode("getCollaterals")),
                                            Call(dia, c.encode("getTradeInfos", account)),
-                                           Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
-                                           Call(dia, c.encode("getMarketOrdersTimeoutBlocks"))])
-    if not all(x.ok for x in extra):
+                                           Call(dia, c.encode("getMarketOrdersTimeoutBlocks")), *blocks])
+    if not all(x.ok for x in extra[:5]):
         raise ChainError("the gTrade diamond did not return this account's trades")
     trades = [t for t in c.decode_output("getTrades", extra[0].data) if t["isOpen"] and t["tradeType"] == 0]
     orders = [o for o in c.decode_output("getPendingOrders", extra[1].data) if o["isOpen"]]
     collats = c.decode_output("getCollaterals", extra[2].data)
-    block = int(decode(["uint256"], extra[4].data)[0])
-    timeout_blocks = int(c.decode_output("getMarketOrdersTimeoutBlocks", extra[5].data))
+    timeout_blocks = int(c.decode_output("getMarketOrdersTimeoutBlocks", extra[4].data))
+    block = block_number_from(extra[5:])
     names = {int(p_i): a for a, p_i in d.pairs}
+    open_by_index = {int(t["index"]): t for t in trades}
     pending = []
     for o in orders:
         t = o["trade"]
         kind = ORDER_TYPE_NAMES.get(PendingOrderType(int(o["orderType"])), PendingOrderType(int(o["orderType"])).name) \
             if int(o["orderType"]) in PendingOrderType._value2member_map_ else str(o["orderType"])
-        size_raw = _trade_size_raw(t)
-        ci = int(t["collateralIndex"])
+        size_raw, ci = _pending_size_raw(o, open_by_index.get(int(t["index"])))
         dec = _decimals(collats, ci)
         pending.append(PendingOrderView(
             venue="gtrade", key=f"{str(o['user']).lower()}:{o['index']}", type=kind,
@@ -261,7 +308,8 @@ def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
         liq_inputs.append(Call(dia, c.encode("getTradeLiquidationPrice", {
             "collateralIndex": t["collateralIndex"], "trader": account, "pairIndex": t["pairIndex"],
             "index": t["index"], "openPrice": t["openPrice"], "long": t["long"], "collateral": t["collateralAmount"],
-            "leverage": t["leverage"], "additionalFeeCollateral": int(hold["totalFeeCollateral"]) if hold else 0,
+            # 0: for an open trade v10 adds its own realised and pending holding fees (reference 6.7)
+            "leverage": t["leverage"], "additionalFeeCollateral": 0,
             "liquidationParams": params or {"maxLiqSpreadP": 0, "startLiqThresholdP": 0, "endLiqThresholdP": 0,
                                             "startLeverage": 0, "endLeverage": 0},
             "currentPairPrice": price, "isCounterTrade": t["isCounterTrade"], "partialCloseMultiplier": 10**18,

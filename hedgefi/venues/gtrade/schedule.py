@@ -18,12 +18,18 @@ def _nth_sunday(year: int, month: int, n: int) -> datetime:
     return d + timedelta(weeks=n - 1)
 
 
-def to_eastern(t_utc: datetime) -> datetime:
-    """UTC -> naive US Eastern wall time (EDT from the 2nd Sunday of March 2:00 to the 1st Sunday of November 2:00)."""
+def is_us_dst(t_utc: datetime) -> bool:
+    """EDT from the 2nd Sunday of March 2:00 to the 1st Sunday of November 2:00 (US Eastern)."""
     t = t_utc.astimezone(timezone.utc).replace(tzinfo=None)
     start = _nth_sunday(t.year, 3, 2) + timedelta(hours=2 + 5)     # 2:00 EST = 7:00 UTC
     end = _nth_sunday(t.year, 11, 1) + timedelta(hours=2 + 4)      # 2:00 EDT = 6:00 UTC
-    return t - timedelta(hours=4 if start <= t < end else 5)
+    return start <= t < end
+
+
+def to_eastern(t_utc: datetime) -> datetime:
+    """UTC -> naive US Eastern wall time."""
+    t = t_utc.astimezone(timezone.utc).replace(tzinfo=None)
+    return t - timedelta(hours=4 if is_us_dst(t_utc) else 5)
 
 
 def _minutes(et: datetime) -> int:
@@ -38,11 +44,13 @@ def is_open_at(asset_class: str, t_utc: datetime) -> bool:
     if asset_class in ("stocks", "indices"):
         return wd < 5 and 9 * 60 + 35 <= m < 16 * 60
     if asset_class == "forex":
+        # Sun 17:00 -> Fri 17:00 ET; the Friday close is 16:00 while daylight saving time is on (reference 8)
+        close = 16 * 60 if is_us_dst(t_utc) else 17 * 60
         if wd == 5:
             return False
         if wd == 6:
             return m >= 17 * 60
-        return not (wd == 4 and m >= 17 * 60)
+        return not (wd == 4 and m >= close)
     if asset_class == "commodities":
         if wd == 5 or (wd == 6 and m < 18 * 60 + 10) or (wd == 4 and m >= 17 * 60):
             return False
@@ -72,4 +80,4 @@ def describe(asset_class: str, t_utc: datetime) -> str:
     return f"{state}; {verb} {nxt:%a %Y-%m-%d %H:%M} UTC" if nxt else state
 
 
-__all__ = ["is_open_at", "next_change", "describe", "to_eastern"]
+__all__ = ["is_open_at", "next_change", "describe", "to_eastern", "is_us_dst"]
