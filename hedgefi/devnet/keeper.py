@@ -107,6 +107,9 @@ def main() -> None:
             except HedgefiError as exc:
                 print(f"keeper: {exc}", flush=True)
                 time.sleep(1.0)
+            except Exception as exc:  # noqa: BLE001 - a race with evm_revert must not stop the devnet's keeper
+                print(f"keeper: unexpected {type(exc).__name__}: {exc}; carrying on", flush=True)
+                time.sleep(1.0)
         time.sleep(POLL_S)
 
 

@@ -99,8 +99,14 @@ class Fulfiller:
                                                                      c.encode("getPriceAggregatorOrder", rid)))
             key = f"{str(order['user']).lower()}:{order['index']}"
             self.open_ids.setdefault(key, []).append(rid)
+        head = rpc_request(self.url, "eth_getBlockByNumber", [hex(latest), False])
+        if head is None:                 # reverted under us between the two calls: rescan next time
+            self.open_ids.clear()
+            self._last_hash = ""
+            self.from_block = max(0, latest - MAX_ORDER_AGE_BLOCKS)
+            return
         self.from_block = latest + 1
-        self._last_hash = rpc_request(self.url, "eth_getBlockByNumber", [hex(latest), False])["hash"]
+        self._last_hash = head["hash"]
 
     def _pair(self, pair_index: int) -> tuple[str, str]:
         if pair_index not in self._pairs:
