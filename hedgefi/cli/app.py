@@ -78,17 +78,19 @@ def _refuse_keys_on_argv(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from hedgefi.cli import render
-
     args = list(sys.argv[1:] if argv is None else argv)
     code: int = ExitCode.OK
     try:
         _refuse_keys_on_argv(args)
         app(args=args, prog_name="hedgefi")  # standalone: exits with the command's code
     except HedgefiError as exc:
+        from hedgefi.cli import render   # rich loads only when there is something to print
+
         render.error(exc.message)
         code = exc.exit_code
     except KeyboardInterrupt:
+        from hedgefi.cli import render
+
         render.error("interrupted")
         code = 130
     except Exception as exc:  # a bug: say so plainly, without locals
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
+        from hedgefi.cli import render
+
         render.error(f"internal error ({type(exc).__name__}); rerun with HEDGEFI_DEBUG=1 and report it")
         code = ExitCode.INTERNAL
     sys.exit(int(code))
