@@ -110,7 +110,7 @@ def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[Unsign
         for t in txs[1:]:
             nonce += 1
             prepared.append(txp.PreparedTx(t, conn.chain_id, signer.address, nonce, 3_000_000,
-                                           first.max_fee_per_gas, first.max_priority_fee_per_gas))
+                                           first.max_fee_per_gas, first.max_priority_fee_per_gas, gas_is_cap=True))
         txp.check_balance(conn, signer.address, prepared)
         total_fee_wei = sum(p.max_gas_cost_wei + p.utx.value for p in prepared if p.utx.kind == "order") \
             + sum(p.max_gas_cost_wei for p in prepared if p.utx.kind != "order")

@@ -52,6 +52,7 @@ class PreparedTx:
     gas: int
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
+    gas_is_cap: bool = False      # not estimated yet (it depends on the transaction before it): an upper bound
 
     @property
     def max_gas_cost_wei(self) -> int:
@@ -64,7 +65,9 @@ class PreparedTx:
 
     def summary(self) -> str:
         return (f"{self.utx.description}: to {self.utx.to}, value {from_raw(self.utx.value, 18)} ETH, "
-                f"gas {self.gas}, max fee {from_raw(self.max_fee_per_gas, 9)} gwei")
+                f"gas {'up to ' if self.gas_is_cap else ''}{self.gas}"
+                f"{' (estimated once the one before it is mined)' if self.gas_is_cap else ''}, "
+                f"max fee {from_raw(self.max_fee_per_gas, 9)} gwei")
 
 
 def _hex_int(v: Any) -> int:
