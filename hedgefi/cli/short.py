@@ -25,6 +25,8 @@ _ACCOUNT = typer.Option(None, "--account", help="Keystore account to sign with."
 _JSON = typer.Option(False, "--json")
 _MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
 _MAX_TOTAL = typer.Option(None, "--max-total-fee-eth", help="Refuse if gas + execution fees may exceed this.")
+_WAIT = typer.Option(None, "--wait", help="Seconds to follow each order to executed or cancelled before exiting 6 "
+                     "with it still pending (default 30).")
 
 
 def _pct(text: str, what: str) -> Decimal:
@@ -70,8 +72,8 @@ def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[s
         signer = ident.signer()
         render.info("Sending for real:")
         kwargs = dict(caps or {})
-        if not result.all_executed:
-            kwargs["wait_s"] = 3.0      # forced on a closed market: no answer is coming, do not wait long
+        if not result.all_executed:     # forced on a closed market: no answer is coming, do not wait long
+            kwargs["wait_s"] = min(float(kwargs.get("wait_s", 3.0)), 3.0)
         result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json), **kwargs)
     elif broadcast:
         render.warn("the dry-run did not execute every order, so nothing was sent")
@@ -121,13 +123,21 @@ def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
     return None
 
 
-def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str]) -> dict[str, Any]:
+def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: Optional[str] = None
+          ) -> dict[str, Any]:
+    from hedgefi.errors import InputError
     from hedgefi.units import parse_decimal
 
-    return {"max_fee_gwei": parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False)
-            if max_fee_gwei else None,
-            "max_total_fee_eth": parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False)
-            if max_total_fee_eth else None}
+    caps: dict[str, Any] = {
+        "max_fee_gwei": parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False) if max_fee_gwei else None,
+        "max_total_fee_eth": parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False)
+        if max_total_fee_eth else None}
+    if wait is not None:
+        seconds = parse_decimal(wait, what="--wait")
+        if seconds > 3600:
+            raise InputError("--wait is in seconds, at most 3600")
+        caps["wait_s"] = float(seconds)        # a duration, not money
+    return caps
 
 
 def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool,
@@ -182,7 +192,7 @@ def open_(
     stop_loss: Optional[str] = typer.Option(None, "--stop-loss", help="Close the short if the price reaches this."),
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
-    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Open (or add to) a short."""
     from hedgefi.errors import InputError
@@ -221,7 +231,7 @@ def open_(
                         existing=existing)
     if why:
         plan.notes.insert(0, f"venue chosen by --venue auto: {why}")
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)
 
 
 @app.command()
@@ -233,7 +243,7 @@ def resize(
     max_slippage: str = _SLIPPAGE,
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
-    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Resize a short to a target USD size."""
     from hedgefi.errors import InputError
@@ -253,7 +263,7 @@ def resize(
         raise InputError(f"the {asset} short is already ${current}; nothing to do")
     req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force)
     plan = v.plan_short(ident.address, req, existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)
 
 
 @app.command()
@@ -264,7 +274,7 @@ def close(
     max_slippage: str = _SLIPPAGE,
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
-    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL,
+    max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Close a short (or a fraction of it)."""
     from hedgefi.errors import BadAmountError, InputError
@@ -284,4 +294,4 @@ def close(
     delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
     plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1,
                                                     force=force), existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)

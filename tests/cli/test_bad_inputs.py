@@ -71,6 +71,8 @@ CASES = [
     (["short", "open", "NVDA", "--size-usd", "500", "--venue", "gtrade", "--leverage", "2", "--collateral", "WETH"],
      "known: USDC"),
     ([*SHORT, "--size", "-1"], "must not be negative"),
+    ([*SHORT, "--size-usd", "100", "--wait", "5000"], "at most 3600"),
+    ([*SHORT, "--size-usd", "100", "--wait", "-2"], "must not be negative"),
     ([*SHORT, "--size-usd", "100", "--collateral-amount", "1.0000001"], "more than 6 decimals"),
     ([*SHORT, "--size-usd", "100", "--collateral-amount", "-3"], "must not be negative"),
     ([*SHORT, "--size-usd", "100", "--leverage", "0"], "greater than zero"),

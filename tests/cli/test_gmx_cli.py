@@ -74,7 +74,7 @@ def test_pending_order_listed_and_cancel_refused_before_expiry(devnet, cli) -> N
 
     set_paused(True)
     try:
-        r = cli("short", "open", "ETH", "--size-usd", "2000", "--broadcast", "--yes", "--json")
+        r = cli("short", "open", "ETH", "--size-usd", "2000", "--broadcast", "--yes", "--json", "--wait", "1")
         assert r.code == 6, r.stderr  # created, not executed while the keeper is paused
         pending = json.loads(cli("orders", "--json").stdout)["pending_orders"]
         assert len(pending) == 1 and pending[0]["type"] == "MarketIncrease"

@@ -62,7 +62,7 @@ def test_keeper_paused_past_the_cancel_window(devnet, cli) -> None:  # type: ign
     usdc_before = Decimal(200000)
     set_paused(True)
     try:
-        r = cli("short", "open", "ETH", "--size-usd", "20000", "--broadcast", "--yes")
+        r = cli("short", "open", "ETH", "--size-usd", "20000", "--broadcast", "--yes", "--wait", "1")
         assert r.code == 6  # created, still pending
         (order,) = json.loads(cli("orders", "--json").stdout)["pending_orders"]
         # a re-run of the hedge while it is pending counts it: no duplicate

@@ -225,7 +225,8 @@ def test_hedge_apply_recovers_a_timed_out_order_then_hedges(devnet, cli, conn, d
     plan_file = tmp_path / "gold.toml"
     plan_file.write_text("[assets.XAU]\nratio = 0.5\n")                  # the wallet's 10 PAXG: $24,000
     usdc_before = _usdc(conn, demo.address)
-    r = cli("short", "open", "XAU", "--size-usd", "5000", "--venue", "gtrade", "--broadcast", "--yes", "--json")
+    r = cli("short", "open", "XAU", "--size-usd", "5000", "--venue", "gtrade", "--broadcast", "--yes", "--json",
+            "--wait", "1")
     assert r.code == 6, r.output                                         # the oracles did not answer
     key = json.loads(r.stdout)["result"]["orders"][0]["key"]
     plan = json.loads(cli("hedge", "plan", "--plan", str(plan_file), "--json").stdout)
