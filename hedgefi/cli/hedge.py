@@ -89,9 +89,9 @@ def apply_cmd(
         raise InputError("no terminal to confirm on: pass --yes to send from a script; nothing was sent")
 
     def confirm(hp: Any) -> bool:
-        render.hedge_plan(hp, to_stderr=True)
         if yes:
-            return True
+            return True          # the result below shows the plan; no need to show it twice
+        render.hedge_plan(hp, to_stderr=True)
         return input("Send these orders for real? [y/N] ").strip().lower() in ("y", "yes")
 
     from hedgefi.units import parse_decimal
