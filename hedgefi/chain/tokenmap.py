@@ -1,8 +1,8 @@
 """The holdings-to-market map a user can extend: which tokens hedgefi reads and which asset each one is.
 
 Built in, every profile maps its own tokens (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU on the devnet).
-``tokens.toml`` in the config folder (``HEDGEFI_TOKENS`` names another file) adds tokens or re-maps
-known ones, per chain profile::
+``tokens.toml`` in the config folder (``HEDGEFI_TOKENS`` names another file) adds tokens, or leaves
+known ones unhedged, per chain profile::
 
     [arbitrum.XAUT0]                 # a token to read, value and hedge
     address = "0x40461291347e1eCbb09499F3371D3f17f10d7159"
@@ -13,7 +13,8 @@ known ones, per chain profile::
 
 A known token keeps the asset its profile gives it (its venue markets depend on it); only ``hedge`` and
 ``feed`` change for it. An unknown key, a bad address, a missing ``address`` for a new token or a new
-asset for a known one is a clear error, never a silently ignored line. Pure: the file is read by ``load_token_map`` and applied by ``apply_token_map``.
+asset for a known one is a clear error, never a silently ignored line. ``load_token_map`` reads the
+file; ``apply_token_map`` and ``hedge_asset`` are pure.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class HedgeState:
 
 def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings") -> list[Exposure]:
     """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU; the
-    user's ``tokens.toml`` adds and re-maps tokens), matched by token address."""
+    user's ``tokens.toml`` adds tokens or leaves some unhedged), matched by token address."""
     from hedgefi.chain.tokenmap import hedge_asset
 
     totals: dict[str, Decimal] = {}

@@ -830,10 +830,16 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice)
         external view returns (IFundingFees.TradeHoldingFees memory h)
     {
-        ITradingStorage.Trade storage t = trades[_trader][_index];
-        (int128 accL, int128 accS, uint128 accB) = _pendingAcc(markets[t.collateralIndex][t.pairIndex], _currentPairPrice);
-        (int256 funding, uint256 borrowing) = _fees(_trader, _index, accL, accS, accB);
+        (int256 funding, uint256 borrowing) = _pendingHoldingFees(_trader, _index, _currentPairPrice);
         h = IFundingFees.TradeHoldingFees(funding, borrowing, 0, funding + int256(borrowing));
+    }
+
+    function _pendingHoldingFees(address trader, uint32 index, uint64 price)
+        internal view returns (int256 funding, uint256 borrowing)
+    {
+        ITradingStorage.Trade storage t = trades[trader][index];
+        (int128 accL, int128 accS, uint128 accB) = _pendingAcc(markets[t.collateralIndex][t.pairIndex], price);
+        return _fees(trader, index, accL, accS, accB);
     }
 
     function getTradeLiquidationPrice(IBorrowingFees.LiqPriceInput calldata _input) external view returns (uint256) {
@@ -845,9 +851,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         int256 fees = _input.additionalFeeCollateral;
         if (!_input.beforeOpened && trades[_input.trader][_input.index].isOpen) {
             // as v10 does for an open trade: its realised fees and its pending holding fees at the given price
-            (int128 accL, int128 accS, uint128 accB) = _pendingAcc(markets[_input.collateralIndex][_input.pairIndex],
-                                                                   _input.currentPairPrice);
-            (int256 funding, uint256 borrowing) = _fees(_input.trader, _input.index, accL, accS, accB);
+            (int256 funding, uint256 borrowing) = _pendingHoldingFees(_input.trader, _input.index,
+                                                                      _input.currentPairPrice);
             fees += realizedFees[_input.trader][_input.index] + funding + int256(borrowing);
         }
         return _liqPrice(t, fees);

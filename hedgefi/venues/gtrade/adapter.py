@@ -85,12 +85,11 @@ class GtradeVenue:
             raise UnknownNameError("collateral token for gTrade", req.collateral_symbol, ["USDC"])
         quote, info = self._pair(req.asset)
         reducing = req.close or req.size_delta_usd < 0
-        state = int(quote.extra.get("trading_state", 0))
+        state = int(quote.extra["trading_state"])
         if state == 2 or (state == 1 and not reducing):
             raise MarketClosedError("gTrade is " + ("paused" if state == 2 else "close-only (no new or larger positions)")
                                     + " now: the diamond would revert this order; nothing was sent")
-        hours_open = bool(quote.extra.get("hours_open", quote.open))
-        if not hours_open and not req.force:
+        if not quote.extra["hours_open"] and not req.force:
             raise MarketClosedError(
                 f"gTrade {info.asset}/USD is closed ({quote.extra.get('hours', 'outside trading hours')}): its oracles "
                 "do not answer now, so a market order would only time out. Retry when it opens, or pass --force to "

@@ -209,17 +209,18 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
         klass = GROUP_CLASS.get(int(pair["groupIndex"]), "crypto")
         funding = short_funding_apr(int(rate), long_tok, short_tok, bool(fparams["aprMultiplierEnabled"])) \
             if fparams["fundingFeesEnabled"] else Decimal(0)
+        hours_open = is_open_at(klass, now)
         quotes.append(MarketQuote(
             venue="gtrade", market=f"{asset}/USD", asset=asset, asset_class=klass,
             price=from_raw(price, PRICE_DECIMALS), short_funding_apr=funding.quantize(APR_Q),
             short_borrowing_apr=borrowing_apr(int(bparams["borrowingRatePerSecondP"])).quantize(APR_Q),
             long_oi_usd=usd(long_coll), short_oi_usd=usd(short_coll), available_short_liquidity_usd=usd(room),
             max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
-            open=snap.trading_state == 0 and is_open_at(klass, now),
+            open=snap.trading_state == 0 and hours_open,
             extra={"pair_index": i, "min_size_usd": min_size, "hours": describe(klass, now),
-                   "hours_open": is_open_at(klass, now), "trading_state": snap.trading_state,
+                   "hours_open": hours_open, "trading_state": snap.trading_state,
                    # CLOSE_ONLY (1) still takes decreases and closes, within market hours
-                   "can_reduce": snap.trading_state in (0, 1) and is_open_at(klass, now),
+                   "can_reduce": snap.trading_state in (0, 1) and hours_open,
                    "min_leverage": CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
                    "position_fee_rate": CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))}))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
