@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "HedgefiError": "hedgefi.errors",
+    "HedgefiError": "hedgefi.core.errors",
     "get_profile": "hedgefi.chain.profiles",
     "ChainProfile": "hedgefi.chain.profiles",
     "connect": "hedgefi.chain.rpc",

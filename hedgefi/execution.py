@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from hedgefi.errors import HedgefiError
+from hedgefi.core.errors import HedgefiError
 from hedgefi.venues.base import PositionView, UnsignedTx
 
 from decimal import Decimal
 
-from hedgefi.units import from_raw
+from hedgefi.core.units import from_raw
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
-    from hedgefi.journal import Journal
+    from hedgefi.chain.journal import Journal
     from hedgefi.chain.tx import PreparedTx
     from hedgefi.wallet.signers import Signer
 
@@ -75,7 +75,7 @@ def order_outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float)
 
 def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[UnsignedTx]) -> RunResult:
     """Run ``txs`` on a fork as ``account``, execute its orders as the keeper, report the positions."""
-    from hedgefi.devnet.forkrun import fork_session
+    from hedgefi.sim.forkrun import fork_session
     from hedgefi.venues.registry import get_venue
 
     with fork_session(conn) as fs:
@@ -96,7 +96,7 @@ def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[Unsign
     transaction and order; follow each order to its end."""
     from hedgefi.chain import tx as txp
     from hedgefi.chain.locks import account_lock
-    from hedgefi.journal import Journal
+    from hedgefi.chain.journal import Journal
 
     journal = journal or Journal()
     fee_cap = max_fee_gwei if max_fee_gwei is not None else txp.DEFAULT_MAX_FEE_GWEI
@@ -115,7 +115,7 @@ def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[Unsign
         total_fee_wei = sum(p.max_gas_cost_wei + p.utx.value for p in prepared if p.utx.kind == "order") \
             + sum(p.max_gas_cost_wei for p in prepared if p.utx.kind != "order")
         if max_total_fee_eth is not None and total_fee_wei > int(max_total_fee_eth * 10**18):
-            from hedgefi.errors import InputError
+            from hedgefi.core.errors import InputError
 
             raise InputError(f"these transactions may cost up to {from_raw(total_fee_wei, 18)} ETH in gas and "
                              f"execution fees, above --max-total-fee-eth {max_total_fee_eth}; nothing was sent")

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from hedgefi.journal import UNFINISHED_ORDER, UNFINISHED_TX, Journal
+from hedgefi.chain.journal import UNFINISHED_ORDER, UNFINISHED_TX, Journal
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection

@@ -9,8 +9,8 @@ import time
 from contextlib import contextmanager
 from typing import Iterator
 
-from hedgefi.config import data_dir
-from hedgefi.errors import HedgefiError
+from hedgefi.core.config import data_dir
+from hedgefi.core.errors import HedgefiError
 
 
 class AccountBusyError(HedgefiError):

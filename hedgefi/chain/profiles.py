@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hedgefi.errors import UnknownNameError
+from hedgefi.core.errors import UnknownNameError
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
 
@@ -94,7 +94,7 @@ def get_profile(name: str) -> ChainProfile:
     if key == "arbitrum":
         profile = ARBITRUM
     elif key == "devnet":
-        from hedgefi.devnet.manifest import load_manifest
+        from hedgefi.chain.manifest import load_manifest
 
         profile = load_manifest().profile()
     else:

@@ -16,9 +16,9 @@ from typing import Any
 
 from hedgefi.chain.profiles import ChainProfile
 from hedgefi.chain.redact import redact_url
-from hedgefi.chain.transport import RpcTransport
-from hedgefi.config import env
-from hedgefi.errors import ChainError, ChainIdMismatchError, ConfigError
+from hedgefi.chain.transport import RpcTransport, result_of
+from hedgefi.core.config import env
+from hedgefi.core.errors import ChainError, ChainIdMismatchError, ConfigError
 
 DEFAULT_TIMEOUT_S = 15.0
 
@@ -87,11 +87,7 @@ class Connection:
 
 
 def _result(response: dict[str, Any], method: str, url: str) -> Any:
-    if "error" in response:
-        error = response["error"]
-        message = error.get("message", error) if isinstance(error, dict) else error
-        raise ChainError(f"{method} failed at {redact_url(url)}: {message}")
-    return response.get("result")
+    return result_of(response, method, url)
 
 
 def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,

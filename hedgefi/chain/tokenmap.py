@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hedgefi.errors import ConfigError
+from hedgefi.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile
@@ -45,7 +45,7 @@ class TokenEntry:
 
 
 def token_map_path() -> Path:
-    from hedgefi.config import config_dir, env
+    from hedgefi.core.config import config_dir, env
 
     explicit = env("HEDGEFI_TOKENS")
     return Path(explicit) if explicit else config_dir() / "tokens.toml"

@@ -7,6 +7,10 @@
   transaction: ``SendOutcomeUnknownError`` says so, and the journal resolves it by hash, never by resending
   something new.
 - Errors name URLs only in redacted form (they carry API keys).
+- ``RpcTransport.loopback(url)`` is the light mode for a node hedgefi itself runs on 127.0.0.1 (devnet,
+  dry-run forks): one attempt, no chain-id pinning. ``node_call(url, method, params)`` is the one-call
+  helper over a cached transport per URL (light mode on loopback, retries elsewhere). This module owns
+  the only HTTP client in hedgefi.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import json
 import time
 from collections import Counter
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import httpx
 
 from hedgefi.chain.redact import redact_url
-from hedgefi.errors import ChainError, ChainIdMismatchError, RpcUnreachableError
+from hedgefi.core.errors import ChainError, ChainIdMismatchError, RpcError, RpcUnreachableError
 
 SEND_METHODS = frozenset({"eth_sendRawTransaction", "eth_sendTransaction"})
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -41,7 +46,8 @@ class _Failover(_Retryable):
 class RpcTransport:
     def __init__(self, urls: list[str], *, timeout: float = 15.0, expected_chain_id: int | None = None,
                  profile_name: str = "", methods: Counter[str] | None = None,
-                 trips: Counter[str] | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 trips: Counter[str] | None = None, sleep: Callable[[float], None] = time.sleep,
+                 backoff_s: tuple[float, ...] = BACKOFF_S) -> None:
         if not urls:
             raise ValueError("at least one RPC URL is needed")
         self.urls = urls
@@ -53,17 +59,26 @@ class RpcTransport:
         self.verified: set[int] = set()
         self.client = httpx.Client(timeout=timeout)
         self.sleep = sleep
+        self.backoff_s = backoff_s
         self._id = 0
+
+    @classmethod
+    def loopback(cls, url: str, *, timeout: float = 30.0) -> "RpcTransport":
+        """The light mode for a node on this machine: one attempt per request, no chain-id pinning."""
+        return cls([url], timeout=timeout, backoff_s=())
 
     @property
     def url(self) -> str:
         return self.urls[self.index]
 
     # ---------------------------------------------------------------- low level
-    def _post(self, url: str, payload: Any) -> Any:
+    def _post(self, url: str, payload: Any, timeout: float | None = None) -> Any:
         self.trips["total"] += 1
         try:
-            resp = self.client.post(url, json=payload)
+            if timeout is None:
+                resp = self.client.post(url, json=payload)
+            else:
+                resp = self.client.post(url, json=payload, timeout=timeout)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             raise _Retryable(type(exc).__name__) from exc
         if resp.status_code in RETRY_STATUS:
@@ -96,18 +111,19 @@ class RpcTransport:
             raise ChainIdMismatchError(self.expected_chain_id, actual, self.profile_name)
         self.verified.add(i)
 
-    def _exchange(self, calls: list[tuple[str, list[Any]]], *, verify_first: bool) -> list[dict[str, Any]]:
+    def _exchange(self, calls: list[tuple[str, list[Any]]], *, verify_first: bool,
+                  timeout: float | None = None) -> list[dict[str, Any]]:
         is_send = any(m in SEND_METHODS for m, _ in calls)
         last_reason = ""
         for offset in range(len(self.urls)):
             i = (self.index + offset) % len(self.urls)
-            attempts = 1 if is_send else len(BACKOFF_S) + 1
+            attempts = 1 if is_send else len(self.backoff_s) + 1
             for attempt in range(attempts):
                 try:
                     if offset or not verify_first:
                         self._verify(i)
                     payload = self._payload(calls)
-                    body = self._post(self.urls[i], payload if len(payload) > 1 else payload[0])
+                    body = self._post(self.urls[i], payload if len(payload) > 1 else payload[0], timeout)
                     self.index = i
                     return _as_list(body, payload)
                 except _Retryable as exc:
@@ -119,13 +135,17 @@ class RpcTransport:
                     if isinstance(exc, _Failover) or is_send:
                         break
                     if attempt < attempts - 1:
-                        self.sleep(BACKOFF_S[attempt])
+                        self.sleep(self.backoff_s[attempt])
         names = ", ".join(redact_url(u) for u in self.urls)
         raise RpcUnreachableError(f"cannot reach the RPC at {names} ({last_reason}); is the node running?")
 
     # ---------------------------------------------------------------- API
-    def request(self, method: str, params: list[Any]) -> dict[str, Any]:
-        return self._exchange([(method, params)], verify_first=False)[0]
+    def request(self, method: str, params: list[Any], *, timeout: float | None = None) -> dict[str, Any]:
+        return self._exchange([(method, params)], verify_first=False, timeout=timeout)[0]
+
+    def call(self, method: str, params: list[Any] | None = None, *, timeout: float | None = None) -> Any:
+        """One request's ``result``; an error object raises ``RpcError`` with its code and data."""
+        return result_of(self.request(method, params or [], timeout=timeout), method, self.url)
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         """Several requests in one HTTP round trip (the first may be the chain-id check itself)."""
@@ -133,6 +153,41 @@ class RpcTransport:
 
     def mark_verified(self) -> None:
         self.verified.add(self.index)
+
+
+def result_of(response: dict[str, Any], method: str, url: str) -> Any:
+    """The ``result`` of one JSON-RPC response, or ``RpcError`` carrying the error's code and data."""
+    if "error" in response:
+        error = response["error"]
+        if isinstance(error, dict):
+            message, code, data = error.get("message", error), error.get("code"), error.get("data")
+        else:
+            message, code, data = error, None, None
+        raise RpcError(f"{method} failed at {redact_url(url)}: {message}",
+                       code=code if isinstance(code, int) else None, data=data)
+    return response.get("result")
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
+
+
+_TRANSPORTS: dict[str, RpcTransport] = {}
+
+
+def transport_for(url: str) -> RpcTransport:
+    """A cached transport for ``url``: the light mode on loopback, retries with backoff elsewhere."""
+    transport = _TRANSPORTS.get(url)
+    if transport is None:
+        transport = RpcTransport.loopback(url) if is_loopback(url) else RpcTransport([url], timeout=30.0)
+        _TRANSPORTS[url] = transport
+    return transport
+
+
+def node_call(url: str, method: str, params: list[Any] | None = None, *, timeout: float | None = None) -> Any:
+    """One JSON-RPC call through the cached transport for ``url`` (node control, keepers, forks)."""
+    return transport_for(url).call(method, params, timeout=timeout)
 
 
 def _as_list(body: Any, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -147,4 +202,5 @@ def _as_list(body: Any, payload: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [by_id.get(p["id"], {"error": {"message": "missing from the batch answer"}}) for p in payload]
 
 
-__all__ = ["RpcTransport", "SendOutcomeUnknownError", "SEND_METHODS"]
+__all__ = ["RpcTransport", "SendOutcomeUnknownError", "SEND_METHODS", "result_of", "is_loopback", "transport_for",
+           "node_call"]

@@ -18,14 +18,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.revert import DecodedRevert, ErrorDecoder
-from hedgefi.errors import ChainError, HedgefiError, InputError
-from hedgefi.units import from_raw
-from hedgefi.venues.base import UnsignedTx
+from hedgefi.core.errors import ChainError, HedgefiError, InputError
+from hedgefi.core.units import from_raw
+from hedgefi.core.types import TxSigner, UnsignedTx
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
-    from hedgefi.journal import Journal
-    from hedgefi.wallet.signers import Signer
+    from hedgefi.chain.journal import Journal
 
 GAS_MARGIN = Decimal("1.25")
 DEFAULT_MAX_FEE_GWEI = Decimal("100")
@@ -160,7 +159,7 @@ def tx_hash_of(raw: bytes) -> str:
     return "0x" + bytes(keccak(raw)).hex()
 
 
-def send(conn: "Connection", signer: "Signer", p: PreparedTx, decoder: ErrorDecoder, *,
+def send(conn: "Connection", signer: TxSigner, p: PreparedTx, decoder: ErrorDecoder, *,
          journal: "Journal | None" = None, venue: str | None = None, timeout_s: float = 120.0) -> dict[str, Any]:
     """Sign, journal, send and wait for one prepared transaction; a dropped one is rebroadcast as the same
     bytes, a replaced one is reported. Never signs a second transaction for the same intent."""

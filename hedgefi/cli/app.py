@@ -24,7 +24,7 @@ from hedgefi.cli import tx as tx_cli
 from hedgefi.cli import venues as venues_cli
 from hedgefi.cli import wallet as wallet_cli
 from hedgefi.cli.context import OPTIONS
-from hedgefi.errors import ExitCode, HedgefiError
+from hedgefi.core.errors import ExitCode, HedgefiError
 
 app = typer.Typer(
     name="hedgefi",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from hedgefi.config import env
+from hedgefi.core.config import env
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from hedgefi.errors import ExitCode
+from hedgefi.core.errors import ExitCode
 
 app = typer.Typer(help="The embedded devnet: anvil with devnet tokens, price feeds and venue replicas.",
                   no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="The embedded devnet: anvil with devnet tokens, price fee
 def _only_on_the_devnet() -> None:
     """Devnet commands move time, prices and balances: never let them aim at a real chain profile."""
     from hedgefi.cli.context import OPTIONS
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
 
     if OPTIONS.chain_name != "devnet" or OPTIONS.rpc:
         raise InputError("devnet commands act on the embedded devnet only; drop --chain/--rpc "
@@ -31,9 +31,9 @@ def up(
 ) -> None:
     """Start anvil in the background, deploy the devnet contracts and fund the demo wallet."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
-    from hedgefi.devnet.manifest import manifest_path
-    from hedgefi.units import fmt, from_raw
+    from hedgefi.sim import control
+    from hedgefi.chain.manifest import manifest_path
+    from hedgefi.core.units import fmt, from_raw
 
     if not as_json:
         render.info("Starting anvil and deploying the devnet contracts…")
@@ -54,7 +54,7 @@ def up(
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Where the devnet runs, its chain id, demo wallet and contract addresses."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     st = control.status()
     if as_json:
@@ -73,7 +73,7 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
 def down() -> None:
     """Stop the anvil that `devnet up` started (by its pid) and forget the devnet."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     if control.down():
         render.out.print("Devnet stopped.")
@@ -88,8 +88,8 @@ def price(
 ) -> None:
     """Post a new price round to a devnet feed."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
-    from hedgefi.units import fmt
+    from hedgefi.sim import control
+    from hedgefi.core.units import fmt
 
     change = control.set_price(symbol, value)
     render.out.print(f"{change.asset}/USD: {fmt(change.old_price)} -> {fmt(change.new_price)}")
@@ -105,8 +105,8 @@ def advance(
     from datetime import datetime, timezone
 
     from hedgefi.cli import render
-    from hedgefi.devnet import control
-    from hedgefi.errors import InputError
+    from hedgefi.sim import control
+    from hedgefi.core.errors import InputError
 
     if (duration is None) == (until_open is None):
         raise InputError("give a duration (8h, 3d) or --until-open ASSET|CLASS")
@@ -128,7 +128,7 @@ def advance(
 def _market_class(name: str) -> str:
     """An asset class, or the class of a gTrade devnet pair (XAU -> commodities)."""
     from hedgefi.cli.context import OPTIONS
-    from hedgefi.errors import UnknownNameError
+    from hedgefi.core.errors import UnknownNameError
     from hedgefi.venues.gtrade.constants import GROUP_CLASS
 
     classes = sorted(set(GROUP_CLASS.values()))
@@ -147,7 +147,7 @@ def _market_class(name: str) -> str:
 def fund(address: str = typer.Argument(..., help="Address to fund with ETH and every devnet token.")) -> None:
     """Give an address the demo amounts of ETH and every devnet token."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
     from hedgefi.wallet.signers import parse_address
 
     target = parse_address(address)
@@ -163,8 +163,8 @@ app.add_typer(keeper_app, name="keeper")
 def keeper_pause() -> None:
     """Hold every order pending (the keeper stops executing)."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim import control
+    from hedgefi.sim.keeper import set_paused
 
     control.running_manifest()
     set_paused(True)
@@ -175,8 +175,8 @@ def keeper_pause() -> None:
 def keeper_resume() -> None:
     """Execute pending orders again."""
     from hedgefi.cli import render
-    from hedgefi.devnet import control
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim import control
+    from hedgefi.sim.keeper import set_paused
 
     control.running_manifest()
     set_paused(False)

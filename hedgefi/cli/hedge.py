@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from hedgefi.cli.context import OPTIONS
-from hedgefi.errors import ExitCode
+from hedgefi.core.errors import ExitCode
 
 app = typer.Typer(help="Plan and apply hedges: short a share of each asset's exposure on the cheapest venue.",
                   no_args_is_help=True)
@@ -19,9 +19,9 @@ _FEES = typer.Option(None, "--max-fees-usd", help="Refuse a run whose estimated 
 
 
 def _policy(ratio: Optional[str], plan_file: Optional[Path], max_fees: Optional[str]) -> Any:
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
     from hedgefi.hedge.policy import HedgePolicy, load_plan
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.units import parse_decimal
 
     if (ratio is None) == (plan_file is None):
         raise InputError("give exactly one of --ratio or --plan")
@@ -77,7 +77,7 @@ def apply_cmd(
     import sys
 
     from hedgefi.cli import render
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
     from hedgefi.hedge.executor import apply
 
     policy = _policy(ratio, plan_file, max_fees_usd)
@@ -94,7 +94,7 @@ def apply_cmd(
         render.hedge_plan(hp, to_stderr=True)
         return input("Send these orders for real? [y/N] ").strip().lower() in ("y", "yes")
 
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.units import parse_decimal
 
     gwei = parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False) if max_fee_gwei else None
     total = parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False) if max_total_fee_eth else None

@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from hedgefi.cli.context import OPTIONS
-from hedgefi.errors import ExitCode
+from hedgefi.core.errors import ExitCode
 
 
 def holdings(

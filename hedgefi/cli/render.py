@@ -28,7 +28,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width())
 
 def _default(o: Any) -> Any:
     if isinstance(o, Decimal):
-        from hedgefi.units import fmt
+        from hedgefi.core.units import fmt
 
         return fmt(o)
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
@@ -64,7 +64,7 @@ def usd(value: Decimal | None, places: int = 2) -> str:
 
 
 def amount(value: Decimal, max_places: int = 8) -> str:
-    from hedgefi.units import fmt
+    from hedgefi.core.units import fmt
 
     if value == value.quantize(Decimal(1).scaleb(-max_places)):
         return fmt(value)
@@ -89,7 +89,7 @@ def markets_table(quotes: list, chain_id: int, block: int) -> None:  # type: ign
 
 
 def fmt_dec(value: Decimal) -> str:
-    from hedgefi.units import fmt
+    from hedgefi.core.units import fmt
 
     return fmt(value)
 

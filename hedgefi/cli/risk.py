@@ -9,11 +9,11 @@ from typing import Any, Optional
 import typer
 
 from hedgefi.cli.context import OPTIONS
-from hedgefi.errors import ExitCode
+from hedgefi.core.errors import ExitCode
 
 
 def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Decimal | None:
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.units import parse_decimal
 
     if text is None:
         return None
@@ -26,7 +26,7 @@ def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Dec
 def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.hedge.executor import fetch_state
     from hedgefi.risk.alerts import evaluate
-    from hedgefi.units import fmt
+    from hedgefi.core.units import fmt
 
     st = fetch_state(conn, address)
     alerts = evaluate(st.exposures, st.positions, st.markets, thresholds)
@@ -62,7 +62,7 @@ def watch(
     import time
 
     from hedgefi.cli import render
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
     from hedgefi.risk.alerts import Thresholds
     from hedgefi.wallet.signers import require_identity
 
@@ -111,8 +111,8 @@ def scenario(
 ) -> None:
     """The portfolio's value, unhedged and hedged, across price moves of one asset, with liquidation points."""
     from hedgefi.cli import render
-    from hedgefi.devnet.control import parse_duration
-    from hedgefi.errors import InputError, UnknownNameError
+    from hedgefi.sim.control import parse_duration
+    from hedgefi.core.errors import InputError, UnknownNameError
     from hedgefi.hedge.executor import fetch_state
     from hedgefi.risk.scenario import compute, svg_chart, text_chart
     from hedgefi.wallet.signers import require_identity
@@ -147,7 +147,7 @@ def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) ->
     from hedgefi.hedge.planner import notional, plan
     from hedgefi.hedge.policy import HedgePolicy, load_plan
     from hedgefi.risk.scenario import ShortLeg
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.units import parse_decimal
 
     carry = {(m.venue, m.asset): m for m in st.markets}
     legs = []

@@ -8,7 +8,7 @@ from typing import Any, Optional
 import typer
 
 from hedgefi.cli.context import OPTIONS
-from hedgefi.errors import ExitCode
+from hedgefi.core.errors import ExitCode
 
 app = typer.Typer(help="Open, resize or close a short perp (dry-run on a fork unless --broadcast).",
                   no_args_is_help=True)
@@ -30,7 +30,7 @@ _WAIT = typer.Option(None, "--wait", help="Seconds to follow each order to execu
 
 
 def _pct(text: str, what: str) -> Decimal:
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.units import parse_decimal
 
     t = text.strip()
     if t.endswith("%"):
@@ -43,7 +43,7 @@ def _confirm_factory(yes: bool, as_json: bool) -> Any:
         import sys
 
         from hedgefi.cli import render
-        from hedgefi.errors import InputError
+        from hedgefi.core.errors import InputError
 
         for p in prepared:
             render.info(f"  - {p.summary()}")
@@ -107,7 +107,7 @@ def _context(account: Optional[str], venue: str, broadcast: bool = False) -> tup
 def resume_first(conn: Any, address: str) -> None:
     """Before planning new writes, settle what an interrupted run left (never duplicates)."""
     from hedgefi.cli import render
-    from hedgefi.journal import Journal
+    from hedgefi.chain.journal import Journal
     from hedgefi.recovery import resume
 
     for a in resume(conn, address, Journal()):
@@ -125,8 +125,8 @@ def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
 
 def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: Optional[str] = None
           ) -> dict[str, Any]:
-    from hedgefi.errors import InputError
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.errors import InputError
+    from hedgefi.core.units import parse_decimal
 
     caps: dict[str, Any] = {
         "max_fee_gwei": parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False) if max_fee_gwei else None,
@@ -166,7 +166,7 @@ def _auto_open_venue(asset: str, size_usd: Decimal | None, size_tokens: Decimal 
 
 def _venue_holding(asset: str, collateral: str, account: Optional[str]) -> str:
     """For `--venue auto` on a resize/close: the one venue that holds this short."""
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
     from hedgefi.venues.registry import get_venue, venue_names
     from hedgefi.wallet.signers import require_identity
 
@@ -195,8 +195,8 @@ def open_(
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Open (or add to) a short."""
-    from hedgefi.errors import InputError
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.errors import InputError
+    from hedgefi.core.units import parse_decimal
     from hedgefi.venues.base import ShortRequest
 
     if (size_usd is None) == (size is None):
@@ -222,7 +222,7 @@ def open_(
     if size is not None:
         quotes = [q for q in v.fetch_markets() if q.asset.upper() == asset.upper()]
         if not quotes:
-            from hedgefi.errors import UnknownNameError
+            from hedgefi.core.errors import UnknownNameError
 
             raise UnknownNameError("asset", asset, sorted({q.asset for q in v.fetch_markets()}))
         amount = (amount * quotes[0].price).quantize(Decimal("0.000001"))
@@ -246,8 +246,8 @@ def resize(
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Resize a short to a target USD size."""
-    from hedgefi.errors import InputError
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.errors import InputError
+    from hedgefi.core.units import parse_decimal
     from hedgefi.venues.base import ShortRequest
 
     target = parse_decimal(to_usd, what="--to-usd")
@@ -277,8 +277,8 @@ def close(
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
 ) -> None:
     """Close a short (or a fraction of it)."""
-    from hedgefi.errors import BadAmountError, InputError
-    from hedgefi.units import parse_decimal
+    from hedgefi.core.errors import BadAmountError, InputError
+    from hedgefi.core.units import parse_decimal
     from hedgefi.venues.base import ShortRequest
 
     f = parse_decimal(fraction, what="--fraction", allow_zero=False)

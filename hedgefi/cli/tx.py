@@ -18,7 +18,7 @@ def list_(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Option
     from rich.table import Table
 
     from hedgefi.cli import render
-    from hedgefi.journal import Journal
+    from hedgefi.chain.journal import Journal
 
     j = Journal()
     txs, orders = j.txs(limit=limit), j.orders(limit=limit)
@@ -45,8 +45,8 @@ def status(tx_hash: str = typer.Argument(..., help="Transaction hash."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """One journaled transaction, and what the chain says about it now."""
     from hedgefi.cli import render
-    from hedgefi.errors import InputError
-    from hedgefi.journal import Journal
+    from hedgefi.core.errors import InputError
+    from hedgefi.chain.journal import Journal
 
     j = Journal()
     e = j.tx(tx_hash.lower())
@@ -70,7 +70,7 @@ def resume(account: Optional[str] = typer.Option(None, "--account"),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """Settle what an interrupted run left: follow, resend the same signed bytes, or report. Signs nothing new."""
     from hedgefi.cli import render
-    from hedgefi.journal import Journal
+    from hedgefi.chain.journal import Journal
     from hedgefi.recovery import resume as do_resume
     from hedgefi.wallet.signers import require_identity
 

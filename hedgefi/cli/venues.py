@@ -35,7 +35,7 @@ def markets(
     if asset:
         quotes = [q for q in quotes if q.asset.upper() == asset.upper()]
         if not quotes:
-            from hedgefi.errors import UnknownNameError
+            from hedgefi.core.errors import UnknownNameError
 
             raise UnknownNameError("asset", asset, sorted({q.asset for v in _venues(conn, venue)
                                                            for q in v.fetch_markets()}))
@@ -85,7 +85,7 @@ def orders(
     """List pending orders, or cancel one with --cancel KEY."""
     from hedgefi.cli import render
     from hedgefi.cli.short import run_txs
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
     from hedgefi.wallet.signers import require_identity
 
     profile = OPTIONS.profile()

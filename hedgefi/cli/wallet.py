@@ -12,8 +12,8 @@ app = typer.Typer(help="Encrypted keystores (V3, scrypt, mode 0600) in the hedge
 
 
 def _new_password() -> str:
-    from hedgefi.config import env
-    from hedgefi.errors import InputError
+    from hedgefi.core.config import env
+    from hedgefi.core.errors import InputError
     from hedgefi.wallet.signers import read_password
 
     if env("HEDGEFI_PASSWORD_FILE"):
@@ -28,7 +28,7 @@ def _hidden_key() -> str:
     import getpass
     import sys
 
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
 
     if not sys.stdin.isatty():
         line = sys.stdin.readline()

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from hedgefi.errors import HedgefiError
+from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
-from hedgefi.units import fmt
+from hedgefi.core.units import fmt
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
     """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
     if broadcast:
         from hedgefi.chain.locks import account_lock
-        from hedgefi.journal import Journal
+        from hedgefi.chain.journal import Journal
         from hedgefi.recovery import resume
 
         # one run at a time per account, from resume through planning to the last send
@@ -224,7 +224,7 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
 def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
            confirm: Callable[[HedgePlan], bool], venue_names: Sequence[str] | None, wait_s: float,
            max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
-    from hedgefi.devnet.forkrun import fork_session
+    from hedgefi.sim.forkrun import fork_session
     from hedgefi.execution import DeclinedError, RunResult, order_outcomes
     from hedgefi.execution import broadcast as do_broadcast
 

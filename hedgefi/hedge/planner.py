@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
-from hedgefi.units import fmt
+from hedgefi.core.units import fmt
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 
 LIQUIDITY_MARGIN = Decimal("0.9")

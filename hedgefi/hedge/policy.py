@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from hedgefi.errors import InputError
+from hedgefi.core.errors import InputError
 
 DEFAULT_DRIFT = Decimal("0.05")
 DEFAULT_LEVERAGE = Decimal("2")
@@ -90,7 +90,7 @@ def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = No
         if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
             raise InputError(f"{where}.venue must be \"auto\", a venue name, or a list of venue names")
         from hedgefi.venues.registry import venue_names
-        from hedgefi.errors import UnknownNameError
+        from hedgefi.core.errors import UnknownNameError
 
         for n in names:
             if n != "auto" and n.lower() not in venue_names():

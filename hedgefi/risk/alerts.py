@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from hedgefi.hedge.planner import Exposure, notional
-from hedgefi.units import fmt
+from hedgefi.core.units import fmt
 from hedgefi.venues.base import MarketQuote, PositionView
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
-from hedgefi.units import fmt
+from hedgefi.core.units import fmt
 
 YEAR_S = Decimal(365 * 86400)
 

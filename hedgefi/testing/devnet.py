@@ -12,9 +12,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from hedgefi.devnet import control
-from hedgefi.devnet.anvil import free_port, rpc_request
-from hedgefi.devnet.manifest import Manifest
+from hedgefi.sim import control
+from hedgefi.sim.anvil import free_port
+from hedgefi.chain.local import rpc_request
+from hedgefi.chain.manifest import Manifest
 
 
 @dataclass

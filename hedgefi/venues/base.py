@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
-from hedgefi.units import fmt
+from hedgefi.core.types import UnsignedTx
+from hedgefi.core.units import fmt
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,20 +108,6 @@ class PendingOrderView:
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "key": self.key, "type": self.type, "asset": self.asset,
                 "size_delta_usd": fmt(self.size_delta_usd), "created_at": self.created_at, "expired": self.expired}
-
-
-@dataclass(frozen=True, slots=True)
-class UnsignedTx:
-    """A transaction a venue built; the tx pipeline simulates, previews, signs and sends it."""
-
-    to: str
-    data: bytes
-    value: int
-    description: str
-    kind: str = "order"               # "approve" | "order" | "cancel"
-
-    def as_call(self, sender: str) -> dict[str, Any]:
-        return {"from": sender, "to": self.to, "data": "0x" + self.data.hex(), "value": hex(self.value)}
 
 
 @dataclass(frozen=True, slots=True)

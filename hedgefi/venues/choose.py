@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
-from hedgefi.errors import InputError, UnknownNameError
-from hedgefi.units import fmt
+from hedgefi.core.errors import InputError, UnknownNameError
+from hedgefi.core.units import fmt
 from hedgefi.venues.base import MarketQuote
 
 LIQUIDITY_MARGIN = Decimal("0.9")

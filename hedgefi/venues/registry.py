@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from hedgefi.errors import UnknownNameError
+from hedgefi.core.errors import UnknownNameError
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection

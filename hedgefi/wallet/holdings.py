@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from hedgefi.chain.abi import decode, decode_string_or_bytes32, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.chain.profiles import TokenInfo
-from hedgefi.units import fmt, from_raw, mul
+from hedgefi.core.units import fmt, from_raw, mul
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hedgefi.config import config_dir
-from hedgefi.errors import InputError, KeystoreError, UnknownNameError, WrongPasswordError
+from hedgefi.core.config import config_dir
+from hedgefi.core.errors import InputError, KeystoreError, UnknownNameError, WrongPasswordError
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MIN_PASSWORD_LEN = 8

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hedgefi.chain.profiles import ChainProfile
-from hedgefi.config import env
-from hedgefi.errors import BadAddressError, InputError, KeystoreError, NoSignerError
+from hedgefi.core.config import env
+from hedgefi.core.errors import BadAddressError, InputError, KeystoreError, NoSignerError
 
 
 def parse_address(text: str, *, what: str = "address") -> str:
@@ -121,7 +121,7 @@ def resolve_identity(profile: ChainProfile, *, address: str | None = None,
         acct = _key_account(key)
         return Identity(acct.address, "env", lambda: Signer(acct.address, "env", acct))
     if profile.is_devnet and profile.chain_id == 31337:
-        from hedgefi.devnet.accounts import demo_private_key
+        from hedgefi.wallet.devkeys import demo_private_key
 
         acct = _key_account(demo_private_key())
         return Identity(acct.address, "devnet-demo", lambda: Signer(acct.address, "devnet-demo", acct))

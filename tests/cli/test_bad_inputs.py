@@ -46,7 +46,7 @@ def keystore_home(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 def _nonce(devnet) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.anvil import rpc_request
+    from hedgefi.chain.local import rpc_request
 
     return int(rpc_request(devnet.rpc_url, "eth_getTransactionCount", [DEMO, "latest"]), 16)
 
@@ -149,7 +149,7 @@ def test_malformed_plan_files(devnet, cli, keystore_home, name, expect) -> None:
 @pytest.mark.parametrize("pw, expect", [(None, "HEDGEFI_PASSWORD_FILE"), ("wrong-pw", "wrong password"),
                                         ("open-pw", "readable by other users")])
 def test_passwords(devnet, cli, keystore_home, pw, expect) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     control.fund("0x90F79bf6EB2c4f870365E785982E1f101E93b906")  # alice (anvil #3) gets collateral
     env = {"HEDGEFI_CONFIG_DIR": str(keystore_home)}
@@ -162,7 +162,7 @@ def test_passwords(devnet, cli, keystore_home, pw, expect) -> None:  # type: ign
 
 
 def test_world_readable_keystore_refused(devnet, cli, keystore_home) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     control.fund("0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65")  # bob (anvil #4)
     env = {"HEDGEFI_CONFIG_DIR": str(keystore_home), "HEDGEFI_PASSWORD_FILE": str(keystore_home / "good-pw")}
@@ -177,7 +177,7 @@ def test_case_count() -> None:
 def test_keystore_signer_with_the_right_password_sends(devnet, cli, keystore_home) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     alice = "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
     control.fund(alice)

@@ -11,7 +11,7 @@ DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
 
 def _nonce(devnet) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.anvil import rpc_request
+    from hedgefi.chain.local import rpc_request
 
     return int(rpc_request(devnet.rpc_url, "eth_getTransactionCount", [DEMO, "latest"]), 16)
 
@@ -70,7 +70,7 @@ def test_resize_and_close_through_the_cli(devnet, cli) -> None:  # type: ignore[
 
 
 def test_pending_order_listed_and_cancel_refused_before_expiry(devnet, cli) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim.keeper import set_paused
 
     set_paused(True)
     try:

@@ -10,7 +10,7 @@ from hedgefi.testing.rpc_proxy import CountingProxy
 
 
 def _tokens(devnet, n: int) -> list[str]:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.anvil import rpc_request
+    from hedgefi.chain.local import rpc_request
 
     code = rpc_request(devnet.rpc_url, "eth_getCode", [devnet.manifest.contracts["LINK"], "latest"])
     out = []

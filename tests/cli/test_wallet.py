@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hedgefi.devnet.tools import foundry_binary
+from hedgefi.sim.tools import foundry_binary
 
 PASSWORD = "correct horse battery"
 ANVIL_KEY_1 = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
@@ -77,7 +77,7 @@ def test_wrong_password_and_world_readable_keystore(cli, pw_env, tmp_path) -> No
     saved = os.environ["HEDGEFI_CONFIG_DIR"]
     os.environ["HEDGEFI_CONFIG_DIR"] = pw_env["HEDGEFI_CONFIG_DIR"]
     try:
-        from hedgefi.errors import KeystoreError, WrongPasswordError
+        from hedgefi.core.errors import KeystoreError, WrongPasswordError
 
         with pytest.raises(WrongPasswordError, match="wrong password"):
             keystore.unlock("dave", "not the password")

@@ -10,9 +10,10 @@ import pytest
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.profiles import MULTICALL3
-from hedgefi.devnet import control
-from hedgefi.devnet.anvil import AnvilNode, fork, pid_is_anvil, rpc_request
-from hedgefi.errors import CompileError, DevnetError
+from hedgefi.sim import control
+from hedgefi.sim.anvil import AnvilNode, fork, pid_is_anvil
+from hedgefi.chain.local import rpc_request
+from hedgefi.core.errors import CompileError, DevnetError
 
 
 def _call(url: str, to: str, sig: str, types: list[str], args: list[object], out: list[str]) -> tuple:
@@ -21,7 +22,7 @@ def _call(url: str, to: str, sig: str, types: list[str], args: list[object], out
 
 
 def test_compile_is_cached_by_source_hash(tmp_path: Path) -> None:
-    from hedgefi.devnet.solc import compile_contracts
+    from hedgefi.sim.solc import compile_contracts
 
     src = tmp_path / "Probe.sol"
     src.write_text(f"// SPDX-License-Identifier: MIT\npragma solidity 0.8.37;\ncontract Probe {{ uint256 public x = {time.time_ns()}; }}\n")
@@ -36,7 +37,7 @@ def test_compile_is_cached_by_source_hash(tmp_path: Path) -> None:
 
 
 def test_compile_error_names_file_and_line(tmp_path: Path) -> None:
-    from hedgefi.devnet.solc import compile_contracts
+    from hedgefi.sim.solc import compile_contracts
 
     src = tmp_path / "Broken.sol"
     src.write_text("// SPDX-License-Identifier: MIT\npragma solidity 0.8.37;\n\ncontract Broken { uint256 x = ; }\n")
@@ -95,7 +96,7 @@ def test_fork_of_the_devnet_sees_its_state_and_leaves_it_untouched(devnet) -> No
         data = "0x" + encode_call("transfer(address,uint256)", ["address", "uint256"],
                                   [m.admin_address, bal]).hex()
         tx = rpc_request(node.rpc_url, "eth_sendTransaction", [{"from": m.demo_address, "to": weth, "data": data}])
-        from hedgefi.devnet.anvil import wait_receipt
+        from hedgefi.chain.local import wait_receipt
 
         assert wait_receipt(node.rpc_url, tx)["status"] == "0x1"
         (fork_after,) = _call(node.rpc_url, weth, "balanceOf(address)", ["address"], [m.demo_address], ["uint256"])
@@ -107,7 +108,7 @@ def test_fork_of_the_devnet_sees_its_state_and_leaves_it_untouched(devnet) -> No
 
 
 def test_fork_refuses_a_wrong_chain_id(devnet) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.errors import ChainIdMismatchError
+    from hedgefi.core.errors import ChainIdMismatchError
 
     with pytest.raises(ChainIdMismatchError, match="42161"):
         fork(devnet.rpc_url, expected_chain_id=42161)

@@ -71,7 +71,7 @@ def test_fork_dry_run_matches_the_broadcast_and_leaves_the_chain_alone(ctx) -> N
 
 
 def test_rerun_while_orders_pending_places_no_duplicate(ctx) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim.keeper import set_paused
 
     conn, ident = ctx
     set_paused(True)
@@ -96,7 +96,7 @@ def test_rerun_while_orders_pending_places_no_duplicate(ctx) -> None:  # type: i
 
 
 def test_rebalance_after_holdings_grow_then_ratio_zero_closes_all(ctx) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet import control
+    from hedgefi.sim import control
 
     conn, ident = ctx
     apply(conn, ident, HedgePolicy.from_ratio(Decimal("0.5")), broadcast=True, confirm=_yes)
@@ -113,7 +113,7 @@ def test_rebalance_after_holdings_grow_then_ratio_zero_closes_all(ctx) -> None: 
 
 
 def test_safety_limits_refuse_and_send_nothing(ctx, cli) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.anvil import rpc_request
+    from hedgefi.chain.local import rpc_request
 
     conn, ident = ctx
     nonce = rpc_request(conn.rpc_url, "eth_getTransactionCount", [ident.address, "latest"])
@@ -141,9 +141,9 @@ def test_token_map_adds_a_gold_token_hedged_on_xau_and_can_exclude_one(ctx, cli,
     toward XAU; a known token marked `hedge = false` drops out of the plan."""
     from eth_abi import encode
 
-    from hedgefi.devnet.anvil import rpc_request
-    from hedgefi.devnet.manifest import load_manifest
-    from hedgefi.devnet.anvil import wait_receipt
+    from hedgefi.chain.local import rpc_request
+    from hedgefi.chain.manifest import load_manifest
+    from hedgefi.chain.local import wait_receipt
 
     conn, ident = ctx
     m = load_manifest()

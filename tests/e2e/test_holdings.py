@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from hedgefi.chain.profiles import get_profile
 from hedgefi.chain.rpc import connect
-from hedgefi.devnet.deploy import deploy_contract, devnet_artifacts
-from hedgefi.units import from_raw
+from hedgefi.sim.deploy import deploy_contract, devnet_artifacts
+from hedgefi.core.units import from_raw
 from hedgefi.wallet.holdings import fetch_holdings
 
 

@@ -56,8 +56,8 @@ def test_killed_broadcast_then_rerun_converges_without_duplicates(devnet, cli, p
 
 
 def test_keeper_paused_past_the_cancel_window(devnet, cli) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet import control
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim import control
+    from hedgefi.sim.keeper import set_paused
 
     usdc_before = Decimal(200000)
     set_paused(True)

@@ -38,7 +38,7 @@ def test_failover_to_the_next_rpc(devnet, proxy, cli) -> None:  # type: ignore[n
 
 
 def test_failover_refuses_an_rpc_on_another_chain(devnet, cli) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.anvil import AnvilNode
+    from hedgefi.sim.anvil import AnvilNode
 
     with AnvilNode.start(chain_id=999) as other:
         r = cli("--rpc", f"http://127.0.0.1:9,{other.rpc_url}", "holdings")

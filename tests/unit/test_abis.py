@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hedgefi.devnet.abis import VENUE_INTERFACES, abi_dir, generate, render
+from hedgefi.sim.abis import VENUE_INTERFACES, abi_dir, generate, render
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "tools" / "abi_conformance.py"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from hedgefi.errors import InputError
+from hedgefi.core.errors import InputError
 from hedgefi.venues.base import MarketQuote
 from hedgefi.venues.choose import choose_venue
 from hedgefi.venues.gtrade import orders

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hedgefi.errors import InputError, UnknownNameError
+from hedgefi.core.errors import InputError, UnknownNameError
 from hedgefi.hedge.policy import HedgePolicy, load_plan
 
 

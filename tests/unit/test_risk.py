@@ -37,7 +37,7 @@ def test_hedged_line_is_flatter_and_svg_has_both_series() -> None:
     sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.6"), steps=23)
     svg = svg_chart(sc)
     assert svg.startswith("<svg") and 'id="unhedged"' in svg and 'id="hedged"' in svg and "liquidation" in svg
-    from hedgefi.units import fmt
+    from hedgefi.core.units import fmt
 
     assert ",".join(fmt(v) for v in sc.hedged) in svg and ",".join(fmt(v) for v in sc.unhedged) in svg
     chart = text_chart(sc)

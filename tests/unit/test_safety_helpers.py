@@ -2,7 +2,7 @@ import pytest
 
 from hedgefi.chain.profiles import get_profile
 from hedgefi.chain.redact import redact_text, redact_url
-from hedgefi.errors import BadAddressError, UnknownNameError
+from hedgefi.core.errors import BadAddressError, UnknownNameError
 from hedgefi.wallet.signers import parse_address
 
 

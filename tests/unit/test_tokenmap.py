@@ -6,7 +6,7 @@ import pytest
 
 from hedgefi.chain.profiles import ARBITRUM
 from hedgefi.chain.tokenmap import apply_token_map, hedge_asset, load_token_map, parse_token_map
-from hedgefi.errors import ConfigError
+from hedgefi.core.errors import ConfigError
 
 GOLD = "0x00000000000000000000000000000000000000a1"
 FEED = "0x00000000000000000000000000000000000000f1"

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from hedgefi.errors import BadAmountError
-from hedgefi.units import fmt, from_raw, parse_decimal, to_raw
+from hedgefi.core.errors import BadAmountError
+from hedgefi.core.units import fmt, from_raw, parse_decimal, to_raw
 
 
 def test_round_trip_is_exact_to_the_wei() -> None:

@@ -26,7 +26,7 @@ def demo(conn):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def keeper_paused(devnet):  # type: ignore[no-untyped-def]
-    from hedgefi.devnet.keeper import set_paused
+    from hedgefi.sim.keeper import set_paused
 
     set_paused(True)
     try:

@@ -64,7 +64,7 @@ def test_plan_builds_unsigned_transactions_only(venue, demo) -> None:  # type: i
 
 
 def test_unknown_asset_says_did_you_mean(venue, demo) -> None:  # type: ignore[no-untyped-def]
-    from hedgefi.errors import UnknownNameError
+    from hedgefi.core.errors import UnknownNameError
 
     with pytest.raises(UnknownNameError, match="did you mean 'ETH'"):
         venue.plan_short(demo.address, ShortRequest("ETHH", Decimal("1000")))

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from hedgefi.devnet import control
+from hedgefi.sim import control
 from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.gmx.adapter import GmxVenue
 from tests.venues.conftest import send
@@ -129,7 +129,7 @@ def test_fork_dry_run_leaves_the_devnet_unchanged(conn, demo) -> None:  # type: 
 
 def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  # type: ignore[no-untyped-def]
     """The §15 recipe (provider replaced by MockOracleProvider via anvil_setCode), shown on a devnet fork."""
-    from hedgefi.devnet.forkrun import fork_session
+    from hedgefi.sim.forkrun import fork_session
     from hedgefi.venues.gmx.forkprep import install_mock_oracle
     from hedgefi.venues.gmx.keeper import execute_pending
 

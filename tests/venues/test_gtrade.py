@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from eth_utils import keccak
 
-from hedgefi.devnet import control
-from hedgefi.devnet.anvil import rpc_request
-from hedgefi.devnet.keeper import set_paused
+from hedgefi.sim import control
+from hedgefi.chain.local import rpc_request
+from hedgefi.sim.keeper import set_paused
 from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.gtrade.adapter import GtradeVenue
 from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, codec
@@ -109,7 +109,7 @@ def test_request_ids_oracles_and_units_match_the_reference(conn, demo, keeper_pa
     oracles = {c.decode_output("getPendingRequest", _call(conn, v.d.diamond, c.encode(
         "getPendingRequest", bytes.fromhex(i[2:])))).lower() for i in ids}
     assert oracles == ORACLES
-    from hedgefi.errors import HedgefiError
+    from hedgefi.core.errors import HedgefiError
 
     with pytest.raises(HedgefiError) as err:       # only the request's own oracle may answer
         conn.request("eth_call", [{"from": demo.address, "to": v.d.diamond, "data": "0x" + c.encode(
@@ -210,7 +210,7 @@ def test_markets_for_an_asset_list_both_venues_with_the_same_fields(devnet, cli)
 
 def test_market_quotes_carry_the_pair_position_fee(conn) -> None:  # type: ignore[no-untyped-def]
     """pairTotalPositionSizeFeeP (1e10 %) per pair, not a fee group guessed from the pair index."""
-    from hedgefi.devnet.gtrade_deploy import PAIRS
+    from hedgefi.sim.gtrade_deploy import PAIRS
 
     quotes = {q.asset: q for q in GtradeVenue(conn).fetch_markets()}
     for spec in PAIRS:

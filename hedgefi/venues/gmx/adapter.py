@@ -11,8 +11,8 @@ from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.revert import ErrorDecoder
-from hedgefi.errors import BadAmountError, InputError, UnknownNameError
-from hedgefi.units import CONTEXT, fmt, from_raw, to_raw
+from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
+from hedgefi.core.units import CONTEXT, fmt, from_raw, to_raw
 from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec

@@ -38,14 +38,14 @@ class OrderType(IntEnum):
 
 @lru_cache(maxsize=None)
 def codec(name: str) -> ContractCodec:
-    from hedgefi.devnet.abis import load_abi
+    from hedgefi.core.resources import abi as load_abi
 
     return ContractCodec(load_abi("gmx", name))
 
 
 @lru_cache(maxsize=None)
 def error_abis() -> tuple[list[dict[str, object]], ...]:
-    from hedgefi.devnet.abis import load_abi
+    from hedgefi.core.resources import abi as load_abi
 
     return (load_abi("gmx", "Errors"),)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.profiles import ChainProfile
-from hedgefi.errors import ChainError, ConfigError
+from hedgefi.core.errors import ChainError, ConfigError
 from hedgefi.venues.gmx.keys import role_key
 
 if TYPE_CHECKING:

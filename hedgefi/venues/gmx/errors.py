@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from hedgefi.chain.revert import ErrorDecoder
-from hedgefi.units import fmt
+from hedgefi.core.units import fmt
 from hedgefi.venues.gmx.constants import FLOAT, error_abis
 
 

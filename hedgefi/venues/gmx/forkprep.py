@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.devnet.anvil import rpc_request
+from hedgefi.chain.local import rpc_request
+from hedgefi.core.resources import artifact
 from hedgefi.venues.gmx import keys, reads
 from hedgefi.venues.gmx.constants import codec
 from hedgefi.venues.gmx.deployment import GmxDeployment
@@ -21,14 +22,12 @@ if TYPE_CHECKING:
 
 def install_mock_oracle(conn: "Connection", d: GmxDeployment) -> list[str]:
     """Swap every market token's provider for the mock, priced from the profile's feeds."""
-    from hedgefi.devnet.gmx_deploy import gmx_artifacts
-
     url = conn.rpc_url
     snap = reads.fetch_snapshot(conn, d)
     oracle_raw = rpc_request(url, "eth_call", [{"to": d.order_handler,
                                                 "data": "0x" + codec("OrderHandler").encode("oracle").hex()}, "latest"])
     oracle = str(decode(["address"], bytes.fromhex(oracle_raw[2:]))[0])
-    runtime = gmx_artifacts()["MockOracleProvider"].runtime
+    runtime = artifact("gmx", "MockOracleProvider").runtime
     mock = codec("MockOracleProvider")
     tokens = {t.lower() for m in snap.markets for t in (m.index_token, m.long_token, m.short_token)}
     swapped: list[str] = []

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.devnet.anvil import rpc_request, wait_receipt
-from hedgefi.errors import DevnetError
+from hedgefi.chain.local import rpc_request, wait_receipt
+from hedgefi.core.errors import DevnetError, RpcError
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import codec
 from hedgefi.venues.gmx.deployment import GmxDeployment
@@ -88,7 +88,7 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -
         data = handler.encode("executeOrder", key, _set_prices_params(url, d, order))
         try:
             _call(url, d.order_handler, data, keeper)
-        except DevnetError as exc:  # trigger not reached, or an oracle error: leave it pending
+        except RpcError as exc:  # trigger not reached, or an oracle error: leave it pending
             results.append(KeeperResult("0x" + key.hex(), None, False, str(exc)))
             continue
         tx = rpc_request(url, "eth_sendTransaction", [{"from": keeper, "to": d.order_handler,

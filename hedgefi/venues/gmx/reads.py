@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
-from hedgefi.errors import ChainError
-from hedgefi.units import CONTEXT
+from hedgefi.core.errors import ChainError
+from hedgefi.core.units import CONTEXT
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.revert import ErrorDecoder
-from hedgefi.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
-from hedgefi.units import CONTEXT, fmt, from_raw
+from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
+from hedgefi.core.units import CONTEXT, fmt, from_raw
 from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
 from hedgefi.venues.gtrade import orders, reads
 from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,

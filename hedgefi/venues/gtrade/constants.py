@@ -71,7 +71,7 @@ CHAINLINK_REQUESTED_TOPIC = "0xb5e6e01e79f91267dc17b4e6314d5d4d03593d2ceee0fbb45
 
 @lru_cache(maxsize=None)
 def codec() -> ContractCodec:
-    from hedgefi.devnet.abis import load_abi
+    from hedgefi.core.resources import abi as load_abi
 
     return ContractCodec(load_abi("gtrade", "GNSMultiCollatDiamond"))
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.profiles import ChainProfile
-from hedgefi.errors import ChainError, ConfigError
+from hedgefi.core.errors import ChainError, ConfigError
 from hedgefi.venues.gtrade.constants import codec
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ EXPLAIN: dict[str, Callable[[dict[str, Any]], str]] = {
 
 @lru_cache(maxsize=1)
 def decoder() -> ErrorDecoder:
-    from hedgefi.devnet.abis import load_abi
+    from hedgefi.core.resources import abi as load_abi
 
     return ErrorDecoder((load_abi("gtrade", "GNSMultiCollatDiamond"),), EXPLAIN)
 

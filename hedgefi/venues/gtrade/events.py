@@ -31,7 +31,7 @@ def order_key(user: str, index: int) -> str:
 
 
 def parse_key(key: str) -> tuple[str, int]:
-    from hedgefi.errors import InputError
+    from hedgefi.core.errors import InputError
 
     user, _, index = key.partition(":")
     if not (user.startswith("0x") and len(user) == 42 and index.isdigit()):

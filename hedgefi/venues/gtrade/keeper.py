@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.devnet.anvil import rpc_request, wait_receipt
-from hedgefi.errors import DevnetError
+from hedgefi.chain.local import rpc_request, wait_receipt
+from hedgefi.core.errors import RpcError
 from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, GROUP_CLASS, PRICE_DECIMALS, codec
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
 from hedgefi.venues.gtrade.schedule import is_open_at
@@ -57,7 +57,7 @@ def ensure_arbsys(url: str) -> None:
     """On an anvil fork of Arbitrum without ArbSys emulation, answer arbBlockNumber() with NUMBER (§7.2)."""
     try:
         rpc_request(url, "eth_call", [{"to": ARBSYS, "data": "0xa3b1b31d"}, "latest"])
-    except DevnetError:
+    except RpcError:
         rpc_request(url, "anvil_setCode", [ARBSYS, "0x4360005260206000f3"])
         rpc_request(url, "evm_mine", [])
 

@@ -8,7 +8,7 @@ in the same ``multicall`` (the diamond otherwise applies its 1% default).
 from __future__ import annotations
 
 from hedgefi.chain.abi import encode_call
-from hedgefi.errors import InputError
+from hedgefi.core.errors import InputError
 from hedgefi.venues.base import UnsignedTx
 from hedgefi.venues.gtrade.constants import codec
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
-from hedgefi.errors import ChainError
-from hedgefi.units import CONTEXT, from_raw
+from hedgefi.core.errors import ChainError
+from hedgefi.core.units import CONTEXT, from_raw
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
                                              PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,

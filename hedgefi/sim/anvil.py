@@ -1,0 +1,171 @@
+"""Running anvil: a local node, or a fork of another chain, started and stopped cleanly.
+
+``AnvilNode.start(...)`` launches the *native* anvil binary in its own process group on a free
+loopback port and waits until it answers JSON-RPC. ``stop()`` ends that group, so no anvil is
+orphaned. ``fork(url, block=None)`` is the fork manager: it also checks that the fork serves the
+same chain id as its upstream. Used by the devnet, by tests and by dry-runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hedgefi.chain.local import rpc_request, wait_receipt
+from hedgefi.sim.tools import foundry_binary
+from hedgefi.core.errors import ChainIdMismatchError, DevnetError, RpcError, RpcUnreachableError
+from hedgefi.chain.redact import redact_url
+
+ANVIL_CHAIN_ID = 31337
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class AnvilNode:
+    """One anvil process that this object started (and only that one is ever stopped)."""
+
+    port: int
+    pid: int
+    log_path: Path | None = None
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def rpc_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def start(cls, *, port: int | None = None, block_time: float | None = None,
+              fork_url: str | None = None, fork_block: int | None = None,
+              chain_id: int | None = None, log_path: Path | None = None,
+              detach: bool = False, timeout: float = 20.0) -> "AnvilNode":
+        port = port or free_port()
+        if _port_busy(port):
+            raise DevnetError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
+        cmd = [str(foundry_binary("anvil")), "--host", "127.0.0.1", "--port", str(port), "--silent",
+               "--disable-code-size-limit"]  # the GMX replica OrderHandler is larger than 24 KiB
+        if block_time:
+            cmd += ["--block-time", str(block_time)]
+        if fork_url:
+            cmd += ["--fork-url", fork_url, "--no-rate-limit"]
+            if fork_block is not None:
+                cmd += ["--fork-block-number", str(fork_block)]
+        if chain_id is not None:
+            cmd += ["--chain-id", str(chain_id)]
+        out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                    start_new_session=True, close_fds=True)
+        finally:
+            if log_path:
+                out.close()  # type: ignore[union-attr]
+        node = cls(port=port, pid=proc.pid, log_path=log_path, process=None if detach else proc)
+        node._wait_ready(proc, timeout)
+        return node
+
+    def _wait_ready(self, proc: subprocess.Popen[bytes], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise DevnetError(f"anvil exited with code {proc.returncode} before answering"
+                                  + (f"; see {self.log_path}" if self.log_path else ""))
+            try:
+                rpc_request(self.rpc_url, "eth_chainId", timeout=1.0)
+                return
+            except (RpcUnreachableError, RpcError):
+                time.sleep(0.05)
+        self.stop()
+        raise DevnetError(f"anvil did not answer on port {self.port} within {timeout:.0f} s")
+
+    def chain_id(self) -> int:
+        return int(rpc_request(self.rpc_url, "eth_chainId"), 16)
+
+    def alive(self) -> bool:
+        return pid_is_anvil(self.pid)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        stop_anvil(self.pid, timeout=timeout)
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+
+    def __enter__(self) -> "AnvilNode":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def fork(upstream_url: str, *, block: int | None = None, expected_chain_id: int | None = None,
+         timeout: float = 20.0) -> AnvilNode:
+    """Start an anvil fork of ``upstream_url`` and verify it serves the upstream's chain id."""
+    upstream_id = int(rpc_request(upstream_url, "eth_chainId"), 16)
+    if expected_chain_id is not None and upstream_id != expected_chain_id:
+        raise ChainIdMismatchError(expected_chain_id, upstream_id, "fork upstream")
+    node = AnvilNode.start(fork_url=upstream_url, fork_block=block, chain_id=upstream_id, timeout=timeout)
+    try:
+        got = node.chain_id()
+        if got != upstream_id:
+            raise ChainIdMismatchError(upstream_id, got, "fork")
+        # anvil credits its dev accounts with 10,000 ETH on a fork; give them back their real balances
+        fork_block = rpc_request(node.rpc_url, "eth_blockNumber")
+        for account in rpc_request(node.rpc_url, "eth_accounts") or []:
+            real = rpc_request(upstream_url, "eth_getBalance", [account, fork_block])
+            rpc_request(node.rpc_url, "anvil_setBalance", [account, real])
+    except BaseException:
+        node.stop()
+        raise
+    return node
+
+
+def _port_busy(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def pid_is_anvil(pid: int) -> bool:
+    """True when ``pid`` is a live anvil process (guards against a recycled pid)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    if ") Z " in stat:  # zombie: exited, not yet reaped
+        return False
+    return bool(cmdline) and Path(cmdline[0].decode(errors="replace")).name == "anvil"
+
+
+def stop_anvil(pid: int, timeout: float = 5.0) -> bool:
+    """Stop the anvil with this pid and its process group; False when it was not running."""
+    if not pid_is_anvil(pid):
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            os.kill(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pid_is_anvil(pid):
+                return True
+            time.sleep(0.05)
+    return not pid_is_anvil(pid)
+
+
+__all__ = ["ANVIL_CHAIN_ID", "AnvilNode", "fork", "free_port", "rpc_request", "wait_receipt", "pid_is_anvil", "stop_anvil"]

@@ -1,0 +1,165 @@
+"""Deploying the devnet contracts and funding the demo wallet.
+
+``deploy_devnet(rpc_url)`` compiles ``contracts/devnet`` (cached), deploys tokens with real-world
+decimals, Chainlink-compatible USD feeds and Multicall3 (whose code is then placed at the canonical
+Multicall3 address, as on every real chain), funds the demo wallet and returns the ``Manifest``.
+It uses anvil's unlocked dev accounts: the admin (#9) deploys and owns everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from hedgefi.chain.profiles import MULTICALL3
+from hedgefi.wallet.devkeys import ADMIN_INDEX, DEMO_INDEX, DEV_ADDRESSES
+from hedgefi.chain.local import rpc_request
+from hedgefi.chain.manifest import Manifest
+from hedgefi.core.resources import Artifact, artifacts
+from hedgefi.core.errors import DevnetError
+from hedgefi.core.units import to_raw
+
+FEED_DECIMALS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class DevTokenSpec:
+    symbol: str
+    name: str
+    decimals: int
+    asset: str            # the feed that prices it
+    demo_amount: Decimal  # funded to the demo wallet
+
+
+# asset -> (description, initial USD price)
+FEEDS: dict[str, tuple[str, Decimal]] = {
+    "ETH": ("ETH / USD", Decimal("3000")),
+    "BTC": ("BTC / USD", Decimal("60000")),
+    "USDC": ("USDC / USD", Decimal("1")),
+    "ARB": ("ARB / USD", Decimal("0.8")),
+    "LINK": ("LINK / USD", Decimal("15")),
+    "XAU": ("XAU / USD", Decimal("2400")),
+    "EUR": ("EUR / USD", Decimal("1.08")),
+    "SPY": ("SPY / USD", Decimal("580")),
+    "NVDA": ("NVDA / USD", Decimal("140")),
+}
+
+TOKENS: tuple[DevTokenSpec, ...] = (
+    DevTokenSpec("WETH", "Wrapped Ether", 18, "ETH", Decimal("20")),
+    DevTokenSpec("USDC", "USD Coin", 6, "USDC", Decimal("200000")),
+    DevTokenSpec("WBTC", "Wrapped BTC", 8, "BTC", Decimal("1.5")),
+    DevTokenSpec("ARB", "Arbitrum", 18, "ARB", Decimal("10000")),
+    DevTokenSpec("LINK", "ChainLink Token", 18, "LINK", Decimal("1000")),
+    DevTokenSpec("PAXG", "Paxos Gold", 18, "XAU", Decimal("10")),
+)
+
+DEMO_NATIVE_ETH = Decimal("100")
+
+
+def _send(w3: Any, tx: dict[str, Any], what: str) -> Any:
+    tx_hash = w3.eth.send_transaction(tx)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.05)
+    if receipt["status"] != 1:
+        reason = ""
+        try:
+            w3.eth.call({k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")})
+        except Exception as exc:  # the replayed call carries the revert reason
+            reason = f": {exc}"
+        raise DevnetError(f"devnet deployment step '{what}' reverted{reason}")
+    return receipt
+
+
+def deploy_contract(w3: Any, artifact: Artifact, *args: Any, sender: str) -> str:
+    contract = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    tx = contract.constructor(*args).build_transaction({"from": sender, "gas": 29_000_000})
+    receipt = _send(w3, tx, f"deploy {artifact.name}")
+    return str(receipt["contractAddress"])
+
+
+def call_as(w3: Any, address: str, abi: list[dict[str, Any]], fn: str, *args: Any,
+            sender: str, value: int = 0) -> None:
+    contract = w3.eth.contract(address=address, abi=abi)
+    tx = getattr(contract.functions, fn)(*args).build_transaction(
+        {"from": sender, "value": value, "gas": 1_000_000})
+    _send(w3, tx, f"{fn} on {address}")
+
+
+def devnet_artifacts() -> dict[str, Artifact]:
+    """The shipped compiled contracts (``hedgefi/_data/artifacts/devnet``)."""
+    return artifacts("devnet")
+
+
+def fund_address(w3: Any, manifest: Manifest, address: str, *, native_eth: Decimal = DEMO_NATIVE_ETH,
+                 artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:
+    """Give ``address`` the demo amounts of ETH and every devnet token; returns raw amounts funded."""
+    artifacts = artifacts or devnet_artifacts()
+    admin = manifest.admin_address
+    funded: dict[str, str] = {}
+    for spec in TOKENS:
+        token = next(t for t in manifest.tokens if t["symbol"] == spec.symbol)
+        raw = to_raw(spec.demo_amount, spec.decimals)
+        if spec.symbol == "WETH":
+            call_as(w3, token["address"], artifacts["WETH9"].abi, "deposit", sender=admin, value=raw)
+            call_as(w3, token["address"], artifacts["WETH9"].abi, "transfer", address, raw, sender=admin)
+        else:
+            call_as(w3, token["address"], artifacts["DevToken"].abi, "mint", address, raw, sender=admin)
+        funded[spec.symbol] = str(raw)
+    native_raw = to_raw(native_eth, 18)
+    balance = int(w3.eth.get_balance(address))
+    if balance < native_raw or address == manifest.demo_address:
+        rpc_request(manifest.rpc_url, "anvil_setBalance", [address, hex(native_raw)])
+    funded["ETH"] = str(native_raw)
+    return funded
+
+
+def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float | None = None) -> Manifest:
+    """Deploy every devnet contract on the anvil at ``rpc_url``; fund the demo wallet."""
+    from web3 import Web3
+
+    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+    artifacts = devnet_artifacts()
+    admin, demo = DEV_ADDRESSES[ADMIN_INDEX], DEV_ADDRESSES[DEMO_INDEX]
+    contracts: dict[str, str] = {}
+
+    feeds: dict[str, str] = {}
+    for asset, (description, price) in FEEDS.items():
+        answer = to_raw(price, FEED_DECIMALS)
+        feeds[asset] = deploy_contract(w3, artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
+                                       sender=admin)
+        contracts[f"Feed:{asset}/USD"] = feeds[asset]
+
+    tokens: list[dict[str, Any]] = []
+    for spec in TOKENS:
+        if spec.symbol == "WETH":
+            address = deploy_contract(w3, artifacts["WETH9"], sender=admin)
+        else:
+            address = deploy_contract(w3, artifacts["DevToken"], spec.name, spec.symbol, spec.decimals,
+                                      sender=admin)
+        contracts[spec.symbol] = address
+        tokens.append({"symbol": spec.symbol, "address": address, "decimals": spec.decimals,
+                       "feed": feeds[spec.asset], "asset": spec.asset})
+
+    # Multicall3 lives at the same address on every chain; the devnet puts its code there too.
+    rpc_request(rpc_url, "anvil_setCode", [MULTICALL3, artifacts["Multicall3"].runtime])
+    contracts["Multicall3"] = MULTICALL3
+
+    manifest = Manifest(
+        chain_id=int(w3.eth.chain_id), rpc_url=rpc_url, port=port, pid=pid, deploy_block=0,
+        demo_address=demo, admin_address=admin, contracts=contracts, tokens=tokens, feeds=feeds,
+        block_time=block_time,
+    )
+    from hedgefi.sim.gmx_deploy import deploy_gmx, seed_gmx_positions
+
+    manifest.contracts.update(deploy_gmx(w3, manifest))
+    seed_gmx_positions(w3, manifest)
+    from hedgefi.sim.gtrade_deploy import deploy_gtrade, seed_gtrade_positions
+
+    manifest.contracts.update(deploy_gtrade(w3, manifest))
+    seed_gtrade_positions(w3, manifest)
+    manifest.funded = fund_address(w3, manifest, demo, artifacts=artifacts)
+    manifest.deploy_block = int(w3.eth.block_number)
+    return manifest
+
+
+__all__ = ["FEEDS", "TOKENS", "DevTokenSpec", "deploy_devnet", "fund_address", "devnet_artifacts"]

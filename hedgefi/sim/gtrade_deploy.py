@@ -1,0 +1,149 @@
+"""Deploying the gTrade v10 replica (one diamond address) on the devnet, listing pairs, and seeding it.
+
+Oracle nodes are anvil accounts #5, #6 and #7 (``getMinAnswers() = 2``); the devnet keeper answers as
+them. Collateral 1 is WETH (listed but inactive here) and 2 is USDC, so nothing may assume an index.
+Pairs against USD: BTC, ETH (crypto), EUR (forex), XAU (commodities), SPY (index) and NVDA (stock),
+each with an open-interest cap, a funding rate and a borrowing rate. Seed traders (#1 long, #2 short)
+open real trades through the request-and-fulfil path, so open interest is not zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from hedgefi.wallet.devkeys import DEV_ADDRESSES
+from hedgefi.sim.deploy import call_as, deploy_contract
+from hedgefi.chain.manifest import Manifest
+from hedgefi.core.resources import Artifact, artifacts
+from hedgefi.core.units import to_raw
+
+ORACLE_INDICES = (5, 6, 7)
+MIN_ANSWERS = 2
+VAULT_USDC = Decimal("50000000")            # pre-funded PnL liquidity (stands in for the gToken vault)
+USDC_INDEX, WETH_INDEX = 2, 1
+TIMEOUT_BLOCKS = 100
+SECONDS_PER_YEAR = 31_536_000
+
+# group index (mainnet numbering, reference §8) -> (name, min leverage x1e3, max leverage x1e3)
+GROUPS: dict[int, tuple[str, int, int]] = {0: ("crypto", 1100, 150_000), 1: ("forex", 1100, 250_000),
+                                           2: ("stocks", 1100, 50_000), 5: ("indices", 1100, 100_000),
+                                           6: ("commodities", 1100, 250_000)}
+
+
+@dataclass(frozen=True, slots=True)
+class PairSpec:
+    asset: str
+    group: int
+    spread_pct: Decimal          # full spread, percent
+    fee_pct: Decimal             # opening/closing fee, percent of size
+    max_oi_usdc: Decimal
+    funding_apr_pct: Decimal     # > 0: longs pay, shorts earn (the rate's sign on gTrade)
+    borrowing_apr_pct: Decimal
+    seed_long_usd: Decimal
+    seed_short_usd: Decimal
+
+
+PAIRS: tuple[PairSpec, ...] = (
+    PairSpec("BTC", 0, Decimal("0.04"), Decimal("0.06"), Decimal("20000000"), Decimal("-6"), Decimal("9"),
+             Decimal("200000"), Decimal("350000")),
+    PairSpec("ETH", 0, Decimal("0.04"), Decimal("0.06"), Decimal("20000000"), Decimal("4"), Decimal("12"),
+             Decimal("500000"), Decimal("300000")),
+    PairSpec("EUR", 1, Decimal("0.01"), Decimal("0.03"), Decimal("5000000"), Decimal("3"), Decimal("2"),
+             Decimal("400000"), Decimal("250000")),
+    PairSpec("XAU", 6, Decimal("0.02"), Decimal("0.03"), Decimal("3000000"), Decimal("5"), Decimal("3"),
+             Decimal("300000"), Decimal("150000")),
+    PairSpec("SPY", 5, Decimal("0.02"), Decimal("0.04"), Decimal("2000000"), Decimal("6"), Decimal("4"),
+             Decimal("250000"), Decimal("100000")),
+    PairSpec("NVDA", 2, Decimal("0.05"), Decimal("0.08"), Decimal("1000000"), Decimal("-5"), Decimal("6"),
+             Decimal("100000"), Decimal("160000")),
+)
+
+
+def gtrade_artifacts() -> dict[str, Artifact]:
+    """The shipped compiled contracts (``hedgefi/_data/artifacts/gtrade``)."""
+    return artifacts("gtrade")
+
+
+def _pct_e10(pct: Decimal) -> int:
+    return int(pct * 10**10)
+
+
+def funding_rate_e18(apr_pct: Decimal) -> int:
+    """A yearly percent to the diamond's 1e18-percent-per-second rate."""
+    return int(apr_pct * 10**18 / SECONDS_PER_YEAR)
+
+
+def borrowing_rate_e10(apr_pct: Decimal) -> int:
+    return int(apr_pct * 10**10 / SECONDS_PER_YEAR)
+
+
+def deploy_gtrade(w3: Any, manifest: Manifest) -> dict[str, str]:
+    """Deploy and configure the replica; returns the contract entry ("gtrade:Diamond") and records the pair
+    indices in ``manifest.params`` ("gtrade:pair:<ASSET>")."""
+    a = gtrade_artifacts()
+    art = a["GainsDiamondReplica"]
+    admin = manifest.admin_address
+    oracles = [DEV_ADDRESSES[i] for i in ORACLE_INDICES]
+    diamond = deploy_contract(w3, art, oracles, MIN_ANSWERS, sender=admin)
+
+    def call(fn: str, *args: Any) -> None:
+        call_as(w3, diamond, art.abi, fn, *args, sender=admin)
+
+    weth, usdc = manifest.contracts["WETH"], manifest.contracts["USDC"]
+    call("__addCollateral", weth, 18, manifest.feeds["ETH"], False)
+    call("__addCollateral", usdc, 6, manifest.feeds["USDC"], True)
+    for gi in range(max(GROUPS) + 1):
+        name, lo, hi = GROUPS.get(gi, (f"unused-{gi}", 1100, 2000))
+        call("__addGroup", name, lo, hi)
+    out = {"gtrade:Diamond": diamond}
+    for i, p in enumerate(PAIRS):
+        _, lo, hi = GROUPS[p.group]
+        call("__listPair", p.asset, "USD", p.group, _pct_e10(p.spread_pct), _pct_e10(p.fee_pct), lo, hi, 10**18)
+        call("__setMarket", USDC_INDEX, i, to_raw(p.max_oi_usdc, 6), 0, funding_rate_e18(p.funding_apr_pct),
+             borrowing_rate_e10(p.borrowing_apr_pct), False)
+        manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
+    call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
+    token_abi = _token_abi()
+    call_as(w3, usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)
+    return out
+
+
+def _token_abi() -> list[dict[str, Any]]:
+    from hedgefi.sim.deploy import devnet_artifacts
+
+    return devnet_artifacts()["DevToken"].abi
+
+
+def seed_gtrade_positions(w3: Any, manifest: Manifest) -> None:
+    """Seed traders open a long and a short on every pair through openTrade, answered by the oracles."""
+    from hedgefi.venues.gtrade.constants import leverage_e3
+    from hedgefi.venues.gtrade.deployment import deployment_for
+    from hedgefi.venues.gtrade.keeper import Fulfiller, feed_price_e10, feeds_of
+    from hedgefi.venues.gtrade.orders import open_trade_tx, trade_tuple
+
+    profile = manifest.profile()
+    d = deployment_for(profile)
+    usdc = manifest.contracts["USDC"]
+    token_abi = _token_abi()
+    longer, shorter = DEV_ADDRESSES[1], DEV_ADDRESSES[2]
+    for i, p in enumerate(PAIRS):
+        price = feed_price_e10(manifest.rpc_url, manifest.feeds[p.asset])
+        for trader, is_long, size in ((longer, True, p.seed_long_usd), (shorter, False, p.seed_short_usd)):
+            collateral = to_raw(size / 5, 6)
+            call_as(w3, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
+            call_as(w3, usdc, token_abi, "approve", d.diamond, collateral, sender=trader)
+            trade = trade_tuple(trader, i, leverage_e3(Decimal(5)), USDC_INDEX, collateral, price, long=is_long)
+            tx = open_trade_tx(d.diamond, trade, 1000, "seed")
+            receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
+                {"from": trader, "to": tx.to, "data": tx.data, "gas": 3_000_000}), timeout=60)
+            if receipt["status"] != 1:
+                raise RuntimeError(f"seeding the gTrade {p.asset} pair failed")
+    results = Fulfiller(manifest.rpc_url, d, feeds_of(profile)).run_once(respect_hours=False)
+    if len(results) != 2 * len(PAIRS) or not all(r.executed for r in results):
+        raise RuntimeError(f"the oracles could not fulfil the gTrade seed orders: {results}")
+
+
+__all__ = ["PAIRS", "GROUPS", "deploy_gtrade", "seed_gtrade_positions", "gtrade_artifacts", "ORACLE_INDICES",
+           "MIN_ANSWERS", "USDC_INDEX", "TIMEOUT_BLOCKS", "funding_rate_e18", "borrowing_rate_e10"]

@@ -1,0 +1,117 @@
+"""The devnet keeper: a background process that executes pending venue orders within about a second.
+
+Started by ``hedgefi devnet up`` (its pid is in the manifest), paused and resumed with
+``hedgefi devnet keeper pause|resume`` (a flag file beside the manifest), stopped by ``devnet down``.
+It plays each venue's keeper role exactly as a dry-run on a fork does: GMX's ORDER_KEEPER, and gTrade's
+oracle nodes (which, as on mainnet, do not answer for a market outside its trading hours).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from hedgefi.chain.manifest import devnet_dir
+
+POLL_S = 0.25
+
+
+def pause_flag() -> Path:
+    return devnet_dir() / "keeper.paused"
+
+
+def set_paused(paused: bool) -> None:
+    flag = pause_flag()
+    if paused:
+        flag.parent.mkdir(parents=True, exist_ok=True)
+        flag.touch()
+    else:
+        flag.unlink(missing_ok=True)
+
+
+def is_paused() -> bool:
+    return pause_flag().exists()
+
+
+def start_keeper_process() -> int:
+    """Spawn the keeper detached from this process; returns its pid."""
+    import subprocess
+
+    from hedgefi.core.config import data_dir
+
+    log = open(devnet_dir() / "keeper.log", "ab")
+    env = dict(os.environ, HEDGEFI_DATA_DIR=str(data_dir()))
+    proc = subprocess.Popen([sys.executable, "-m", "hedgefi.sim.keeper"], stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=log, env=env, start_new_session=True, close_fds=True)
+    log.close()
+    return proc.pid
+
+
+def pid_is_keeper(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return b"hedgefi.sim.keeper" in cmdline and ") Z " not in stat
+
+
+def stop_keeper(pid: int) -> bool:
+    if not pid_is_keeper(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not pid_is_keeper(pid):
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def main() -> None:
+    from hedgefi.chain.manifest import load_manifest
+    from hedgefi.core.errors import HedgefiError
+    from hedgefi.venues.gmx.deployment import deployment_for
+    from hedgefi.venues.gmx.keeper import execute_pending
+    from hedgefi.venues.gtrade.deployment import deployment_for as gtrade_deployment
+    from hedgefi.venues.gtrade.keeper import Fulfiller, feeds_of
+
+    manifest = load_manifest()
+    profile = manifest.profile()
+    gmx = deployment_for(profile)
+    oracles = Fulfiller(manifest.rpc_url, gtrade_deployment(profile), feeds_of(profile))
+    stop = False
+
+    def on_term(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    from hedgefi.sim.anvil import pid_is_anvil
+
+    while not stop:
+        if manifest.pid and not pid_is_anvil(manifest.pid):
+            print("keeper: the devnet's anvil is gone; exiting", flush=True)
+            return
+        if not is_paused():
+            try:
+                for r in execute_pending(manifest.rpc_url, gmx):
+                    if r.executed:
+                        print(f"gmx: executed order {r.key} in {r.tx_hash}", flush=True)
+                for f in oracles.run_once():
+                    if f.executed:
+                        print(f"gtrade: fulfilled order {f.key} in {', '.join(f.tx_hashes)}", flush=True)
+            except HedgefiError as exc:
+                print(f"keeper: {exc}", flush=True)
+                time.sleep(1.0)
+            except Exception as exc:  # noqa: BLE001 - a race with evm_revert must not stop the devnet's keeper
+                print(f"keeper: unexpected {type(exc).__name__}: {exc}; carrying on", flush=True)
+                time.sleep(1.0)
+        time.sleep(POLL_S)
+
+
+if __name__ == "__main__":
+    main()
