@@ -140,6 +140,13 @@ class RpcTransport:
         raise RpcUnreachableError(f"cannot reach the RPC at {names} ({last_reason}); is the node running?")
 
     # ---------------------------------------------------------------- API
+    def post_raw(self, body: bytes) -> tuple[int, bytes]:
+        """Forward an already-encoded JSON-RPC body to the current URL once; its status and raw bytes
+        (for loopback tools such as ``testing.rpc_proxy`` that must pass answers through unchanged)."""
+        self.trips["total"] += 1
+        resp = self.client.post(self.url, content=body, headers={"Content-Type": "application/json"})
+        return resp.status_code, resp.content
+
     def request(self, method: str, params: list[Any], *, timeout: float | None = None) -> dict[str, Any]:
         return self._exchange([(method, params)], verify_first=False, timeout=timeout)[0]
 
@@ -150,6 +157,9 @@ class RpcTransport:
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
         """Several requests in one HTTP round trip (the first may be the chain-id check itself)."""
         return self._exchange(calls, verify_first=calls[0][0] == "eth_chainId")
+
+    def close(self) -> None:
+        self.client.close()
 
     def mark_verified(self) -> None:
         self.verified.add(self.index)

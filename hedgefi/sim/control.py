@@ -159,15 +159,14 @@ class PriceChange:
 
 def set_price(asset: str, price_text: str) -> PriceChange:
     """Post a new feed round: an absolute USD price ('2500') or a move ('-30%', '+5%')."""
-    from web3 import Web3
-
     from hedgefi.chain.abi import decode, encode_call
     from hedgefi.sim.deploy import FEED_DECIMALS
+    from hedgefi.sim.devclient import DevClient
 
     manifest = running_manifest()
     feed = manifest.feed_for(asset)
-    w3 = Web3(Web3.HTTPProvider(manifest.rpc_url))
-    raw = w3.eth.call({"to": feed, "data": encode_call("latestRoundData()")})
+    dev = DevClient(manifest.rpc_url)
+    raw = dev.call(feed, encode_call("latestRoundData()"))
     old = from_raw(int(decode(["uint80", "int256", "uint256", "uint256", "uint80"], bytes(raw))[1]),
                    FEED_DECIMALS)
     text = price_text.strip()
@@ -183,22 +182,18 @@ def set_price(asset: str, price_text: str) -> PriceChange:
         raise BadAmountError("the new price rounds to zero")
     tx = {"from": manifest.admin_address, "to": feed, "gas": 200_000,
           "data": encode_call("updateAnswer(int256)", ["int256"], [to_raw(new, FEED_DECIMALS)])}
-    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(tx), timeout=60, poll_latency=0.05)
-    if receipt["status"] != 1:
-        raise DevnetError(f"posting the {asset} price failed")
+    dev.send(tx, f"post the {asset} price")
     canonical = next((a for a, f in manifest.feeds.items() if f == feed), asset.upper())
     return PriceChange(canonical, feed, old, new)
 
 
 def fund(address: str) -> dict[str, str]:
     """Give ``address`` the demo amounts of ETH and every devnet token."""
-    from web3 import Web3
-
     from hedgefi.sim.deploy import fund_address
+    from hedgefi.sim.devclient import DevClient
 
     manifest = running_manifest()
-    w3 = Web3(Web3.HTTPProvider(manifest.rpc_url))
-    return fund_address(w3, manifest, address)
+    return fund_address(DevClient(manifest.rpc_url), manifest, address)
 
 
 __all__ = ["DEFAULT_PORT", "up", "down", "status", "Status", "running_manifest", "parse_duration", "advance",

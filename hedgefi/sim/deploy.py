@@ -19,6 +19,7 @@ from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.errors import DevnetError
 from hedgefi.core.units import to_raw
+from hedgefi.sim.devclient import DevClient
 
 FEED_DECIMALS = 8
 
@@ -57,32 +58,13 @@ TOKENS: tuple[DevTokenSpec, ...] = (
 DEMO_NATIVE_ETH = Decimal("100")
 
 
-def _send(w3: Any, tx: dict[str, Any], what: str) -> Any:
-    tx_hash = w3.eth.send_transaction(tx)
-    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.05)
-    if receipt["status"] != 1:
-        reason = ""
-        try:
-            w3.eth.call({k: v for k, v in tx.items() if k in ("from", "to", "data", "value", "gas")})
-        except Exception as exc:  # the replayed call carries the revert reason
-            reason = f": {exc}"
-        raise DevnetError(f"devnet deployment step '{what}' reverted{reason}")
-    return receipt
+def deploy_contract(dev: DevClient, artifact: Artifact, *args: Any, sender: str) -> str:
+    return dev.deploy(artifact, *args, sender=sender)
 
 
-def deploy_contract(w3: Any, artifact: Artifact, *args: Any, sender: str) -> str:
-    contract = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    tx = contract.constructor(*args).build_transaction({"from": sender, "gas": 29_000_000})
-    receipt = _send(w3, tx, f"deploy {artifact.name}")
-    return str(receipt["contractAddress"])
-
-
-def call_as(w3: Any, address: str, abi: list[dict[str, Any]], fn: str, *args: Any,
+def call_as(dev: DevClient, address: str, abi: list[dict[str, Any]], fn: str, *args: Any,
             sender: str, value: int = 0) -> None:
-    contract = w3.eth.contract(address=address, abi=abi)
-    tx = getattr(contract.functions, fn)(*args).build_transaction(
-        {"from": sender, "value": value, "gas": 1_000_000})
-    _send(w3, tx, f"{fn} on {address}")
+    dev.transact(address, abi, fn, *args, sender=sender, value=value)
 
 
 def devnet_artifacts() -> dict[str, Artifact]:
@@ -90,7 +72,7 @@ def devnet_artifacts() -> dict[str, Artifact]:
     return artifacts("devnet")
 
 
-def fund_address(w3: Any, manifest: Manifest, address: str, *, native_eth: Decimal = DEMO_NATIVE_ETH,
+def fund_address(dev: DevClient, manifest: Manifest, address: str, *, native_eth: Decimal = DEMO_NATIVE_ETH,
                  artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:
     """Give ``address`` the demo amounts of ETH and every devnet token; returns raw amounts funded."""
     artifacts = artifacts or devnet_artifacts()
@@ -100,13 +82,13 @@ def fund_address(w3: Any, manifest: Manifest, address: str, *, native_eth: Decim
         token = next(t for t in manifest.tokens if t["symbol"] == spec.symbol)
         raw = to_raw(spec.demo_amount, spec.decimals)
         if spec.symbol == "WETH":
-            call_as(w3, token["address"], artifacts["WETH9"].abi, "deposit", sender=admin, value=raw)
-            call_as(w3, token["address"], artifacts["WETH9"].abi, "transfer", address, raw, sender=admin)
+            call_as(dev, token["address"], artifacts["WETH9"].abi, "deposit", sender=admin, value=raw)
+            call_as(dev, token["address"], artifacts["WETH9"].abi, "transfer", address, raw, sender=admin)
         else:
-            call_as(w3, token["address"], artifacts["DevToken"].abi, "mint", address, raw, sender=admin)
+            call_as(dev, token["address"], artifacts["DevToken"].abi, "mint", address, raw, sender=admin)
         funded[spec.symbol] = str(raw)
     native_raw = to_raw(native_eth, 18)
-    balance = int(w3.eth.get_balance(address))
+    balance = dev.balance(address)
     if balance < native_raw or address == manifest.demo_address:
         rpc_request(manifest.rpc_url, "anvil_setBalance", [address, hex(native_raw)])
     funded["ETH"] = str(native_raw)
@@ -115,9 +97,7 @@ def fund_address(w3: Any, manifest: Manifest, address: str, *, native_eth: Decim
 
 def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float | None = None) -> Manifest:
     """Deploy every devnet contract on the anvil at ``rpc_url``; fund the demo wallet."""
-    from web3 import Web3
-
-    w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": 30}))
+    dev = DevClient(rpc_url)
     artifacts = devnet_artifacts()
     admin, demo = DEV_ADDRESSES[ADMIN_INDEX], DEV_ADDRESSES[DEMO_INDEX]
     contracts: dict[str, str] = {}
@@ -125,16 +105,16 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
     feeds: dict[str, str] = {}
     for asset, (description, price) in FEEDS.items():
         answer = to_raw(price, FEED_DECIMALS)
-        feeds[asset] = deploy_contract(w3, artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
+        feeds[asset] = deploy_contract(dev, artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
                                        sender=admin)
         contracts[f"Feed:{asset}/USD"] = feeds[asset]
 
     tokens: list[dict[str, Any]] = []
     for spec in TOKENS:
         if spec.symbol == "WETH":
-            address = deploy_contract(w3, artifacts["WETH9"], sender=admin)
+            address = deploy_contract(dev, artifacts["WETH9"], sender=admin)
         else:
-            address = deploy_contract(w3, artifacts["DevToken"], spec.name, spec.symbol, spec.decimals,
+            address = deploy_contract(dev, artifacts["DevToken"], spec.name, spec.symbol, spec.decimals,
                                       sender=admin)
         contracts[spec.symbol] = address
         tokens.append({"symbol": spec.symbol, "address": address, "decimals": spec.decimals,
@@ -145,20 +125,20 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
     contracts["Multicall3"] = MULTICALL3
 
     manifest = Manifest(
-        chain_id=int(w3.eth.chain_id), rpc_url=rpc_url, port=port, pid=pid, deploy_block=0,
+        chain_id=dev.chain_id(), rpc_url=rpc_url, port=port, pid=pid, deploy_block=0,
         demo_address=demo, admin_address=admin, contracts=contracts, tokens=tokens, feeds=feeds,
         block_time=block_time,
     )
     from hedgefi.sim.gmx_deploy import deploy_gmx, seed_gmx_positions
 
-    manifest.contracts.update(deploy_gmx(w3, manifest))
-    seed_gmx_positions(w3, manifest)
+    manifest.contracts.update(deploy_gmx(dev, manifest))
+    seed_gmx_positions(dev, manifest)
     from hedgefi.sim.gtrade_deploy import deploy_gtrade, seed_gtrade_positions
 
-    manifest.contracts.update(deploy_gtrade(w3, manifest))
-    seed_gtrade_positions(w3, manifest)
-    manifest.funded = fund_address(w3, manifest, demo, artifacts=artifacts)
-    manifest.deploy_block = int(w3.eth.block_number)
+    manifest.contracts.update(deploy_gtrade(dev, manifest))
+    seed_gtrade_positions(dev, manifest)
+    manifest.funded = fund_address(dev, manifest, demo, artifacts=artifacts)
+    manifest.deploy_block = dev.block_number()
     return manifest
 
 

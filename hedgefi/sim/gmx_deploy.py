@@ -17,6 +17,7 @@ from hedgefi.sim.deploy import FEED_DECIMALS, call_as, deploy_contract
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.units import to_raw
+from hedgefi.sim.devclient import DevClient
 
 F = 10**30
 
@@ -76,23 +77,23 @@ def gmx_artifacts() -> dict[str, Artifact]:
 
 
 class _Deployer:
-    def __init__(self, w3: Any, manifest: Manifest, artifacts: dict[str, Artifact]) -> None:
-        self.w3, self.m, self.a = w3, manifest, artifacts
+    def __init__(self, dev: DevClient, manifest: Manifest, artifacts: dict[str, Artifact]) -> None:
+        self.dev, self.m, self.a = dev, manifest, artifacts
         self.admin = manifest.admin_address
 
     def deploy(self, name: str, *args: Any) -> str:
-        return deploy_contract(self.w3, self.a[name], *args, sender=self.admin)
+        return deploy_contract(self.dev, self.a[name], *args, sender=self.admin)
 
     def call(self, address: str, contract: str, fn: str, *args: Any, value: int = 0, sender: str | None = None) -> None:
-        call_as(self.w3, address, self.a[contract].abi, fn, *args, sender=sender or self.admin, value=value)
+        call_as(self.dev, address, self.a[contract].abi, fn, *args, sender=sender or self.admin, value=value)
 
 
-def deploy_gmx(w3: Any, manifest: Manifest) -> dict[str, str]:
+def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     """Deploy and configure the replica; returns manifest contract entries ("gmx:...")."""
     from hedgefi.venues.gmx import keys
 
     a = gmx_artifacts()
-    dep = _Deployer(w3, manifest, a)
+    dep = _Deployer(dev, manifest, a)
     admin = dep.admin
     keeper = DEV_ADDRESSES[KEEPER_INDEX]
     role_store = dep.deploy("RoleStore")
@@ -133,7 +134,7 @@ def deploy_gmx(w3: Any, manifest: Manifest) -> dict[str, str]:
     entries = {"gmx:RoleStore": role_store, "gmx:DataStore": ds, "gmx:EventEmitter": emitter, "gmx:Router": router,
                "gmx:OrderVault": vault, "gmx:Oracle": oracle, "gmx:OrderHandler": handler,
                "gmx:ExchangeRouter": exchange_router, "gmx:Reader": reader, "gmx:OracleProvider": provider}
-    now = int(w3.eth.get_block("latest")["timestamp"])
+    now = dev.timestamp()
     for spec in MARKETS:
         long_token = manifest.contracts[spec.index_symbol]
         market = dep.deploy("MarketToken", role_store, ds, f"GMX Market {spec.asset}/USD", long_token, long_token, usdc)
@@ -163,10 +164,10 @@ def deploy_gmx(w3: Any, manifest: Manifest) -> dict[str, str]:
 def _seed_pool(dep: _Deployer, manifest: Manifest, market: str, symbol: str, raw: int) -> None:
     token = manifest.contracts[symbol]
     if symbol == "WETH":
-        call_as(dep.w3, token, _weth_abi(), "deposit", sender=dep.admin, value=raw)
-        call_as(dep.w3, token, _weth_abi(), "transfer", market, raw, sender=dep.admin)
+        call_as(dep.dev, token, _weth_abi(), "deposit", sender=dep.admin, value=raw)
+        call_as(dep.dev, token, _weth_abi(), "transfer", market, raw, sender=dep.admin)
     else:
-        call_as(dep.w3, token, _token_abi(), "mint", market, raw, sender=dep.admin)
+        call_as(dep.dev, token, _token_abi(), "mint", market, raw, sender=dep.admin)
 
 
 def _weth_abi() -> list[dict[str, Any]]:
@@ -184,7 +185,7 @@ def _token_abi() -> list[dict[str, Any]]:
 __all__ = ["MARKETS", "deploy_gmx", "gmx_artifacts"]
 
 
-def seed_gmx_positions(w3: Any, manifest: Manifest) -> None:
+def seed_gmx_positions(dev: DevClient, manifest: Manifest) -> None:
     """Seed traders (anvil #1 long, #2 short) open real positions through the ExchangeRouter."""
     from hedgefi.chain.profiles import ChainProfile
     from hedgefi.venues.gmx.constants import OrderType
@@ -196,35 +197,33 @@ def seed_gmx_positions(w3: Any, manifest: Manifest) -> None:
     d = deployment_for(profile)
     usdc = manifest.contracts["USDC"]
     token_abi = _token_abi()
-    gas_price = int(w3.eth.gas_price)
+    gas_price = dev.gas_price()
     fee = (600_000 + 3 * 40_000 + 3_000_000) * gas_price * 2
     longer, shorter = DEV_ADDRESSES[1], DEV_ADDRESSES[2]
     for spec in MARKETS:
         market = manifest.contracts[f"gmx:market:{spec.asset}/USD"]
-        answer = _feed_answer(w3, manifest.feeds[spec.asset])
+        answer = _feed_answer(dev, manifest.feeds[spec.asset])
         index_dec = next(int(t["decimals"]) for t in manifest.tokens if t["symbol"] == spec.index_symbol)
         price_e30 = answer * 10 ** (30 - index_dec - FEED_DECIMALS)
         for trader, is_long, size in ((longer, True, spec.seed_long_usd), (shorter, False, spec.seed_short_usd)):
             collateral = to_raw(size / 5, 6)
-            call_as(w3, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
-            call_as(w3, usdc, token_abi, "approve", d.router, collateral, sender=trader)
+            call_as(dev, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
+            call_as(dev, usdc, token_abi, "approve", d.router, collateral, sender=trader)
             bundle = OrderBundle()
             bundle.add(d, OrderParams(
                 OrderType.MarketIncrease, market, usdc, int(size) * F, collateral,
                 acceptable_price(price_e30, Decimal("0.01"), is_long=is_long, is_increase=True), fee, trader,
                 is_long=is_long), erc20_collateral=collateral)
             tx = bundle.tx(d, "seed")
-            receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
-                {"from": trader, "to": tx.to, "data": tx.data, "value": tx.value, "gas": 3_000_000}), timeout=60)
-            if receipt["status"] != 1:
-                raise RuntimeError(f"seeding the GMX {spec.asset} market failed")
+            dev.send({"from": trader, "to": tx.to, "data": tx.data, "value": tx.value, "gas": 3_000_000},
+                     f"seed the GMX {spec.asset} market")
     results = execute_pending(manifest.rpc_url, d)
     if not results or not all(r.executed for r in results):
         raise RuntimeError(f"the keeper could not execute the GMX seed orders: {results}")
 
 
-def _feed_answer(w3: Any, feed: str) -> int:
+def _feed_answer(dev: DevClient, feed: str) -> int:
     from hedgefi.chain.abi import decode, encode_call
 
-    raw = w3.eth.call({"to": feed, "data": encode_call("latestRoundData()")})
+    raw = dev.call(feed, encode_call("latestRoundData()"))
     return int(decode(["uint80", "int256", "uint256", "uint256", "uint80"], bytes(raw))[1])

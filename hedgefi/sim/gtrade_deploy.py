@@ -18,6 +18,7 @@ from hedgefi.sim.deploy import call_as, deploy_contract
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.units import to_raw
+from hedgefi.sim.devclient import DevClient
 
 ORACLE_INDICES = (5, 6, 7)
 MIN_ANSWERS = 2
@@ -79,17 +80,17 @@ def borrowing_rate_e10(apr_pct: Decimal) -> int:
     return int(apr_pct * 10**10 / SECONDS_PER_YEAR)
 
 
-def deploy_gtrade(w3: Any, manifest: Manifest) -> dict[str, str]:
+def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     """Deploy and configure the replica; returns the contract entry ("gtrade:Diamond") and records the pair
     indices in ``manifest.params`` ("gtrade:pair:<ASSET>")."""
     a = gtrade_artifacts()
     art = a["GainsDiamondReplica"]
     admin = manifest.admin_address
     oracles = [DEV_ADDRESSES[i] for i in ORACLE_INDICES]
-    diamond = deploy_contract(w3, art, oracles, MIN_ANSWERS, sender=admin)
+    diamond = deploy_contract(dev, art, oracles, MIN_ANSWERS, sender=admin)
 
     def call(fn: str, *args: Any) -> None:
-        call_as(w3, diamond, art.abi, fn, *args, sender=admin)
+        call_as(dev, diamond, art.abi, fn, *args, sender=admin)
 
     weth, usdc = manifest.contracts["WETH"], manifest.contracts["USDC"]
     call("__addCollateral", weth, 18, manifest.feeds["ETH"], False)
@@ -106,7 +107,7 @@ def deploy_gtrade(w3: Any, manifest: Manifest) -> dict[str, str]:
         manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
     call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
     token_abi = _token_abi()
-    call_as(w3, usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)
+    call_as(dev, usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)
     return out
 
 
@@ -116,7 +117,7 @@ def _token_abi() -> list[dict[str, Any]]:
     return devnet_artifacts()["DevToken"].abi
 
 
-def seed_gtrade_positions(w3: Any, manifest: Manifest) -> None:
+def seed_gtrade_positions(dev: DevClient, manifest: Manifest) -> None:
     """Seed traders open a long and a short on every pair through openTrade, answered by the oracles."""
     from hedgefi.venues.gtrade.constants import leverage_e3
     from hedgefi.venues.gtrade.deployment import deployment_for
@@ -132,14 +133,12 @@ def seed_gtrade_positions(w3: Any, manifest: Manifest) -> None:
         price = feed_price_e10(manifest.rpc_url, manifest.feeds[p.asset])
         for trader, is_long, size in ((longer, True, p.seed_long_usd), (shorter, False, p.seed_short_usd)):
             collateral = to_raw(size / 5, 6)
-            call_as(w3, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
-            call_as(w3, usdc, token_abi, "approve", d.diamond, collateral, sender=trader)
+            call_as(dev, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
+            call_as(dev, usdc, token_abi, "approve", d.diamond, collateral, sender=trader)
             trade = trade_tuple(trader, i, leverage_e3(Decimal(5)), USDC_INDEX, collateral, price, long=is_long)
             tx = open_trade_tx(d.diamond, trade, 1000, "seed")
-            receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_transaction(
-                {"from": trader, "to": tx.to, "data": tx.data, "gas": 3_000_000}), timeout=60)
-            if receipt["status"] != 1:
-                raise RuntimeError(f"seeding the gTrade {p.asset} pair failed")
+            dev.send({"from": trader, "to": tx.to, "data": tx.data, "gas": 3_000_000},
+                     f"seed the gTrade {p.asset} pair")
     results = Fulfiller(manifest.rpc_url, d, feeds_of(profile)).run_once(respect_hours=False)
     if len(results) != 2 * len(PAIRS) or not all(r.executed for r in results):
         raise RuntimeError(f"the oracles could not fulfil the gTrade seed orders: {results}")

@@ -17,7 +17,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
+from hedgefi.chain.transport import RpcTransport
 
 
 class CountingProxy:
@@ -30,7 +30,7 @@ class CountingProxy:
         self.fault_methods: set[str] | None = None   # only requests carrying one of these methods get faults
         self.lag_pending_nonce = 0
         self._lock = threading.Lock()
-        self._client = httpx.Client(timeout=30)
+        self._upstream = RpcTransport.loopback(upstream, timeout=30)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,16 +50,15 @@ class CountingProxy:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
-                resp = proxy._client.post(proxy.upstream, content=body,
-                                          headers={"Content-Type": "application/json"})
-                content = proxy._rewrite(body, resp.content)
+                status, raw = proxy._upstream.post_raw(body)
+                content = proxy._rewrite(body, raw)
                 if fault == "drop_after":
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
                 if fault == "truncate":
                     content = content[: len(content) // 2]
-                self._answer(resp.status_code, content)
+                self._answer(status, content)
 
             def _answer(self, status: int, content: bytes) -> None:
                 self.send_response(status)
@@ -131,7 +130,7 @@ class CountingProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
-        self._client.close()
+        self._upstream.close()
 
 
 __all__ = ["CountingProxy"]

@@ -26,18 +26,16 @@ def test_holdings_equal_what_the_devnet_funded_to_the_wei(devnet) -> None:  # ty
 
 
 def test_100_extra_tokens_are_still_one_eth_call(devnet) -> None:  # type: ignore[no-untyped-def]
-    from web3 import Web3
+    from hedgefi.sim.devclient import DevClient
 
     m = devnet.manifest
-    w3 = Web3(Web3.HTTPProvider(m.rpc_url))
+    dev = DevClient(m.rpc_url)
     art = devnet_artifacts()["DevToken"]
     extras = []
     for i in range(100):
-        address = deploy_contract(w3, art, f"Extra {i}", f"X{i}", i % 19, sender=m.admin_address)
+        address = deploy_contract(dev, art, f"Extra {i}", f"X{i}", i % 19, sender=m.admin_address)
         extras.append(address)
-    token = w3.eth.contract(address=extras[42], abi=art.abi)
-    w3.eth.wait_for_transaction_receipt(
-        token.functions.mint(m.demo_address, 12345).transact({"from": m.admin_address}))
+    dev.transact(extras[42], art.abi, "mint", m.demo_address, 12345, sender=m.admin_address)
     conn = connect(get_profile("devnet"))
     h = fetch_holdings(conn, m.demo_address, extras)
     assert len(h.assets) == 1 + len(m.tokens) + 100
