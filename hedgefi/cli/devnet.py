@@ -34,7 +34,9 @@ def up(
     from hedgefi.sim import control
     from hedgefi.chain.manifest import manifest_path
     from hedgefi.core.units import fmt, from_raw
+    from hedgefi.sim.tools import foundry_binary
 
+    foundry_binary("anvil")  # no anvil: its one-line install hint, before anything else is printed
     if not as_json:
         render.info("Starting anvil and deploying the devnet contracts…")
     m = control.up(port=port, block_time=block_time or None)

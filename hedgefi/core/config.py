@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hedgefi.core.errors import ToolNotFoundError
+
 _ENV_LOADED = False
 
 
@@ -58,12 +60,28 @@ def cache_dir() -> Path:
     return Path(env("HEDGEFI_CACHE_DIR") or _xdg("XDG_CACHE_HOME", ".cache") / "hedgefi")
 
 
-def project_root() -> Path:
-    """The source tree holding ``contracts/`` and ``node_modules/`` (``HEDGEFI_ROOT`` overrides)."""
+def source_tree() -> Path | None:
+    """The source checkout hedgefi runs from, or None when it runs as an installed package.
+
+    A checkout is the folder above the ``hedgefi`` package that holds ``pyproject.toml`` and
+    ``contracts/`` (``HEDGEFI_ROOT`` names another one). An installed hedgefi reads everything it needs
+    at run time from its package data, so only development steps look for this.
+    """
     explicit = env("HEDGEFI_ROOT")
-    if explicit:
-        return Path(explicit)
-    return Path(__file__).resolve().parents[2]
+    root = Path(explicit).expanduser() if explicit else Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "contracts").is_dir():
+        return root
+    return None
 
 
-__all__ = ["load_dotenv", "env", "config_dir", "data_dir", "cache_dir", "project_root"]
+def project_root() -> Path:
+    """The source checkout, for development steps only (compiling ``contracts/``, regenerating
+    ``hedgefi/_data``); an installed hedgefi has none and says so instead of guessing site-packages."""
+    root = source_tree()
+    if root is None:
+        raise ToolNotFoundError("this needs the hedgefi source checkout (contracts/), but hedgefi runs as an "
+                                "installed package; run it from a clone, or set HEDGEFI_ROOT to one")
+    return root
+
+
+__all__ = ["load_dotenv", "env", "config_dir", "data_dir", "cache_dir", "source_tree", "project_root"]

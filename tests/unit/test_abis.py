@@ -1,24 +1,52 @@
-"""The checked-in ABIs come from the Solidity interfaces and match the real mainnet ABIs."""
+"""What ships in ``hedgefi/_data`` equals a fresh compile of ``contracts/`` (client ABIs and the compiled
+devnet / replica artifacts, so they never drift), and the ABIs match the real mainnet ABIs."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from hedgefi.sim.abis import VENUE_INTERFACES, abi_dir, generate, render
+from hedgefi.core import resources
+from hedgefi.sim.abis import VENUE_INTERFACES, generate, render
+from hedgefi.sim.build import GROUPS, compile_group, render_artifact
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "tools" / "abi_conformance.py"
 
 
+def _shipped(*parts: str) -> dict[str, str]:
+    folder = resources.data_root().joinpath(*parts)
+    return {p.name: p.read_text() for p in folder.iterdir() if p.name.endswith(".json")}
+
+
 @pytest.mark.parametrize("venue", sorted(VENUE_INTERFACES))
-def test_checked_in_abis_equal_a_fresh_generation(venue: str) -> None:
-    for name, items in generate(venue).items():
-        path = abi_dir() / venue / f"{name}.json"
-        assert path.read_text() == render(items), f"{path} is stale: run ./scripts/build-abis"
+def test_shipped_abis_are_exactly_the_generated_ones(venue: str) -> None:
+    fresh = {f"{name}.json": render(items) for name, items in generate(venue).items()}
+    shipped = _shipped("abis", venue)
+    assert sorted(shipped) == sorted(fresh), "stale or missing ABI files: run ./scripts/build-abis"
+    for name, text in fresh.items():
+        assert shipped[name] == text, f"abis/{venue}/{name} is stale: run ./scripts/build-abis"
+        assert resources.abi(venue, name[:-5]) == json.loads(text)
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_shipped_artifacts_equal_a_fresh_compile(group: str) -> None:
+    fresh = compile_group(group)
+    shipped = _shipped("artifacts", group)
+    assert sorted(shipped) == sorted(f"{n}.json" for n in fresh), \
+        f"stale or missing artifacts in hedgefi/_data/artifacts/{group}: run ./scripts/build-abis"
+    for name, a in fresh.items():
+        assert shipped[f"{name}.json"] == render_artifact(a), \
+            f"hedgefi/_data/artifacts/{group}/{name}.json is stale: run ./scripts/build-abis"
+        loaded = resources.artifact(group, name)
+        assert (loaded.bytecode, loaded.runtime, loaded.abi) == (a.bytecode, a.runtime, a.abi)
+    # what a dry-run fork of Arbitrum installs, and what the devnet deploys, is real code
+    if group == "gmx":
+        assert len(resources.artifact("gmx", "MockOracleProvider").runtime) > 2
 
 
 @pytest.mark.skipif(not CONFORMANCE.is_file(), reason="../shared/tools/abi_conformance.py is not beside the project")
