@@ -26,6 +26,7 @@ _EXPORTS = {
     "fetch_state": "hedgefi.hedge.executor",
     "apply": "hedgefi.hedge.executor",
     "get_venue": "hedgefi.venues.registry",
+    "Venue": "hedgefi.venues.base",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from hedgefi.core.errors import HedgefiError
-from hedgefi.venues.base import PositionView, UnsignedTx
+from hedgefi.venues.base import PositionView, Receipt, UnsignedTx, Venue
 
 from decimal import Decimal
 
@@ -60,7 +60,7 @@ class RunResult:
                 "positions_after": [p.as_json() for p in self.positions_after], "all_executed": self.all_executed}
 
 
-def order_outcomes(venue: Any, receipts: list[dict[str, Any]], timeout_s: float) -> list[OrderResult]:
+def order_outcomes(venue: Venue, receipts: list[Receipt], timeout_s: float) -> list[OrderResult]:
     out = []
     for receipt in receipts:
         block = int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
@@ -88,7 +88,7 @@ def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[Unsigne
         return result
 
 
-def broadcast(conn: "Connection", venue: Any, signer: "Signer", txs: list[UnsignedTx],
+def broadcast(conn: "Connection", venue: Venue, signer: "Signer", txs: list[UnsignedTx],
               confirm: Callable[[list["PreparedTx"]], bool], *, wait_s: float = 30.0,
               journal: "Journal | None" = None, max_fee_gwei: Decimal | None = None,
               max_total_fee_eth: Decimal | None = None) -> RunResult:

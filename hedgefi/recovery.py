@@ -17,6 +17,7 @@ from hedgefi.chain.journal import UNFINISHED_ORDER, UNFINISHED_TX, Journal
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
+    from hedgefi.venues.base import Venue
 
 RESEND_MAX_AGE_S = 600
 
@@ -91,7 +92,7 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
     return actions
 
 
-def _venue(conn: "Connection", name: str) -> Any:
+def _venue(conn: "Connection", name: str) -> "Venue":
     from hedgefi.venues.registry import get_venue
 
     return get_venue(name, conn)

@@ -61,7 +61,7 @@ class ContractCodec:
         return self.functions[name]
 
     def encode(self, name: str, *args: Any) -> bytes:
-        from eth_abi import encode
+        from eth_abi.abi import encode
 
         item = self.fn(name)
         types = [canonical(i) for i in item["inputs"]]
@@ -77,7 +77,7 @@ class ContractCodec:
         return named[0] if len(named) == 1 else tuple(named)
 
     def event_topic(self, name: str) -> bytes:
-        from eth_utils import keccak
+        from eth_utils.crypto import keccak
 
         item = self.events[name]
         return bytes(keccak(text=f"{name}({','.join(canonical(i) for i in item['inputs'])})"))

@@ -104,7 +104,8 @@ class Journal:
 
     def _select(self, table: str, order: str, chain_id: int | None, account: str | None,
                 states: tuple[str, ...], limit: int) -> list[tuple[Any, ...]]:
-        q, args = f"SELECT * FROM {table} WHERE 1=1", []  # table and order are constants of this class
+        q = f"SELECT * FROM {table} WHERE 1=1"  # table and order are constants of this class
+        args: list[str | int] = []
         if chain_id is not None:
             q += " AND chain_id=?"
             args.append(chain_id)

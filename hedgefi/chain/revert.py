@@ -31,9 +31,10 @@ class DecodedRevert:
 
 
 def _canonical(t: dict[str, Any]) -> str:
-    if t["type"].startswith("tuple"):
-        return "(" + ",".join(_canonical(c) for c in t["components"]) + ")" + t["type"][5:]
-    return str(t["type"])
+    kind = str(t["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_canonical(c) for c in t["components"]) + ")" + kind[5:]
+    return kind
 
 
 class ErrorDecoder:

@@ -154,7 +154,7 @@ def check_balance(conn: "Connection", sender: str, prepared: list[PreparedTx]) -
 
 
 def tx_hash_of(raw: bytes) -> str:
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     return "0x" + bytes(keccak(raw)).hex()
 

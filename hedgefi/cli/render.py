@@ -9,9 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Group
+
+    from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 
 def _width() -> int | None:
     import os
@@ -74,7 +79,7 @@ def amount(value: Decimal, max_places: int = 8) -> str:
 __all__ = ["out", "err", "print_json", "error", "warn", "info", "usd", "amount"]
 
 
-def markets_table(quotes: list, chain_id: int, block: int) -> None:  # type: ignore[type-arg]
+def markets_table(quotes: list["MarketQuote"], chain_id: int, block: int) -> None:
     from rich.table import Table
 
     t = Table(title=f"Markets for a short (chain {chain_id}, block {block}); APR > 0 is a cost, < 0 an income")
@@ -100,8 +105,8 @@ def pct(value: Decimal | None) -> str:
     return f"{(value * 100).quantize(Decimal('0.01'))}%"
 
 
-def positions_table(positions: list, pending: list, address: str, chain_id: int, block: int,  # type: ignore[type-arg]
-                    title: str | None = None) -> None:
+def positions_table(positions: list["PositionView"], pending: list["PendingOrderView"], address: str, chain_id: int,
+                    block: int, title: str | None = None) -> None:
     from rich.table import Table
 
     if positions:
@@ -206,9 +211,9 @@ def hedge_result(r: object) -> None:
                   + (f" ({o.reason})" if o.reason else ""))
 
 
-def dashboard(snap: dict) -> object:  # type: ignore[type-arg]
+def dashboard(snap: dict[str, Any]) -> "Group":
     """The watch dashboard as one rich renderable."""
-    from rich.console import Group
+    from rich.console import Group, RenderableType
     from rich.panel import Panel
     from rich.table import Table
 
@@ -234,7 +239,7 @@ def dashboard(snap: dict) -> object:  # type: ignore[type-arg]
                        pct(Decimal(p["funding_apr"])) if p["funding_apr"] else "-",
                        usd(Decimal(p["borrowing_fee_usd"]), 4),
                        pct(Decimal(p["borrowing_apr"])) if p["borrowing_apr"] else "-", style=style)
-    parts: list = [head, ratios, shorts]  # type: ignore[type-arg]
+    parts: list[RenderableType] = [head, ratios, shorts]
     if snap["pending_orders"]:
         parts.append(f"Pending orders: {len(snap['pending_orders'])} "
                      + ", ".join(f"{o['type']} {o['asset']}" for o in snap["pending_orders"]))

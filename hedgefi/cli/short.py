@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import typer
 
 from hedgefi.cli.context import OPTIONS
 from hedgefi.core.errors import ExitCode
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+    from hedgefi.chain.tx import PreparedTx
+    from hedgefi.venues.base import OrderPlan, PositionView, UnsignedTx, Venue
+    from hedgefi.wallet.signers import Identity
 
 app = typer.Typer(help="Open, resize or close a short perp (dry-run on a fork unless --broadcast).",
                   no_args_is_help=True)
@@ -38,8 +44,8 @@ def _pct(text: str, what: str) -> Decimal:
     return parse_decimal(t, what=what)
 
 
-def _confirm_factory(yes: bool, as_json: bool) -> Any:
-    def confirm(prepared: list[Any]) -> bool:
+def _confirm_factory(yes: bool, as_json: bool) -> Callable[[list["PreparedTx"]], bool]:
+    def confirm(prepared: list["PreparedTx"]) -> bool:
         import sys
 
         from hedgefi.cli import render
@@ -56,7 +62,7 @@ def _confirm_factory(yes: bool, as_json: bool) -> Any:
     return confirm
 
 
-def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[str, Any], *, broadcast: bool,
+def run_txs(conn: "Connection", venue: "Venue", ident: "Identity", txs: list["UnsignedTx"], plan_json: dict[str, Any], *, broadcast: bool,
             yes: bool, as_json: bool, caps: dict[str, Any] | None = None, force: bool = False) -> None:
     """Dry-run on a fork (always), then broadcast when asked; print and set the exit code."""
     from hedgefi.cli import render
@@ -87,7 +93,8 @@ def run_txs(conn: Any, venue: Any, ident: Any, txs: list[Any], plan_json: dict[s
         raise typer.Exit(ExitCode.ORDER_PENDING)
 
 
-def _context(account: Optional[str], venue: str, broadcast: bool = False) -> tuple[Any, Any, Any]:
+def _context(account: Optional[str], venue: str, broadcast: bool = False
+             ) -> tuple["Connection", "Venue", "Identity"]:
     from hedgefi.venues.registry import get_venue
     from hedgefi.wallet.signers import require_identity
 
@@ -104,7 +111,7 @@ def _context(account: Optional[str], venue: str, broadcast: bool = False) -> tup
     return conn, v, ident
 
 
-def resume_first(conn: Any, address: str) -> None:
+def resume_first(conn: "Connection", address: str) -> None:
     """Before planning new writes, settle what an interrupted run left (never duplicates)."""
     from hedgefi.cli import render
     from hedgefi.chain.journal import Journal
@@ -115,7 +122,7 @@ def resume_first(conn: Any, address: str) -> None:
                     + (f" ({a.note})" if a.note else ""))
 
 
-def _existing(v: Any, account: str, asset: str, collateral: str) -> Any:
+def _existing(v: "Venue", account: str, asset: str, collateral: str) -> "PositionView | None":
     positions, _ = v.fetch_positions(account)
     for p in positions:
         if p.asset.upper() == asset.upper() and p.side == "short" and p.collateral_token.upper() == collateral.upper():
@@ -140,7 +147,7 @@ def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: O
     return caps
 
 
-def _execute_plan(conn: Any, v: Any, ident: Any, plan: Any, broadcast: bool, yes: bool, as_json: bool,
+def _execute_plan(conn: "Connection", v: "Venue", ident: "Identity", plan: "OrderPlan", broadcast: bool, yes: bool, as_json: bool,
                   caps: dict[str, Any] | None = None, force: bool = False) -> None:
     from hedgefi.cli import render
 

@@ -35,8 +35,8 @@ def list_(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Option
     o = Table(title="Orders")
     for col in ("Key", "Venue", "State", "Reason"):
         o.add_column(col)
-    for e in orders:
-        o.add_row(e.key, e.venue, e.state, e.reason or "")
+    for oe in orders:
+        o.add_row(oe.key, oe.venue, oe.state, oe.reason or "")
     render.out.print(o)
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from hedgefi.cli.context import OPTIONS
 
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+    from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, Venue
 
-def _venues(conn: Any, venue: str | None) -> list[Any]:
+
+def _venues(conn: "Connection", venue: str | None) -> list["Venue"]:
     from hedgefi.venues.registry import get_venue, venue_names
 
     names = [venue] if venue and venue != "all" else venue_names()
@@ -28,7 +32,8 @@ def markets(
     from hedgefi.cli import render
 
     conn = OPTIONS.connect()
-    quotes, block = [], 0
+    quotes: list[MarketQuote] = []
+    block = 0
     for v in _venues(conn, venue):
         quotes += v.fetch_markets()
         block = max(block, v.last_block)
@@ -59,7 +64,9 @@ def positions(
     profile = OPTIONS.profile()
     ident = require_identity(profile, address=address, account=account)
     conn = OPTIONS.connect()
-    all_pos, all_pending, block = [], [], 0
+    all_pos: list[PositionView] = []
+    all_pending: list[PendingOrderView] = []
+    block = 0
     for v in _venues(conn, venue):
         pos, pending = v.fetch_positions(ident.address)
         all_pos += pos
@@ -92,7 +99,8 @@ def orders(
     ident = require_identity(profile, account=account)
     conn = OPTIONS.connect()
     if cancel is None:
-        pending, block = [], 0
+        pending: list[PendingOrderView] = []
+        block = 0
         for v in _venues(conn, venue):
             pending += v.fetch_positions(ident.address)[1]
             block = max(block, v.last_block)
@@ -102,12 +110,16 @@ def orders(
         else:
             render.positions_table([], pending, ident.address, conn.chain_id, block)
         return
-    if venue is None:
-        venue = "gtrade" if ":" in cancel else "gmx"   # gTrade keys are <address>:<index>, GMX keys bytes32
-    (v,) = _venues(conn, venue)
+    owners = [v for v in _venues(conn, venue) if v.owns_order_key(cancel)]
+    if not owners:
+        raise InputError(f"{cancel} is not an order key of {venue or 'any venue'}: give the key `hedgefi orders` "
+                         "lists")
+    if len(owners) > 1:
+        raise InputError(f"{cancel} could be an order of {' or '.join(v.name for v in owners)}: pass --venue")
+    (v,) = owners
     _, pending = v.fetch_positions(ident.address)
     key = cancel.lower()
     if not any(o.key.lower() == key for o in pending):
-        raise InputError(f"no pending {venue} order with key {cancel} for {ident.address}")
+        raise InputError(f"no pending {v.name} order with key {cancel} for {ident.address}")
     run_txs(conn, v, ident, v.build_cancel(ident.address, key), {"action": "cancel", "key": key},
             broadcast=broadcast, yes=yes, as_json=as_json)

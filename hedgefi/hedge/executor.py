@@ -16,10 +16,11 @@ from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
 from hedgefi.core.units import fmt
-from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx, Venue
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile
+    from hedgefi.execution import OrderResult, RunResult
     from hedgefi.chain.rpc import Connection
     from hedgefi.wallet.holdings import Holdings
     from hedgefi.wallet.signers import Identity
@@ -75,7 +76,7 @@ def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings") -> li
     return [Exposure(k, v.quantize(USD_Q), prices[k]) for k, v in sorted(totals.items()) if v > 0]
 
 
-def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Any]:
+def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Venue]:
     from hedgefi.venues.registry import get_venue, venue_names
 
     return [get_venue(n, conn) for n in (names or venue_names())]
@@ -97,7 +98,7 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
                       exposures_from_holdings(conn.profile, holdings), positions, pending, markets)
 
 
-def intent_txs(venue: Any, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
+def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
     """The venue transactions for one intent, sized against the live position."""
     if intent.action == "cancel":
         return list(venue.build_cancel(account, intent.order_key))
@@ -173,7 +174,7 @@ class ApplyResult:
 
 
 def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent],
-                 send: Callable[[Any, list[UnsignedTx]], Any]) -> list[OrderReport]:
+                 send: Callable[[Venue, list[UnsignedTx]], "RunResult"]) -> list[OrderReport]:
     reports = []
     for intent in intents:
         (venue,) = _venues(conn, [intent.venue])
@@ -196,7 +197,8 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
                                        f"order {intent.order_key} cancelled after its timeout",
                                        result.tx_hashes[-1] if result.tx_hashes else None))
             continue
-        for o in result.orders or [None]:
+        outcomes: list[OrderResult | None] = list(result.orders) or [None]   # None: sent, no order to follow
+        for o in outcomes:
             reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd,
                                        o.status if o else "sent", o.reason if o else "",
                                        result.tx_hashes[-1] if result.tx_hashes else None))
@@ -237,7 +239,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     with fork_session(conn) as fs:
         fs.impersonate(identity.address)
 
-        def fork_send(venue: Any, txs: list[UnsignedTx]) -> RunResult:
+        def fork_send(venue: Venue, txs: list[UnsignedTx]) -> RunResult:
             receipts = [fs.send_as(identity.address, t, venue.errors) for t in txs]
             venue.play_keeper(identity.address)
             return RunResult("dry-run", [r["transactionHash"] for r in receipts], order_outcomes(venue, receipts, 5.0))

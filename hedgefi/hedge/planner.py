@@ -112,7 +112,7 @@ def _pending_usd(pending: Iterable[PendingOrderView], asset: str) -> Decimal:
 
 
 def _fee(q: MarketQuote | None, size: Decimal) -> Decimal:
-    rate = Decimal(str(q.extra.get("position_fee_rate", "0"))) if q else Decimal(0)
+    rate = q.position_fee_rate if q else Decimal(0)
     return (abs(size) * rate).quantize(USD_Q)
 
 
@@ -127,7 +127,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         mine = [m for m in markets if m.asset.upper() == exp.asset.upper()]
         asset_markets = [m for m in mine if m.open]
         # a venue that takes no new positions may still take decreases (gTrade CLOSE_ONLY)
-        reduce_markets = [m for m in mine if m.extra.get("can_reduce", m.open)]
+        reduce_markets = [m for m in mine if m.can_reduce]
         if not asset_markets and not reduce_markets:
             continue
         shorts = [p for p in positions if p.asset.upper() == exp.asset.upper() and p.side == "short"]
@@ -139,6 +139,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         note = "in band" if in_band else ""
         if not in_band:
             delta = target - hedge
+            intents: list[OrderIntent]
             if delta > 0 and not asset_markets:
                 intents, note = [], "no venue takes new positions in this asset now"
             elif delta > 0:
@@ -199,7 +200,7 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
             if cap < take:
                 notes.append(f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
                 take = cap
-        min_size = Decimal(str(m.extra.get("min_size_usd", "0")))
+        min_size = m.min_size_usd
         if take < max(min_size, MIN_TRADE_USD):
             notes.append(f"{m.venue}: ${fmt(take)} is below its minimum or liquidity")
             continue

@@ -3,14 +3,18 @@
 Units: USD amounts are ``Decimal`` (converted from each venue's raw integers in the adapter);
 rates are yearly fractions (0.05 = 5%); a positive ``*_apr`` is a cost to a short, a negative one
 an income. Raw on-chain amounts stay ``int`` and say so in their names (``*_raw``).
+
+``Venue`` is the whole surface callers (cli, hedge, execution, recovery) use; each adapter module proves
+with the type checker that its class implements it, and ``registry.get_venue`` returns it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
+from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.types import UnsignedTx
 from hedgefi.core.units import fmt
 
@@ -28,6 +32,11 @@ class VenueCapabilities:
     max_leverage_hint: Decimal
 
 
+TradingState = Literal["open", "close-only", "paused"]
+OrderStatus = Literal["executed", "cancelled", "frozen", "pending"]
+Receipt = dict[str, Any]               # a transaction receipt as the node returns it
+
+
 @dataclass(frozen=True, slots=True)
 class MarketQuote:
     venue: str
@@ -41,12 +50,26 @@ class MarketQuote:
     short_oi_usd: Decimal
     available_short_liquidity_usd: Decimal
     max_leverage: Decimal
-    open: bool
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    open: bool                         # takes new and larger positions now
+    position_fee_rate: Decimal = Decimal(0)    # fraction of the size charged to open (and again to close)
+    min_size_usd: Decimal = Decimal(0)         # smallest position the venue accepts
+    min_leverage: Decimal = Decimal(0)         # 0: no floor
+    trading: TradingState = "open"             # the venue's own switch for the market, apart from its hours
+    hours_open: bool = True                    # inside the market's trading hours (always, for crypto)
+    hours: str = ""                            # the trading hours in words ("" when always open)
+    index_token: str = ""                      # GMX: the market's index / long / short token addresses
+    long_token: str = ""
+    short_token: str = ""
+    pair_index: int | None = None              # gTrade: the pair's index on the diamond
 
     @property
     def short_carry_apr(self) -> Decimal:
         return self.short_funding_apr + self.short_borrowing_apr
+
+    @property
+    def can_reduce(self) -> bool:
+        """Takes decreases and closes now: when open, or close-only within its trading hours."""
+        return self.open or (self.trading == "close-only" and self.hours_open)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -56,6 +79,8 @@ class MarketQuote:
             "long_oi_usd": fmt(self.long_oi_usd), "short_oi_usd": fmt(self.short_oi_usd),
             "available_short_liquidity_usd": fmt(self.available_short_liquidity_usd),
             "max_leverage": fmt(self.max_leverage), "open": self.open,
+            "can_reduce": self.can_reduce, "position_fee_rate": fmt(self.position_fee_rate),
+            "min_size_usd": fmt(self.min_size_usd),
         }
 
 
@@ -152,14 +177,60 @@ class OrderPlan:
                 "notes": self.notes}
 
 
-class Venue(Protocol):
-    capabilities: VenueCapabilities
+class CreatedOrder(NamedTuple):
+    """An order a mined transaction created: its venue key, and whether it waits for a trigger price."""
 
+    key: str
+    waits_for_trigger: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    """Where an order ended (or that it has not yet): read from the venue's events."""
+
+    status: OrderStatus
+    key: str
+    reason: str = ""
+    error_name: str = ""
+    tx_hash: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KeeperAction:
+    """What playing the venue's keeper (GMX ORDER_KEEPER, gTrade oracle nodes) did for one pending order."""
+
+    key: str
+    executed: bool
+    tx_hashes: tuple[str, ...] = ()
+    note: str = ""
+
+
+class Venue(Protocol):
+    """One perp venue: reads, unsigned transactions, and following an order after it is sent.
+
+    ``fetch_*`` call the chain; ``last_block`` is the block of the last fetch; ``owns_order_key`` and
+    ``errors`` are local. ``play_keeper`` only works on a local chain (devnet or fork)."""
+
+    @property
+    def capabilities(self) -> VenueCapabilities: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def errors(self) -> ErrorDecoder: ...
+    @property
+    def last_block(self) -> int: ...
+
+    def fetch_verify(self) -> None: ...
     def fetch_markets(self) -> list[MarketQuote]: ...
     def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]: ...
-    def build_short(self, account: str, request: ShortRequest) -> list[UnsignedTx]: ...
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan: ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
+    def owns_order_key(self, key: str) -> bool: ...
+    def order_keys(self, receipt: Receipt) -> list[CreatedOrder]: ...
+    def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome: ...
+    def play_keeper(self, account: str | None = None) -> list[KeeperAction]: ...
 
 
 __all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
-           "OrderPlan", "Venue"]
+           "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
+           "KeeperAction"]

@@ -38,8 +38,7 @@ def choose_venue(quotes: Sequence[MarketQuote], asset: str, size_usd: Decimal) -
     for q in sorted(mine, key=lambda q: (q.short_carry_apr, q.venue)):
         room = q.available_short_liquidity_usd * LIQUIDITY_MARGIN
         if not q.open:
-            hours = q.extra.get("hours")
-            passed.append(f"{q.venue}'s market is closed" + (f" ({hours})" if hours else "")
+            passed.append(f"{q.venue}'s market is closed" + (f" ({q.hours})" if q.hours else "")
                           + f"; `--venue {q.venue} --force` sends anyway and the order times out")
         elif room < size_usd:
             passed.append(f"{q.venue} has only ${room.quantize(Decimal('1')):,} of usable short liquidity")

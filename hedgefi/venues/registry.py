@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from hedgefi.core.errors import UnknownNameError
+from hedgefi.venues.base import Venue
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
 
-def _gmx(conn: "Connection") -> Any:
+def _gmx(conn: "Connection") -> Venue:
     from hedgefi.venues.gmx.adapter import GmxVenue
 
     return GmxVenue(conn)
 
 
-def _gtrade(conn: "Connection") -> Any:
+def _gtrade(conn: "Connection") -> Venue:
     from hedgefi.venues.gtrade.adapter import GtradeVenue
 
     return GtradeVenue(conn)
 
 
-VENUES: dict[str, Callable[["Connection"], Any]] = {"gmx": _gmx, "gtrade": _gtrade}
+VENUES: dict[str, Callable[["Connection"], Venue]] = {"gmx": _gmx, "gtrade": _gtrade}
 
 
 def venue_names() -> list[str]:
     return sorted(VENUES)
 
 
-def get_venue(name: str, conn: "Connection") -> Any:
+def get_venue(name: str, conn: "Connection") -> Venue:
     key = name.strip().lower()
     if key not in VENUES:
         raise UnknownNameError("venue", name, VENUES)

@@ -54,7 +54,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _address_of(data: dict[str, Any]) -> str:
-    from eth_utils import to_checksum_address
+    from eth_utils.address import to_checksum_address
 
     raw = data.get("address")
     return to_checksum_address("0x" + raw.removeprefix("0x")) if raw else ""

@@ -23,7 +23,7 @@ from hedgefi.core.errors import BadAddressError, InputError, KeystoreError, NoSi
 
 def parse_address(text: str, *, what: str = "address") -> str:
     """A checksummed address; all-lowercase is accepted, a wrong mixed-case checksum is not."""
-    from eth_utils import is_checksum_address, is_hex_address, to_checksum_address
+    from eth_utils.address import is_checksum_address, is_hex_address, to_checksum_address
 
     value = text.strip()
     if not is_hex_address(value):

@@ -112,6 +112,7 @@ CASES = [
     (["hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", "--max-total-fee-eth", "0.000001"],
      "above --max-total-fee-eth"),
     (["orders", "--cancel", "0x" + "00" * 31 + "02"], "no pending gmx order"),
+    (["orders", "--cancel", "12345"], "not an order key of any venue"),
     (["tx", "status", "0x" + "12" * 32], "not in the journal"),
     # hedge policies
     (["hedge", "plan"], "exactly one of --ratio or --plan"),

@@ -15,7 +15,7 @@ from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 
 def quote(venue: str = "gmx", asset: str = "ETH", carry: str = "0.05", liquidity: str = "1000000") -> MarketQuote:
     return MarketQuote(venue, f"{venue}-{asset}", asset, "crypto", D(3000), D(carry), D(0), D(1), D(1), D(liquidity),
-                       D(50), True, {"position_fee_rate": D("0.0006"), "min_size_usd": D(10)})
+                       D(50), True, position_fee_rate=D("0.0006"), min_size_usd=D(10))
 
 
 def short(size_usd: str, venue: str = "gmx", asset: str = "ETH", price: str = "3000") -> PositionView:
@@ -126,18 +126,16 @@ def test_max_collateral_caps_the_increase_and_venue_leverage_clamps() -> None:
     (i,) = hp.intents
     assert i.size_delta_usd == D(20000) and i.leverage == 2  # 10,000 collateral at 2x
     assert "max_collateral" in hp.lines[0].note
-    q = quote()
-    q = MarketQuote(q.venue, q.market, q.asset, q.asset_class, q.price, q.short_funding_apr, q.short_borrowing_apr,
-                    q.long_oi_usd, q.short_oi_usd, q.available_short_liquidity_usd, D(3), True, q.extra)
+    q = replace(quote(), max_leverage=D(3))
     policy = HedgePolicy(None, {"ETH": AssetPolicy(D("0.5"), max_leverage=D(5), min_liquidation_distance=D("0.1"))})
     assert plan(ETH, [], [], [q], policy).intents[0].leverage == 3  # the venue allows at most 3x
 
 
 def test_close_only_takes_decreases_but_no_new_positions() -> None:
-    close_only = replace(quote("gtrade"), open=False, extra={**quote().extra, "can_reduce": True})
+    close_only = replace(quote("gtrade"), open=False, trading="close-only")
     over = plan(ETH, [short("80000", "gtrade")], [], [close_only], HedgePolicy.from_ratio(D("0.5")))
     assert [(i.venue, i.action, i.size_delta_usd) for i in over.intents] == [("gtrade", "decrease", D(-30000))]
     under = plan(ETH, [short("20000", "gtrade")], [], [close_only], HedgePolicy.from_ratio(D("0.5")))
     assert under.intents == [] and "no venue takes new positions" in under.lines[0].note
-    shut = replace(close_only, extra={**close_only.extra, "can_reduce": False})    # outside market hours
+    shut = replace(close_only, hours_open=False)    # outside market hours
     assert plan(ETH, [short("80000", "gtrade")], [], [shut, quote("gmx")], HedgePolicy.from_ratio(D("0.5"))).intents == []

@@ -10,7 +10,8 @@ from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.registry import get_venue, venue_names
 
 MARKET_KEYS = {"venue", "market", "asset", "asset_class", "price", "short_funding_apr", "short_borrowing_apr",
-               "short_carry_apr", "long_oi_usd", "short_oi_usd", "available_short_liquidity_usd", "max_leverage", "open"}
+               "short_carry_apr", "long_oi_usd", "short_oi_usd", "available_short_liquidity_usd", "max_leverage", "open",
+               "can_reduce", "position_fee_rate", "min_size_usd"}
 POSITION_KEYS = {"venue", "market", "asset", "side", "size_usd", "size_tokens", "collateral_token",
                  "collateral_amount", "entry_price", "mark_price", "pnl_usd", "funding_fee_usd", "borrowing_fee_usd",
                  "liquidation_price", "liquidation_distance"}
@@ -68,3 +69,24 @@ def test_unknown_asset_says_did_you_mean(venue, demo) -> None:  # type: ignore[n
 
     with pytest.raises(UnknownNameError, match="did you mean 'ETH'"):
         venue.plan_short(demo.address, ShortRequest("ETHH", Decimal("1000")))
+
+
+def test_each_venue_owns_the_order_keys_it_makes_and_no_other(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """Keys as each venue's own code derives them (GMX: keccak of the DataStore nonce; gTrade: the pending
+    order id) are claimed by that venue alone; strings of neither shape by none."""
+    from hedgefi.venues.gmx.deployment import deployment_for
+    from hedgefi.venues.gmx.keys import order_key as gmx_order_key
+    from hedgefi.venues.gtrade.events import order_key as gtrade_order_key
+
+    venues = {n: get_venue(n, conn) for n in venue_names()}
+    data_store = deployment_for(conn.profile).data_store
+    made = {"gmx": ["0x" + gmx_order_key(data_store, n).hex() for n in (0, 1, 2**64)],
+            "gtrade": [gtrade_order_key(demo.address, i) for i in (0, 7, 2**32)]}
+    assert set(made) == set(venues)
+    for owner, keys in made.items():
+        for key in keys:
+            assert [n for n, v in venues.items() if v.owns_order_key(key)] == [owner], key
+    not_keys = ["", "12345", demo.address, "0x" + "ab" * 31, "0x" + "zz" * 32, f"{demo.address}:", f"{demo.address}:-1",
+                f"{demo.address[:-1]}:3", "0x" + "00" * 32 + ":1"]
+    for text in not_keys:
+        assert not any(v.owns_order_key(text) for v in venues.values()), text

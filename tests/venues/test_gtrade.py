@@ -214,7 +214,7 @@ def test_market_quotes_carry_the_pair_position_fee(conn) -> None:  # type: ignor
 
     quotes = {q.asset: q for q in GtradeVenue(conn).fetch_markets()}
     for spec in PAIRS:
-        assert quotes[spec.asset].extra["position_fee_rate"] == spec.fee_pct / 100, spec.asset
+        assert quotes[spec.asset].position_fee_rate == spec.fee_pct / 100, spec.asset
 
 
 def test_hedge_apply_recovers_a_timed_out_order_then_hedges(devnet, cli, conn, demo, keeper_paused,

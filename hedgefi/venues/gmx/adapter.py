@@ -8,18 +8,19 @@ Sizes are clamped against the live position before any decrease.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, to_raw
-from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
+                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
 from hedgefi.venues.gmx.errors import decoder
-from hedgefi.venues.gmx.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt
-from hedgefi.venues.gmx.orders import (OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
+from hedgefi.venues.gmx.events import fetch_order_outcome, is_order_key, order_keys_from_receipt
+from hedgefi.venues.gmx.orders import (FeeContext, OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
                                        fetch_fee_context)
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class GmxVenue:
         return self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
 
     def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
-                       index_e30: int, coll_e30: int, fees: Any, index_price: Decimal,
+                       index_e30: int, coll_e30: int, fees: FeeContext, index_price: Decimal,
                        existing: PositionView | None) -> OrderPlan:
         size_raw = to_raw(req.size_delta_usd, 30, what="size")
         if req.collateral_amount is not None:
@@ -139,7 +140,7 @@ class GmxVenue:
                          index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes)
 
     def _add_stop_loss(self, bundle: OrderBundle, account: str, market: reads.GmxMarket, coll: reads.TokenMeta,
-                       req: ShortRequest, fees: Any, index_price: Decimal, size_raw: int) -> None:
+                       req: ShortRequest, fees: FeeContext, index_price: Decimal, size_raw: int) -> None:
         assert req.stop_loss_price is not None
         if req.stop_loss_price <= index_price:
             raise BadAmountError(f"a short's stop-loss must be above the current price ({fmt(index_price)})")
@@ -152,7 +153,7 @@ class GmxVenue:
                                        auto_cancel=True))
 
     def _plan_decrease(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
-                       index_e30: int, fees: Any, index_price: Decimal, existing: PositionView | None) -> OrderPlan:
+                       index_e30: int, fees: FeeContext, index_price: Decimal, existing: PositionView | None) -> OrderPlan:
         if existing is None:
             raise InputError(f"there is no GMX {req.asset} short with {coll.symbol} collateral to reduce or close")
         if req.close or -req.size_delta_usd >= existing.size_usd:
@@ -173,13 +174,16 @@ class GmxVenue:
         return [cancel_tx(self.d, order_key)]
 
     # ------------------------------------------------------------------ after sending
-    def order_keys(self, receipt: dict[str, Any]) -> list[tuple[str, bool]]:
+    def owns_order_key(self, key: str) -> bool:
+        return is_order_key(key)
+
+    def order_keys(self, receipt: Receipt) -> list[CreatedOrder]:
         return order_keys_from_receipt(receipt, self.d.event_emitter)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
         return fetch_order_outcome(self.conn, self.d.event_emitter, key, from_block, timeout_s)
 
-    def play_keeper(self, account: str | None = None) -> list[Any]:
+    def play_keeper(self, account: str | None = None) -> list[KeeperAction]:
         """Execute pending orders on a local chain (devnet or fork) as the ORDER_KEEPER would."""
         from hedgefi.venues.gmx.keeper import execute_pending
 
@@ -187,7 +191,10 @@ class GmxVenue:
             from hedgefi.venues.gmx.forkprep import install_mock_oracle
 
             install_mock_oracle(self.conn, self.d)
-        return execute_pending(self.conn.rpc_url, self.d, account=account)
+        return [KeeperAction(r.key, r.executed, (r.tx_hash,) if r.tx_hash else (), r.note)
+                for r in execute_pending(self.conn.rpc_url, self.d, account=account)]
 
+
+_IMPLEMENTS_VENUE: type[Venue] = GmxVenue   # the type checker proves GmxVenue is a Venue
 
 __all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE"]

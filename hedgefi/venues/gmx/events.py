@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.venues.base import CreatedOrder, OrderOutcome, Receipt
 from hedgefi.venues.gmx.constants import codec
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _keccak_text(text: str) -> bytes:
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     return bytes(keccak(text=text))
 
@@ -75,19 +76,16 @@ def events_in_receipt(receipt: dict[str, Any], emitter: str) -> list[GmxEvent]:
 TRIGGER_ORDER_TYPES = (3, 5, 6, 8)   # LimitIncrease, LimitDecrease, StopLossDecrease, StopIncrease
 
 
-def order_keys_from_receipt(receipt: dict[str, Any], emitter: str) -> list[tuple[str, bool]]:
-    """(key, waits_for_trigger) of every order the transaction created, in creation order."""
-    return [("0x" + ev.topics[2].hex(), int(ev.items.get("orderType", 0)) in TRIGGER_ORDER_TYPES)
+def order_keys_from_receipt(receipt: Receipt, emitter: str) -> list[CreatedOrder]:
+    """Every order the transaction created, in creation order."""
+    return [CreatedOrder("0x" + ev.topics[2].hex(), int(ev.items.get("orderType", 0)) in TRIGGER_ORDER_TYPES)
             for ev in events_in_receipt(receipt, emitter) if ev.name == "OrderCreated"]
 
 
-@dataclass(frozen=True, slots=True)
-class OrderOutcome:
-    status: str                    # "executed" | "cancelled" | "frozen" | "pending"
-    key: str
-    reason: str = ""
-    error_name: str = ""
-    tx_hash: str = ""
+def is_order_key(key: str) -> bool:
+    """A GMX order key: a bytes32 as 0x-prefixed hex."""
+    body = key[2:] if key[:2].lower() == "0x" else ""
+    return len(body) == 64 and all(ch in "0123456789abcdefABCDEF" for ch in body)
 
 
 def fetch_order_outcome(conn: "Connection", emitter: str, key: str, from_block: int,
@@ -119,4 +117,4 @@ def fetch_order_outcome(conn: "Connection", emitter: str, key: str, from_block: 
 
 
 __all__ = ["GmxEvent", "decode_log", "events_in_receipt", "order_keys_from_receipt", "OrderOutcome",
-           "fetch_order_outcome", "event_name_hash"]
+           "fetch_order_outcome", "event_name_hash", "is_order_key"]

@@ -11,20 +11,20 @@ from typing import Any
 
 
 def _keccak(data: bytes) -> bytes:
-    from eth_utils import keccak
+    from eth_utils.crypto import keccak
 
     return bytes(keccak(data))
 
 
 @lru_cache(maxsize=256)
 def name_key(name: str) -> bytes:
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     return _keccak(encode(["string"], [name]))
 
 
 def _param_key(name: str, types: list[str], values: list[Any]) -> bytes:
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     return _keccak(encode(["bytes32", *types], [name_key(name), *values]))
 
@@ -109,13 +109,13 @@ def borrowing_factor_key(market: str, is_long: bool) -> bytes:
 
 
 def position_key(account: str, market: str, collateral: str, is_long: bool) -> bytes:
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     return _keccak(encode(["address", "address", "address", "bool"], [account, market, collateral, is_long]))
 
 
 def order_key(data_store: str, nonce: int) -> bytes:
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     return _keccak(encode(["address", "uint256"], [data_store, nonce]))
 

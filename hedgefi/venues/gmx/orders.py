@@ -60,7 +60,7 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
     r = fetch_aggregate3(conn, calls)
     vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r]
     gas_price = int(conn.request("eth_gasPrice", []), 16)
-    return FeeContext(*vals, gas_price_wei=gas_price)
+    return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price)
 
 
 def acceptable_price(index_price_e30: int, max_slippage: Decimal, *, is_long: bool, is_increase: bool) -> int:

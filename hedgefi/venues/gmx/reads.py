@@ -105,10 +105,10 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
                 feed_answer[feed] = (answer, int(decode(["uint8"], dec.data)[0]))
     prices: dict[str, int] = {}
     tokens: dict[str, TokenMeta] = {}
-    for address, (meta, feed) in table.items():
+    for address, (meta, token_feed) in table.items():
         tokens[address] = meta
-        if feed in feed_answer:
-            answer, fdec = feed_answer[feed]
+        if token_feed in feed_answer:
+            answer, fdec = feed_answer[token_feed]
             exp = 30 - meta.decimals - fdec
             prices[address] = answer * 10**exp if exp >= 0 else answer // 10**-exp
     markets = []
@@ -123,7 +123,7 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
 
 
 def to_checksum(address: str) -> str:
-    from eth_utils import to_checksum_address
+    from eth_utils.address import to_checksum_address
 
     return str(to_checksum_address(address))
 
@@ -195,9 +195,9 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
             available_short_liquidity_usd=_usd(available),
             max_leverage=CONTEXT.divide(Decimal(FLOAT), Decimal(min_coll)).quantize(RATIO_Q) if min_coll else Decimal(0),
             open=not (disabled or bool(info["isDisabled"])),
-            extra={"index_token": m.index_token, "long_token": m.long_token, "short_token": m.short_token,
-                   "index_price_e30": snap.prices_e30[m.index_token.lower()],
-                   "position_fee_rate": fee_rate, "min_size_usd": min_size_usd},
+            position_fee_rate=fee_rate, min_size_usd=min_size_usd,
+            trading="paused" if disabled or bool(info["isDisabled"]) else "open",
+            index_token=m.index_token, long_token=m.long_token, short_token=m.short_token,
         ))
     return snap.block, quotes
 

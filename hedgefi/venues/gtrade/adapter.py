@@ -11,20 +11,21 @@ a new order unless forced; while trading is CLOSE_ONLY only decreases and closes
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw
-from hedgefi.venues.base import MarketQuote, OrderPlan, PendingOrderView, PositionView, ShortRequest, UnsignedTx
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
+                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gtrade import orders, reads
 from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,
                                              leverage_e3, price_e10, slippage_e3)
 from hedgefi.venues.gtrade.deployment import GtradeDeployment, deployment_for, fetch_verify
 from hedgefi.venues.gtrade.errors import decoder
-from hedgefi.venues.gtrade.events import OrderOutcome, fetch_order_outcome, order_keys_from_receipt, parse_key
+from hedgefi.venues.gtrade.events import fetch_order_outcome, is_order_key, order_keys_from_receipt, parse_key
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -85,13 +86,13 @@ class GtradeVenue:
             raise UnknownNameError("collateral token for gTrade", req.collateral_symbol, ["USDC"])
         quote, info = self._pair(req.asset)
         reducing = req.close or req.size_delta_usd < 0
-        state = int(quote.extra["trading_state"])
-        if state == 2 or (state == 1 and not reducing):
-            raise MarketClosedError("gTrade is " + ("paused" if state == 2 else "close-only (no new or larger positions)")
+        if quote.trading == "paused" or (quote.trading == "close-only" and not reducing):
+            raise MarketClosedError("gTrade is " + ("paused" if quote.trading == "paused" else
+                                                    "close-only (no new or larger positions)")
                                     + " now: the diamond would revert this order; nothing was sent")
-        if not quote.extra["hours_open"] and not req.force:
+        if not quote.hours_open and not req.force:
             raise MarketClosedError(
-                f"gTrade {info.asset}/USD is closed ({quote.extra.get('hours', 'outside trading hours')}): its oracles "
+                f"gTrade {info.asset}/USD is closed ({quote.hours or 'outside trading hours'}): its oracles "
                 "do not answer now, so a market order would only time out. Retry when it opens, or pass --force to "
                 "send it anyway and recover the collateral with `hedgefi orders --venue gtrade --cancel KEY`")
         index_price = from_raw(info.price_e10, PRICE_DECIMALS)
@@ -213,7 +214,10 @@ class GtradeVenue:
         return [orders.cancel_after_timeout_tx(self.d.diamond, index)]
 
     # ------------------------------------------------------------------ after sending
-    def order_keys(self, receipt: dict[str, Any]) -> list[tuple[str, bool]]:
+    def owns_order_key(self, key: str) -> bool:
+        return is_order_key(key)
+
+    def order_keys(self, receipt: Receipt) -> list[CreatedOrder]:
         return order_keys_from_receipt(receipt, self.d.diamond)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
@@ -227,7 +231,7 @@ class GtradeVenue:
                                f"placed it can be cancelled for a refund with `hedgefi orders --cancel {key}`")
         return out
 
-    def play_keeper(self, account: str | None = None) -> list[Any]:
+    def play_keeper(self, account: str | None = None) -> list[KeeperAction]:
         """Answer pending orders on a local chain (devnet or fork) as the oracle nodes would (§7.2)."""
         from hedgefi.venues.gtrade.keeper import Fulfiller, ensure_arbsys, feeds_of
 
@@ -235,8 +239,12 @@ class GtradeVenue:
         if self.conn.chain_id == 42161:
             ensure_arbsys(url)
         latest = int(self.conn.request("eth_blockNumber", []), 16)
-        return Fulfiller(url, self.d, feeds_of(self.conn.profile), from_block=max(0, latest - 256)) \
+        done = Fulfiller(url, self.d, feeds_of(self.conn.profile), from_block=max(0, latest - 256)) \
             .run_once(account=account)
+        return [KeeperAction(f.key, f.executed, f.tx_hashes, f.note) for f in done]
+
+
+_IMPLEMENTS_VENUE: type[Venue] = GtradeVenue   # the type checker proves GtradeVenue is a Venue
 
 
 __all__ = ["GtradeVenue", "DEFAULT_LEVERAGE"]

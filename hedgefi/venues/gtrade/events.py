@@ -9,9 +9,9 @@ log among MarketExecuted, MarketOpenCanceled, MarketCloseCanceled, PositionSize{
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.venues.base import CreatedOrder, OrderOutcome, Receipt
 from hedgefi.venues.gtrade.constants import CANCEL_REASONS, codec
 
 if TYPE_CHECKING:
@@ -30,12 +30,19 @@ def order_key(user: str, index: int) -> str:
     return f"{user.lower()}:{int(index)}"
 
 
+def is_order_key(key: str) -> bool:
+    """A gTrade order key: ``<user address>:<pending order index>``."""
+    user, sep, index = key.partition(":")
+    return bool(sep) and user[:2].lower() == "0x" and len(user) == 42 \
+        and all(ch in "0123456789abcdefABCDEF" for ch in user[2:]) and index.isascii() and index.isdigit()
+
+
 def parse_key(key: str) -> tuple[str, int]:
     from hedgefi.core.errors import InputError
 
-    user, _, index = key.partition(":")
-    if not (user.startswith("0x") and len(user) == 42 and index.isdigit()):
+    if not is_order_key(key):
         raise InputError(f"'{key}' is not a gTrade order key (expected <address>:<pending order index>)")
+    user, _, index = key.partition(":")
     return user.lower(), int(index)
 
 
@@ -43,7 +50,7 @@ def _order_id(data: bytes) -> tuple[str, int]:
     return "0x" + data[12:32].hex(), int.from_bytes(data[32:64], "big")
 
 
-def order_keys_from_receipt(receipt: dict[str, Any], diamond: str) -> list[tuple[str, bool]]:
+def order_keys_from_receipt(receipt: Receipt, diamond: str) -> list[CreatedOrder]:
     c = codec()
     topics = {"0x" + c.event_topic(n).hex() for n in INITIATED}
     out = []
@@ -53,17 +60,8 @@ def order_keys_from_receipt(receipt: dict[str, Any], diamond: str) -> list[tuple
         t0 = log["topics"][0] if isinstance(log["topics"][0], str) else "0x" + bytes(log["topics"][0]).hex()
         if t0 in topics:
             user, index = _order_id(_bytes(log["data"]))
-            out.append((order_key(user, index), False))
+            out.append(CreatedOrder(order_key(user, index), False))
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class OrderOutcome:
-    status: str                    # "executed" | "cancelled" | "pending"
-    key: str
-    reason: str = ""
-    error_name: str = ""
-    tx_hash: str = ""
 
 
 def _outcome(name: str, fields: dict[str, Any], key: str, tx: str) -> OrderOutcome:
@@ -102,4 +100,4 @@ def fetch_order_outcome(conn: "Connection", diamond: str, key: str, from_block: 
         time.sleep(poll_s)
 
 
-__all__ = ["order_key", "parse_key", "order_keys_from_receipt", "OrderOutcome", "fetch_order_outcome", "OUTCOMES"]
+__all__ = ["order_key", "parse_key", "is_order_key", "order_keys_from_receipt", "OrderOutcome", "fetch_order_outcome", "OUTCOMES"]

@@ -50,7 +50,8 @@ def feed_price_e10(url: str, feed: str) -> int:
     answer = int(decode(["uint80", "int256", "uint256", "uint256", "uint80"],
                         _call(url, feed, encode_call("latestRoundData()")))[1])
     shift = PRICE_DECIMALS - int(decimals)
-    return answer * 10**shift if shift >= 0 else answer // 10**-shift
+    scale: int = 10 ** abs(shift)     # a plain int (``int ** int`` is typed Any: the exponent could be negative)
+    return answer * scale if shift >= 0 else answer // scale
 
 
 def ensure_arbsys(url: str) -> None:

@@ -16,7 +16,7 @@ ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def trade_tuple(user: str, pair_index: int, leverage_e3: int, collateral_index: int, collateral_raw: int,
-                expected_price_e10: int, *, long: bool = False, tp_e10: int = 0, sl_e10: int = 0) -> dict[str, object]:
+                expected_price_e10: int, *, long: bool = False, tp_e10: int = 0, sl_e10: int = 0) -> dict[str, int | str]:
     """The ``Trade`` for ``openTrade``: index and positionSizeToken 0 (the diamond fills them)."""
     return {"user": user, "index": 0, "pairIndex": pair_index, "leverage": leverage_e3, "long": long, "isOpen": True,
             "collateralIndex": collateral_index, "tradeType": 0, "collateralAmount": collateral_raw,
@@ -24,8 +24,8 @@ def trade_tuple(user: str, pair_index: int, leverage_e3: int, collateral_index: 
             "positionSizeToken": 0, "__placeholder": 0}
 
 
-def open_trade_tx(diamond: str, trade: dict[str, object], max_slippage_e3: int, description: str) -> UnsignedTx:
-    if int(trade["openPrice"]) <= 0:  # type: ignore[call-overload]
+def open_trade_tx(diamond: str, trade: dict[str, int | str], max_slippage_e3: int, description: str) -> UnsignedTx:
+    if int(trade["openPrice"]) <= 0:
         raise InputError("gTrade needs the expected price (openPrice) to be non-zero: it is the slippage anchor")
     if max_slippage_e3 <= 0:
         raise InputError("gTrade needs a slippage above 0")

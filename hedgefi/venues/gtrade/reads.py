@@ -19,7 +19,7 @@ from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw
-from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
+from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
 from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
                                              PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
                                              PendingOrderType, codec)
@@ -36,6 +36,7 @@ _ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 GET_TIMESTAMP = "getCurrentBlockTimestamp()"
 ARBSYS = "0x0000000000000000000000000000000000000064"
 ARBITRUM_CHAIN_IDS = {42161, 421614}
+TRADING_STATES: dict[int, TradingState] = {0: "open", 1: "close-only", 2: "paused"}   # the diamond's TradingState
 
 
 def block_number_calls(conn: "Connection") -> list[Call]:
@@ -217,12 +218,11 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
             long_oi_usd=usd(long_coll), short_oi_usd=usd(short_coll), available_short_liquidity_usd=usd(room),
             max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
             open=snap.trading_state == 0 and hours_open,
-            extra={"pair_index": i, "min_size_usd": min_size, "hours": describe(klass, now),
-                   "hours_open": hours_open, "trading_state": snap.trading_state,
-                   # CLOSE_ONLY (1) still takes decreases and closes, within market hours
-                   "can_reduce": snap.trading_state in (0, 1) and hours_open,
-                   "min_leverage": CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
-                   "position_fee_rate": CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10))}))
+            position_fee_rate=CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10)), min_size_usd=min_size,
+            min_leverage=CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
+            # CLOSE_ONLY (1) still takes decreases and closes, within market hours
+            trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
+            hours=describe(klass, now), pair_index=i))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
                                         int(pair["spreadP"]), fee_p)
     return block, quotes, infos
