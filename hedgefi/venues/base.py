@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from hedgefi.core.types import UnsignedTx
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,7 @@ class MarketQuote:
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
+    @money
     def short_carry_apr(self) -> Decimal:
         return self.short_funding_apr + self.short_borrowing_apr
 
