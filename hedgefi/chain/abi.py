@@ -13,19 +13,19 @@ from typing import Any, Sequence
 @lru_cache(maxsize=512)
 def selector(signature: str) -> bytes:
     """First four bytes of keccak256 of a canonical signature such as ``balanceOf(address)``."""
-    from eth_utils import keccak
+    from eth_utils.abi import function_signature_to_4byte_selector
 
-    return keccak(text=signature)[:4]
+    return bytes(function_signature_to_4byte_selector(signature))
 
 
 def encode_call(signature: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> bytes:
-    from eth_abi import encode
+    from eth_abi.abi import encode
 
     return selector(signature) + (encode(list(types), list(args)) if types else b"")
 
 
 def decode(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    from eth_abi import decode as _decode
+    from eth_abi.abi import decode as _decode
 
     return tuple(_decode(list(types), data))
 
