@@ -17,7 +17,7 @@ from hedgefi.venues.base import PositionView, Receipt, UnsignedTx, Venue
 
 from decimal import Decimal
 
-from hedgefi.core.units import from_raw
+from hedgefi.core.units import from_raw, money
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -88,6 +88,7 @@ def dry_run(conn: "Connection", venue_name: str, account: str, txs: list[Unsigne
         return result
 
 
+@money
 def broadcast(conn: "Connection", venue: Venue, signer: "Signer", txs: list[UnsignedTx],
               confirm: Callable[[list["PreparedTx"]], bool], *, wait_s: float = 30.0,
               journal: "Journal | None" = None, max_fee_gwei: Decimal | None = None,

@@ -13,9 +13,9 @@ from typing import Any, Sequence
 @lru_cache(maxsize=512)
 def selector(signature: str) -> bytes:
     """First four bytes of keccak256 of a canonical signature such as ``balanceOf(address)``."""
-    from eth_utils.crypto import keccak
+    from eth_utils.abi import function_signature_to_4byte_selector
 
-    return keccak(text=signature)[:4]
+    return bytes(function_signature_to_4byte_selector(signature))
 
 
 def encode_call(signature: str, types: Sequence[str] = (), args: Sequence[Any] = ()) -> bytes:

@@ -1,21 +1,24 @@
 """ABI-driven encoding and named decoding (structs become dicts keyed by field name).
 
 Venue adapters load their checked-in ABI (``abis/<venue>/*.json``) into a ``ContractCodec`` and use
-it to encode calls and decode results and events without building web3 contract objects.
+it to encode calls and decode results and events without building web3 contract objects. Type strings,
+signatures, selectors, topics and the alignment of dict-shaped struct arguments come from eth-utils,
+the encoding itself from eth-abi; this module adds only the lookup by name and the named decoding.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from hedgefi.chain.abi import decode, selector
+from eth_utils.abi import (abi_to_signature, collapse_if_tuple, event_abi_to_log_topic,
+                           function_abi_to_4byte_selector, get_abi_output_types, get_aligned_abi_inputs)
+
+from hedgefi.chain.abi import decode
 
 
 def canonical(param: dict[str, Any]) -> str:
-    t = str(param["type"])
-    if t.startswith("tuple"):
-        return "(" + ",".join(canonical(c) for c in param["components"]) + ")" + t[len("tuple"):]
-    return t
+    """The ABI type string of one parameter, tuples expanded: ``(address,uint256)[]``."""
+    return collapse_if_tuple(param)
 
 
 def name_value(param: dict[str, Any], value: Any) -> Any:
@@ -32,28 +35,14 @@ def name_value(param: dict[str, Any], value: Any) -> Any:
     return value
 
 
-def to_tuple(param: dict[str, Any], value: Any) -> Any:
-    """Dicts (by field name) to tuples for encoding, recursively."""
-    t = str(param["type"])
-    if t.startswith("tuple"):
-        if t.endswith("]"):
-            inner = dict(param, type=t[: t.rindex("[")])
-            return [to_tuple(inner, v) for v in value]
-        if isinstance(value, dict):
-            return tuple(to_tuple(c, value[c["name"]]) for c in param["components"])
-        return tuple(to_tuple(c, v) for c, v in zip(param["components"], value))
-    return value
-
-
 class ContractCodec:
     def __init__(self, abi: list[dict[str, Any]]) -> None:
         self.functions: dict[str, dict[str, Any]] = {}
         self.events: dict[str, dict[str, Any]] = {}
         for item in abi:
             if item.get("type") == "function":
-                sig = f"{item['name']}({','.join(canonical(i) for i in item['inputs'])})"
                 self.functions.setdefault(item["name"], item)
-                self.functions[sig] = item
+                self.functions[abi_to_signature(cast(Any, item))] = item
             elif item.get("type") == "event":
                 self.events[item["name"]] = item
 
@@ -61,26 +50,22 @@ class ContractCodec:
         return self.functions[name]
 
     def encode(self, name: str, *args: Any) -> bytes:
+        """Selector + arguments; a struct may be given as a dict by field name or as a tuple."""
         from eth_abi.abi import encode
 
-        item = self.fn(name)
-        types = [canonical(i) for i in item["inputs"]]
-        values = [to_tuple(i, a) for i, a in zip(item["inputs"], args)]
-        sig = f"{item['name']}({','.join(types)})"
-        return selector(sig) + encode(types, values)
+        item = cast(Any, self.fn(name))
+        types, values = get_aligned_abi_inputs(item, args)
+        return function_abi_to_4byte_selector(item) + encode(list(types), list(values))
 
     def decode_output(self, name: str, data: bytes) -> Any:
         item = self.fn(name)
         outs = item.get("outputs", [])
-        values = decode([canonical(o) for o in outs], data)
+        values = decode(get_abi_output_types(cast(Any, item)), data)
         named = [name_value(o, v) for o, v in zip(outs, values)]
         return named[0] if len(named) == 1 else tuple(named)
 
     def event_topic(self, name: str) -> bytes:
-        from eth_utils.crypto import keccak
-
-        item = self.events[name]
-        return bytes(keccak(text=f"{name}({','.join(canonical(i) for i in item['inputs'])})"))
+        return bytes(event_abi_to_log_topic(cast(Any, self.events[name])))
 
     def decode_event_data(self, name: str, data: bytes) -> dict[str, Any]:
         item = self.events[name]
@@ -89,4 +74,4 @@ class ContractCodec:
         return {p["name"]: name_value(p, v) for p, v in zip(params, values)}
 
 
-__all__ = ["ContractCodec", "canonical", "name_value", "to_tuple"]
+__all__ = ["ContractCodec", "canonical", "name_value"]

@@ -8,7 +8,9 @@ sentence for people. Venues pass their own error ABIs and may add plain-words ex
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, cast
+
+from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
 
 from hedgefi.chain.abi import decode, selector
 
@@ -30,13 +32,6 @@ class DecodedRevert:
         return self.message
 
 
-def _canonical(t: dict[str, Any]) -> str:
-    kind = str(t["type"])
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_canonical(c) for c in t["components"]) + ")" + kind[5:]
-    return kind
-
-
 class ErrorDecoder:
     """Custom errors of one or more ABIs, indexed by selector."""
 
@@ -46,8 +41,7 @@ class ErrorDecoder:
         for abi in abis:
             for item in abi:
                 if item.get("type") == "error":
-                    sig = f"{item['name']}({','.join(_canonical(i) for i in item['inputs'])})"
-                    self.by_selector[selector(sig)] = item
+                    self.by_selector[function_abi_to_4byte_selector(cast(Any, item))] = item
         self.explain = explain or {}
 
     def decode(self, data: bytes | str | None) -> DecodedRevert:
@@ -67,7 +61,7 @@ class ErrorDecoder:
                                      f"panic: {PANIC_CODES.get(code, hex(code))}", data)
             item = self.by_selector.get(sel)
             if item is not None:
-                values = decode([_canonical(i) for i in item["inputs"]], body)
+                values = decode(get_abi_input_types(cast(Any, item)), body)
                 args = {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(item["inputs"], values))}
                 words = self.explain.get(item["name"])
                 text = words(args) if words else _default_text(item["name"], args)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.revert import DecodedRevert, ErrorDecoder
 from hedgefi.core.errors import ChainError, HedgefiError, InputError
-from hedgefi.core.units import from_raw
+from hedgefi.core.units import from_raw, money
 from hedgefi.core.types import TxSigner, UnsignedTx
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def simulate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDec
         raise TxRevertedError(utx.description, decoded)
 
 
+@money
 def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder, *,
             nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI,
             journal: "Journal | None" = None) -> PreparedTx:

@@ -25,6 +25,7 @@ from hedgefi.cli import venues as venues_cli
 from hedgefi.cli import wallet as wallet_cli
 from hedgefi.cli.context import OPTIONS
 from hedgefi.core.errors import ExitCode, HedgefiError
+from hedgefi.core.units import money_context
 
 app = typer.Typer(
     name="hedgefi",
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     code: int = ExitCode.OK
     try:
         _refuse_keys_on_argv(args)
-        app(args=args, prog_name="hedgefi")  # standalone: exits with the command's code
+        with money_context():   # the CLI's money math and rendering: hedgefi's decimal context
+            app(args=args, prog_name="hedgefi")  # standalone: exits with the command's code
     except HedgefiError as exc:
         from hedgefi.cli import render   # rich loads only when there is something to print
 

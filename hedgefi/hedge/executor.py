@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx, Venue
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class HedgeState:
     pending: list[PendingOrderView]
     markets: list[MarketQuote]
 
+    @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
         rows = []
         for e in self.exposures:
@@ -58,6 +59,7 @@ class HedgeState:
                 "balances": {a.symbol: fmt(a.balance) for a in self.holdings.assets}}
 
 
+@money
 def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings") -> list[Exposure]:
     """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU; the
     user's ``tokens.toml`` adds tokens or leaves some unhedged), matched by token address."""
@@ -98,6 +100,7 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
                       exposures_from_holdings(conn.profile, holdings), positions, pending, markets)
 
 
+@money
 def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
     """The venue transactions for one intent, sized against the live position."""
     if intent.action == "cancel":
@@ -127,6 +130,7 @@ def _collateral_needed(hp: HedgePlan) -> dict[str, Decimal]:
     return need
 
 
+@money
 def check_limits(state: HedgeState, hp: HedgePlan) -> None:
     if hp.refused:
         raise RefusedError(f"refused: {hp.refused}; nothing was sent")
@@ -205,6 +209,7 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
     return reports
 
 
+@money
 def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broadcast: bool = False,
           confirm: Callable[[HedgePlan], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
           wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 
 LIQUIDITY_MARGIN = Decimal("0.9")
@@ -65,6 +65,7 @@ class AssetLine:
     note: str = ""
 
     @property
+    @money
     def hedge_ratio(self) -> Decimal:
         return (self.hedge_usd / self.exposure_usd).quantize(Decimal("0.0001")) if self.exposure_usd else Decimal(0)
 
@@ -82,6 +83,7 @@ class HedgePlan:
     refused: str | None = None
 
     @property
+    @money
     def est_fees_usd(self) -> Decimal:
         return sum((i.est_fee_usd for i in self.intents), Decimal(0))
 
@@ -91,6 +93,7 @@ class HedgePlan:
                 "refused": self.refused}
 
 
+@money
 def notional(p: PositionView) -> Decimal:
     return (p.size_tokens * p.mark_price).quantize(USD_Q)
 
@@ -116,6 +119,7 @@ def _fee(q: MarketQuote | None, size: Decimal) -> Decimal:
     return (abs(size) * rate).quantize(USD_Q)
 
 
+@money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
          markets: Sequence[MarketQuote], policy: HedgePolicy) -> HedgePlan:
     out = HedgePlan()

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hedgefi.core.errors import InputError
+from hedgefi.core.units import money
 
 DEFAULT_DRIFT = Decimal("0.05")
 DEFAULT_LEVERAGE = Decimal("2")
@@ -74,6 +75,7 @@ def _dec(value: Any, where: str, *, lo: Decimal | None = None, hi: Decimal | Non
 _FIELDS = {"ratio", "venue", "max_leverage", "collateral", "max_collateral", "drift_band", "min_liquidation_distance"}
 
 
+@money
 def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = None,
                   require_ratio: bool = False) -> AssetPolicy:
     unknown = set(raw) - _FIELDS

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, Sequence
 
 from hedgefi.hedge.planner import Exposure, notional
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import MarketQuote, PositionView
 
 
@@ -29,10 +29,12 @@ class Alert:
         return {"kind": self.kind, "subject": self.subject, "message": self.message}
 
 
+@money
 def pct(d: Decimal) -> str:
     return f"{(d * 100).quantize(Decimal('0.1'))}%"
 
 
+@money
 def evaluate(exposures: Sequence[Exposure], positions: Sequence[PositionView], markets: Sequence[MarketQuote],
              t: Thresholds) -> list[Alert]:
     alerts: list[Alert] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Sequence
 
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 
 YEAR_S = Decimal(365 * 86400)
 
@@ -40,6 +40,7 @@ class Scenario:
     liquidations: list[tuple[str, Decimal]] = field(default_factory=list)   # (leg, move at which it liquidates)
     carry_usd: Decimal = Decimal(0)
 
+    @money
     def as_json(self) -> dict[str, Any]:
         return {"asset": self.asset, "price": fmt(self.price), "exposure_usd": fmt(self.exposure_usd),
                 "horizon_days": self.horizon_s // 86400, "carry_usd": fmt(self.carry_usd),
@@ -49,6 +50,7 @@ class Scenario:
                 "liquidations": [{"position": leg, "move": fmt(m)} for leg, m in self.liquidations]}
 
 
+@money
 def compute(asset: str, price: Decimal, exposure_usd: Decimal, legs: Sequence[ShortLeg], *, lo: Decimal = Decimal("-0.5"),
             hi: Decimal = Decimal("0.5"), steps: int = 41, horizon_s: int = 30 * 86400) -> Scenario:
     sc = Scenario(asset, price, exposure_usd, horizon_s)
@@ -74,6 +76,7 @@ def compute(asset: str, price: Decimal, exposure_usd: Decimal, legs: Sequence[Sh
     return sc
 
 
+@money
 def text_chart(sc: Scenario, width: int = 61, height: int = 15) -> str:
     """A terminal chart: U = unhedged, H = hedged, * = both, | = a short's liquidation point."""
     values = sc.unhedged + sc.hedged
@@ -104,6 +107,7 @@ def text_chart(sc: Scenario, width: int = 61, height: int = 15) -> str:
     return "\n".join(lines)
 
 
+@money
 def svg_chart(sc: Scenario, width: int = 720, height: int = 400) -> str:
     """A standalone SVG: both series as polylines (with their data points), liquidation lines, axes."""
     pad = 50

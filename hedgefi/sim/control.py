@@ -15,7 +15,7 @@ from hedgefi.chain.local import rpc_request
 from hedgefi.chain.manifest import (Manifest, devnet_dir, load_manifest, manifest_path, remove_manifest,
                                      save_manifest)
 from hedgefi.core.errors import BadAmountError, DevnetError, DevnetNotRunningError, InputError
-from hedgefi.core.units import CONTEXT, from_raw, parse_decimal, to_raw
+from hedgefi.core.units import CONTEXT, from_raw, money, parse_decimal, to_raw
 
 DEFAULT_PORT = 8545
 
@@ -106,6 +106,7 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+@money
 def parse_duration(text: str) -> int:
     """'8h' -> 28800 seconds; units s, m, h, d, w (bare numbers are seconds)."""
     m = _DURATION.match(text.lower())
@@ -157,6 +158,7 @@ class PriceChange:
     new_price: Decimal
 
 
+@money
 def set_price(asset: str, price_text: str) -> PriceChange:
     """Post a new feed round: an absolute USD price ('2500') or a move ('-30%', '+5%')."""
     from hedgefi.chain.abi import decode, encode_call

@@ -18,7 +18,7 @@ from hedgefi.chain.local import rpc_request
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.errors import DevnetError
-from hedgefi.core.units import to_raw
+from hedgefi.core.units import money, to_raw
 from hedgefi.sim.devclient import DevClient
 
 FEED_DECIMALS = 8
@@ -72,6 +72,7 @@ def devnet_artifacts() -> dict[str, Artifact]:
     return artifacts("devnet")
 
 
+@money
 def fund_address(dev: DevClient, manifest: Manifest, address: str, *, native_eth: Decimal = DEMO_NATIVE_ETH,
                  artifacts: dict[str, Artifact] | None = None) -> dict[str, str]:
     """Give ``address`` the demo amounts of ETH and every devnet token; returns raw amounts funded."""
@@ -95,6 +96,7 @@ def fund_address(dev: DevClient, manifest: Manifest, address: str, *, native_eth
     return funded
 
 
+@money
 def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float | None = None) -> Manifest:
     """Deploy every devnet contract on the anvil at ``rpc_url``; fund the demo wallet."""
     dev = DevClient(rpc_url)

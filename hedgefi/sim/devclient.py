@@ -9,9 +9,9 @@ No web3: requests go through ``chain.local.rpc_request``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from hedgefi.chain.abicodec import ContractCodec, canonical, to_tuple
+from hedgefi.chain.abicodec import ContractCodec
 from hedgefi.chain.local import rpc_request, wait_receipt
 from hedgefi.core.errors import DevnetError, RpcError
 from hedgefi.core.resources import Artifact
@@ -77,8 +77,10 @@ class DevClient:
         if len(inputs) != len(args):
             raise DevnetError(f"{artifact.name} takes {len(inputs)} constructor arguments, got {len(args)}")
         from eth_abi.abi import encode
+        from eth_utils.abi import get_aligned_abi_inputs
 
-        encoded = encode([canonical(i) for i in inputs], [to_tuple(i, a) for i, a in zip(inputs, args)])
+        types, values = get_aligned_abi_inputs(cast(Any, ctor), args)
+        encoded = encode(list(types), list(values))
         data = bytes.fromhex(artifact.bytecode[2:]) + encoded
         receipt = self.send({"from": sender, "data": data, "gas": DEPLOY_GAS}, f"deploy {artifact.name}")
         return str(_checksum(receipt["contractAddress"]))

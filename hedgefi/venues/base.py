@@ -16,7 +16,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.types import UnsignedTx
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,7 @@ class MarketQuote:
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
 
     @property
+    @money
     def short_carry_apr(self) -> Decimal:
         return self.short_funding_apr + self.short_borrowing_apr
 

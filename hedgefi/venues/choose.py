@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Sequence
 
 from hedgefi.core.errors import InputError, UnknownNameError
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import MarketQuote
 
 LIQUIDITY_MARGIN = Decimal("0.9")
@@ -29,6 +29,7 @@ def _pct(x: Decimal) -> str:
     return f"{fmt((x * 100).quantize(Decimal('0.01')))}%"
 
 
+@money
 def choose_venue(quotes: Sequence[MarketQuote], asset: str, size_usd: Decimal) -> VenueChoice:
     mine = [q for q in quotes if q.asset.upper() == asset.upper()]
     if not mine:

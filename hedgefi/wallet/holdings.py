@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from hedgefi.chain.abi import decode, decode_string_or_bytes32, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.chain.profiles import TokenInfo
-from hedgefi.core.units import fmt, from_raw, mul
+from hedgefi.core.units import fmt, from_raw, money, mul
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -58,6 +58,7 @@ class Holdings:
     assets: tuple[AssetHolding, ...]
 
     @property
+    @money
     def total_value_usd(self) -> Decimal:
         return sum((a.value_usd for a in self.assets if a.value_usd is not None), Decimal(0))
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
-from hedgefi.core.units import CONTEXT, fmt, from_raw, to_raw
+from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
 from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
                                  PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
@@ -72,6 +72,7 @@ class GmxVenue:
         options = [snap.tokens[t.lower()].symbol for t in (market.short_token, market.long_token)]
         raise UnknownNameError(f"collateral token for GMX {market.asset}/USD", symbol, options)
 
+    @money
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):

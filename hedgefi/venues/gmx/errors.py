@@ -7,10 +7,11 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from hedgefi.chain.revert import ErrorDecoder
-from hedgefi.core.units import fmt
+from hedgefi.core.units import fmt, money
 from hedgefi.venues.gmx.constants import FLOAT, error_abis
 
 
+@money
 def _usd(v: Any) -> str:
     return "$" + fmt((Decimal(int(v)) / Decimal(FLOAT)).quantize(Decimal("0.01")))
 

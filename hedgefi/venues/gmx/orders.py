@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.core.units import money
 from hedgefi.venues.base import UnsignedTx
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import DEFAULT_FEE_BUFFER, FLOAT, OrderType, codec
@@ -41,6 +42,7 @@ class FeeContext:
     native_balance_wei: int
     gas_price_wei: int
 
+    @money
     def execution_fee(self, is_increase: bool, buffer: Decimal = DEFAULT_FEE_BUFFER) -> int:
         est = self.increase_gas_limit if is_increase else self.decrease_gas_limit
         gas_limit = self.base_gas + self.per_oracle_price_gas * 3 + est * self.multiplier // FLOAT
@@ -63,6 +65,7 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
     return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price)
 
 
+@money
 def acceptable_price(index_price_e30: int, max_slippage: Decimal, *, is_long: bool, is_increase: bool) -> int:
     """Floor for a short increase / long decrease, ceiling for a short decrease / long increase."""
     lower = is_long != is_increase   # short increase or long decrease: price may not fall below

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
-from hedgefi.core.units import CONTEXT
+from hedgefi.core.units import CONTEXT, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec
@@ -132,14 +132,17 @@ def _uint(r: CallResult) -> int:
     return int(decode(["uint256"], r.data)[0]) if r.ok else 0
 
 
+@money
 def _usd(raw: int) -> Decimal:
     return CONTEXT.divide(Decimal(raw), Decimal(FLOAT))
 
 
+@money
 def human_price(price_e30: int, decimals: int) -> Decimal:
     return CONTEXT.divide(Decimal(price_e30) * (Decimal(10) ** decimals), Decimal(FLOAT))
 
 
+@money
 def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote]]:
     """Every market hedgefi can price, with funding and borrowing for a short and short capacity."""
     min_size_call = Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
@@ -202,6 +205,7 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
     return snap.block, quotes
 
 
+@money
 def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
                     ) -> tuple[int, list[PositionView], list[PendingOrderView]]:
     """The account's GMX positions (with fees, PnL and liquidation price) and pending orders."""

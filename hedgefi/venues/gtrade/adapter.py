@@ -17,7 +17,7 @@ from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
-from hedgefi.core.units import CONTEXT, fmt, from_raw
+from hedgefi.core.units import CONTEXT, fmt, from_raw, money
 from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
                                  PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gtrade import orders, reads
@@ -78,6 +78,7 @@ class GtradeVenue:
         allowance = int(decode(["uint256"], r[1].data)[0]) if r[1].ok else 0
         return balance, allowance
 
+    @money
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):

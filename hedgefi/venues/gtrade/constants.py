@@ -7,6 +7,7 @@ from enum import IntEnum
 from functools import lru_cache
 
 from hedgefi.chain.abicodec import ContractCodec
+from hedgefi.core.units import money
 from hedgefi.venues.base import VenueCapabilities
 
 PRICE_DECIMALS = 10            # prices, TP/SL, expected price, oracle answers: 1e10
@@ -76,15 +77,18 @@ def codec() -> ContractCodec:
     return ContractCodec(load_abi("gtrade", "GNSMultiCollatDiamond"))
 
 
+@money
 def price_e10(price: Decimal) -> int:
     """A human USD price to gTrade's 1e10 integer (rounded down to the unit)."""
     return int((price * 10**PRICE_DECIMALS).to_integral_value(rounding="ROUND_DOWN"))
 
 
+@money
 def leverage_e3(leverage: Decimal) -> int:
     return int((leverage * LEVERAGE_SCALE).to_integral_value(rounding="ROUND_DOWN"))
 
 
+@money
 def slippage_e3(fraction: Decimal) -> int:
     """A slippage fraction (0.005 = 0.5%) to gTrade's percent x 1e3 (0.5% = 500); at least 1."""
     return max(1, int((fraction * 100 * SLIPPAGE_SCALE).to_integral_value(rounding="ROUND_DOWN")))

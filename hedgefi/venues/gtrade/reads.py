@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
-from hedgefi.core.units import CONTEXT, from_raw
+from hedgefi.core.units import CONTEXT, from_raw, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
 from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
                                              PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
@@ -139,6 +139,7 @@ def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list
 N_PAIR_CALLS = 12
 
 
+@money
 def short_funding_apr(rate_e18: int, oi_long_token: int, oi_short_token: int, apr_multiplier: bool) -> Decimal:
     """The yearly funding of a short as a fraction of notional; positive = the short pays (reference §6.3).
 
@@ -155,10 +156,12 @@ def short_funding_apr(rate_e18: int, oi_long_token: int, oi_short_token: int, ap
     return -yearly * m
 
 
+@money
 def borrowing_apr(rate_e10: int) -> Decimal:
     return CONTEXT.divide(Decimal(rate_e10) * SECONDS_PER_YEAR, Decimal(BORROWING_RATE_SCALE) * 100)
 
 
+@money
 def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[MarketQuote], dict[str, PairInfo]]:
     c = codec()
     snap, extra = fetch_snapshot(conn, d, [Call(d.diamond, codec().encode("getMarketOrdersTimeoutBlocks"))])
@@ -256,6 +259,7 @@ def _pending_size_raw(o: dict[str, Any], trade: dict[str, Any] | None) -> tuple[
     return 0, ci
 
 
+@money
 def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
                     ) -> tuple[int, list[PositionView], list[PendingOrderView], list[dict[str, Any]]]:
     """(block, positions, pending orders, raw trades) for ``account``."""

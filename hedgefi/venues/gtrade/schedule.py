@@ -2,34 +2,28 @@
 
 The v10 contracts do not check trading hours: the oracle side does not answer while a market is
 closed, so a market order then times out. hedgefi refuses such an order up front (unless forced).
-Times are US Eastern (daylight saving computed from the US rule); exchange holidays are not modelled.
+Times are US Eastern wall time from the IANA ``America/New_York`` zone (``zoneinfo``; the ``tzdata``
+package supplies it where the system has none), so daylight saving follows the real rules, past ones
+included; exchange holidays are not modelled.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 STEP = timedelta(minutes=5)
-
-
-def _nth_sunday(year: int, month: int, n: int) -> datetime:
-    d = datetime(year, month, 1)
-    d += timedelta(days=(6 - d.weekday()) % 7)
-    return d + timedelta(weeks=n - 1)
+EASTERN = ZoneInfo("America/New_York")
 
 
 def is_us_dst(t_utc: datetime) -> bool:
-    """EDT from the 2nd Sunday of March 2:00 to the 1st Sunday of November 2:00 (US Eastern)."""
-    t = t_utc.astimezone(timezone.utc).replace(tzinfo=None)
-    start = _nth_sunday(t.year, 3, 2) + timedelta(hours=2 + 5)     # 2:00 EST = 7:00 UTC
-    end = _nth_sunday(t.year, 11, 1) + timedelta(hours=2 + 4)      # 2:00 EDT = 6:00 UTC
-    return start <= t < end
+    """Whether US Eastern is on daylight saving time (EDT) at this moment."""
+    return bool(t_utc.astimezone(EASTERN).dst())
 
 
 def to_eastern(t_utc: datetime) -> datetime:
-    """UTC -> naive US Eastern wall time."""
-    t = t_utc.astimezone(timezone.utc).replace(tzinfo=None)
-    return t - timedelta(hours=4 if is_us_dst(t_utc) else 5)
+    """An aware moment -> naive US Eastern wall time."""
+    return t_utc.astimezone(EASTERN).replace(tzinfo=None)
 
 
 def _minutes(et: datetime) -> int:
@@ -80,4 +74,4 @@ def describe(asset_class: str, t_utc: datetime) -> str:
     return f"{state}; {verb} {nxt:%a %Y-%m-%d %H:%M} UTC" if nxt else state
 
 
-__all__ = ["is_open_at", "next_change", "describe", "to_eastern", "is_us_dst"]
+__all__ = ["is_open_at", "next_change", "describe", "to_eastern", "is_us_dst", "EASTERN"]
