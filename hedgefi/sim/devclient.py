@@ -72,7 +72,8 @@ class DevClient:
         return ""
 
     def deploy(self, artifact: Artifact, *args: Any, sender: str) -> str:
-        ctor: dict[str, Any] = next((i for i in artifact.abi if i.get("type") == "constructor"), {"inputs": []})
+        default: dict[str, Any] = {"type": "constructor", "inputs": []}
+        ctor: dict[str, Any] = next((i for i in artifact.abi if i.get("type") == "constructor"), default)
         inputs = ctor["inputs"]
         if len(inputs) != len(args):
             raise DevnetError(f"{artifact.name} takes {len(inputs)} constructor arguments, got {len(args)}")
