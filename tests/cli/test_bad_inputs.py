@@ -8,7 +8,8 @@ import stat
 
 import pytest
 
-DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+from tests.helpers import nonce
+
 BAD_SUM = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"
 PASSWORD = "correct horse battery"
 
@@ -43,12 +44,6 @@ def keystore_home(tmp_path_factory):  # type: ignore[no-untyped-def]
     for name, text in plans.items():
         (home / name).write_text(text)
     return home
-
-
-def _nonce(devnet) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.chain.local import rpc_request
-
-    return int(rpc_request(devnet.rpc_url, "eth_getTransactionCount", [DEMO, "latest"]), 16)
 
 
 SHORT = ["short", "open", "ETH"]
@@ -136,9 +131,9 @@ def _check(r, expect: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("args, expect", CASES)
 def test_bad_input(devnet, cli, args, expect) -> None:  # type: ignore[no-untyped-def]
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     _check(cli(*args), expect)
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
 
 
 @pytest.mark.parametrize("name, expect", PLAN_CASES)
@@ -155,10 +150,10 @@ def test_passwords(devnet, cli, keystore_home, pw, expect) -> None:  # type: ign
     env = {"HEDGEFI_CONFIG_DIR": str(keystore_home)}
     if pw:
         env["HEDGEFI_PASSWORD_FILE"] = str(keystore_home / pw)
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     r = cli(*SHORT, "--size-usd", "100", "--account", "alice", "--broadcast", "--yes", env=env)
     _check(r, expect)
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
 
 
 def test_world_readable_keystore_refused(devnet, cli, keystore_home) -> None:  # type: ignore[no-untyped-def]
