@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from hedgefi.sim.abis import VENUE_INTERFACES, abi_dir, generate, render
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "tools" / "abi_conformance.py"
 
 
