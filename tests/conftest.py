@@ -1,24 +1,30 @@
-"""Shared fixtures: isolated hedgefi folders, one devnet per session, snapshot/revert per test,
-and a helper that runs the real ``hedgefi`` CLI in a subprocess."""
+"""Shared fixtures: isolated hedgefi folders, one devnet per session (per xdist worker), snapshot/revert
+per test, the real ``hedgefi`` CLI in a subprocess, and the end-of-session private-key scan."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_KEY_HEX = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
-CLI_OUTPUTS: list[str] = []   # every CLI output of the session, scanned for keys by the last test
+from tests.helpers import CLI_OUTPUTS, find_keys, run_cli
+
+
+@pytest.fixture(scope="session")
+def no_private_key_anywhere(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """When the session ends (after the devnet is down and its logs are complete), scan every CLI output
+    of this process and every file under its base temp folder for the keys the suite used; one hit
+    fails the session (an error at teardown). Under xdist each worker scans its own outputs and folder."""
+    yield
+    leaks = find_keys(CLI_OUTPUTS, tmp_path_factory.getbasetemp())
+    if leaks:
+        pytest.fail("a private key appeared in: " + ", ".join(leaks), pytrace=False)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def hedgefi_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def hedgefi_home(tmp_path_factory: pytest.TempPathFactory, no_private_key_anywhere: None) -> Iterator[Path]:
     """Every test session gets its own config and data folders (the compile cache is shared)."""
     home = tmp_path_factory.mktemp("hedgefi-home")
     saved = {k: os.environ.get(k) for k in ("HEDGEFI_CONFIG_DIR", "HEDGEFI_DATA_DIR", "HEDGEFI_CHAIN",
@@ -54,31 +60,6 @@ def devnet(devnet_session, tmp_path):  # type: ignore[no-untyped-def]
             yield devnet_session
     finally:
         os.environ.pop("HEDGEFI_JOURNAL", None)
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
-            timeout: float = 120) -> CliResult:
-    """Run the installed CLI exactly as a user would (a fresh process, no terminal)."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "hedgefi.cli.app", *args], input=stdin, text=True,
-                          capture_output=True, env=full_env, timeout=timeout, cwd=ROOT)
-    result = CliResult(proc.returncode, proc.stdout, proc.stderr)
-    CLI_OUTPUTS.append(result.output)
-    assert DEMO_KEY_HEX not in result.output.lower(), "a private key appeared in CLI output"
-    assert "Traceback" not in result.stderr, f"traceback in CLI output:\n{result.stderr}"
-    return result
 
 
 @pytest.fixture

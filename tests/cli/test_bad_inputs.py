@@ -8,7 +8,8 @@ import stat
 
 import pytest
 
-DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+from tests.helpers import nonce
+
 BAD_SUM = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92267"
 PASSWORD = "correct horse battery"
 
@@ -43,12 +44,6 @@ def keystore_home(tmp_path_factory):  # type: ignore[no-untyped-def]
     for name, text in plans.items():
         (home / name).write_text(text)
     return home
-
-
-def _nonce(devnet) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.chain.local import rpc_request
-
-    return int(rpc_request(devnet.rpc_url, "eth_getTransactionCount", [DEMO, "latest"]), 16)
 
 
 SHORT = ["short", "open", "ETH"]
@@ -96,6 +91,13 @@ CASES = [
     (["--chain", "arbitrun", "holdings"], "did you mean 'arbitrum'"),
     (["markets", "--venue", "dydx"], "unknown venue"),
     (["markets", "--asset", "DOGE"], "unknown asset"),
+    (["positions", "--address", "0xabc"], "20-byte hex address"),
+    (["positions", "--venue", "dydx"], "unknown venue"),
+    (["scenario", "--asset", "DOGE"], "unknown asset"),
+    (["scenario", "--asset", "ETH", "--from", "abc"], "must be a number"),
+    (["scenario", "--horizon", "soon"], "duration"),
+    (["watch", "--interval", "0", "--once"], "must be positive"),
+    (["watch", "--alert-drift", "abc", "--once"], "must be a number"),
     # chains and forks
     (["--rpc", "http://127.0.0.1:9", "holdings"], "cannot reach the RPC"),
     (["--rpc", "ftp://x", "holdings"], "must start with http"),
@@ -106,6 +108,8 @@ CASES = [
     (["holdings", "--account", "nobody"], "unknown account"),
     (["wallet", "new", "bad name!"], "letters, digits"),
     (["wallet", "import", "carol", "--keystore", "/nonexistent/file.json"], "not a readable keystore"),
+    (["wallet", "show", "nobody"], "unknown account"),
+    (["tx", "resume", "--account", "nobody"], "unknown account"),
     # confirmations, orders, journal
     ([*SHORT, "--size-usd", "100", "--broadcast"], "--yes"),
     (["hedge", "apply", "--ratio", "0.5", "--broadcast"], "--yes"),
@@ -120,7 +124,10 @@ CASES = [
     (["hedge", "plan", "--ratio", "-1"], "must not be negative"),
     (["hedge", "plan", "--ratio", "0.5", "--max-fees-usd", "x"], "must be a number"),
     (["devnet", "advance", "soon"], "duration"),
+    (["devnet", "up", "--port", "1"], "already running"),
     (["devnet", "price", "ETH", "-100%"], "above -100%"),
+    pytest.param(["tx", "list", "--limit", "-1"], "must not be negative",
+                 marks=pytest.mark.xfail(strict=True, reason="hedgefi accepts a negative --limit (exit 0)")),
 ]
 PLAN_CASES = [("bad-ratio.toml", "at most 1"), ("bad-key.toml", "unknown key"), ("bad-toml.toml", "not valid TOML"),
               ("bad-venue.toml", "unknown venue"), ("bad-lev.toml", "at least 1"), ("empty.toml", "nothing to hedge"),
@@ -137,9 +144,9 @@ def _check(r, expect: str) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("args, expect", CASES)
 def test_bad_input(devnet, cli, args, expect) -> None:  # type: ignore[no-untyped-def]
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     _check(cli(*args), expect)
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
 
 
 @pytest.mark.parametrize("name, expect", PLAN_CASES)
@@ -156,10 +163,10 @@ def test_passwords(devnet, cli, keystore_home, pw, expect) -> None:  # type: ign
     env = {"HEDGEFI_CONFIG_DIR": str(keystore_home)}
     if pw:
         env["HEDGEFI_PASSWORD_FILE"] = str(keystore_home / pw)
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     r = cli(*SHORT, "--size-usd", "100", "--account", "alice", "--broadcast", "--yes", env=env)
     _check(r, expect)
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
 
 
 def test_world_readable_keystore_refused(devnet, cli, keystore_home) -> None:  # type: ignore[no-untyped-def]
@@ -171,8 +178,44 @@ def test_world_readable_keystore_refused(devnet, cli, keystore_home) -> None:  #
     _check(cli(*SHORT, "--size-usd", "100", "--account", "bob", "--broadcast", "--yes", env=env), "chmod 600")
 
 
-def test_case_count() -> None:
-    assert len(CASES) + len(PLAN_CASES) + 4 >= 40
+def _commands_taking_values() -> set[str]:
+    """Every CLI command (as "short open", "devnet price", ...) with an argument or a non-flag option,
+    read from the command tree itself."""
+    import typer.main
+
+    from hedgefi.cli.app import app
+
+    found: set[str] = set()
+
+    def walk(cmd, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+        if hasattr(cmd, "commands"):
+            for name, sub in cmd.commands.items():
+                walk(sub, [*path, name])
+        elif any(p.param_type_name == "argument" or not getattr(p, "is_flag", False) for p in cmd.params
+                 if p.name != "help"):
+            found.add(" ".join(path))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def _command_of(args: list[str], known: set[str]) -> str | None:
+    words = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] not in GLOBAL)]
+    return next((c for c in known if words[:len(c.split())] == c.split()), None)
+
+
+GLOBAL = ("--chain", "--rpc")   # root options that take a value, before the command
+
+
+def test_every_command_that_takes_a_value_gets_a_bad_one() -> None:
+    """The CLI's own command tree, not this file, says what needs a bad-input case: a new command (or a new
+    value on a command that had none) fails here until it gets one."""
+    known = _commands_taking_values()
+    assert {"holdings", "short open", "hedge apply", "devnet price"} <= known   # the walk sees the tree
+    cases = [c.values[0] if hasattr(c, "values") else c[0] for c in CASES]
+    covered = {_command_of(list(args), known) for args in cases}
+    covered |= {"hedge apply", "short open"}   # PLAN_CASES and the keystore/password tests below
+    assert known - covered == set()
 
 
 def test_keystore_signer_with_the_right_password_sends(devnet, cli, keystore_home) -> None:  # type: ignore[no-untyped-def]

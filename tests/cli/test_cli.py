@@ -1,18 +1,15 @@
-"""The real ``hedgefi`` CLI in subprocesses: holdings JSON, devnet commands, bad inputs, start-up time."""
+"""The real ``hedgefi`` CLI in subprocesses: holdings JSON, devnet commands, bad inputs, what `--help` loads."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
 from hedgefi.testing.rpc_proxy import CountingProxy
-from tests.conftest import ROOT
-
-DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+from tests.helpers import DEMO, ROOT
 
 
 def test_holdings_json_matches_funding_with_one_eth_call(devnet, cli) -> None:  # type: ignore[no-untyped-def]
@@ -111,17 +108,19 @@ def test_holdings_without_a_devnet_says_how_to_start_one(cli, tmp_path) -> None:
     assert "hedgefi devnet up" in _one_clear_line(r)
 
 
-def test_help_is_fast_and_does_not_import_web3() -> None:
+# What `--help` must not load: the chain stack and the renderers are imported by the commands that use them.
+HEAVY = ("web3", "eth_account", "eth_abi", "eth_utils", "eth_keys", "httpx", "rich", "solcx")
+
+
+def test_help_loads_only_the_cli_shell() -> None:
+    """`hedgefi --help` stays quick because it imports the command tree and nothing that talks to a chain
+    (timings themselves belong to scripts/bench)."""
     cmd = [sys.executable, "-X", "importtime", "-m", "hedgefi.cli.app", "--help"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and "holdings" in proc.stdout
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-    assert not any(m == "web3" or m.startswith("web3.") for m in imported)
-    best = min(_timed([sys.executable, "-m", "hedgefi.cli.app", "--help"]) for _ in range(3))
-    assert best < 0.3, f"hedgefi --help took {best:.3f} s"
-
-
-def _timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, cwd=ROOT, check=True)
-    return time.perf_counter() - t0
+    assert "hedgefi.cli.short" in imported and "typer" in imported      # the listing is what we think it is
+    assert not [m for m in imported if m.split(".")[0] in HEAVY]
+    ours = {m for m in imported if m.split(".")[0] == "hedgefi"}
+    assert ours and all(m in ("hedgefi", "hedgefi.cli", "hedgefi.core") or m.startswith(("hedgefi.cli.", "hedgefi.core."))
+                        for m in ours), sorted(ours)

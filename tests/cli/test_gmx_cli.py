@@ -7,13 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-
-
-def _nonce(devnet) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.chain.local import rpc_request
-
-    return int(rpc_request(devnet.rpc_url, "eth_getTransactionCount", [DEMO, "latest"]), 16)
+from tests.helpers import nonce
 
 
 def test_broadcast_short_then_funding_after_a_day(devnet, cli) -> None:  # type: ignore[no-untyped-def]
@@ -33,13 +27,13 @@ def test_broadcast_short_then_funding_after_a_day(devnet, cli) -> None:  # type:
 
 
 def test_default_is_a_dry_run_that_sends_nothing(devnet, cli) -> None:  # type: ignore[no-untyped-def]
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     r = cli("short", "open", "ETH", "--size-usd", "5000", "--json")
     assert r.code == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["result"]["mode"] == "dry-run" and out["result"]["all_executed"]
     assert [p["size_usd"] for p in out["result"]["positions_after"]] == ["5000"]
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
     assert json.loads(cli("positions", "--json").stdout)["positions"] == []
 
 
@@ -53,10 +47,10 @@ def test_markets_json_schema(devnet, cli) -> None:  # type: ignore[no-untyped-de
 
 
 def test_no_tty_without_yes_refuses_to_send(devnet, cli) -> None:  # type: ignore[no-untyped-def]
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     r = cli("short", "open", "ETH", "--size-usd", "1000", "--broadcast")
     assert r.code == 1 and "--yes" in r.stderr
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before
 
 
 def test_resize_and_close_through_the_cli(devnet, cli) -> None:  # type: ignore[no-untyped-def]
@@ -102,9 +96,9 @@ def test_pending_order_listed_and_cancel_refused_before_expiry(devnet, cli) -> N
     (["orders", "--cancel", "0x" + "00" * 31 + "01"], "no pending gmx order"),
 ])
 def test_bad_short_inputs_send_nothing(devnet, cli, args, expect) -> None:  # type: ignore[no-untyped-def]
-    before = _nonce(devnet)
+    before = nonce(devnet.rpc_url)
     r = cli(*args)
     lines = [line for line in r.stderr.splitlines() if line.strip() and not line.startswith(("Open", "Dry-run"))]
     assert r.code != 0 and expect in r.stderr, r.stderr
     assert len([line for line in lines if line.startswith("error:")]) == 1
-    assert _nonce(devnet) == before
+    assert nonce(devnet.rpc_url) == before

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 TARGET = Decimal("0.5")
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from hedgefi.core import resources
 from hedgefi.sim.abis import VENUE_INTERFACES, generate, render
 from hedgefi.sim.build import GROUPS, compile_group, render_artifact
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "tools" / "abi_conformance.py"
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from decimal import Decimal as D
+
+import pytest
 
 from hedgefi.hedge.planner import Exposure
 from hedgefi.risk.alerts import Thresholds, evaluate
 from hedgefi.risk.scenario import ShortLeg, compute, svg_chart, text_chart
 from hedgefi.venues.base import MarketQuote, PositionView
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 # 50% hedge of $100k of ETH at $2,000: a $50k short (25 ETH) at 2x (equity $25k), liquidation at $2,980,
 # carry 10% a year, horizon 30 days.
@@ -30,18 +35,44 @@ def test_hand_computed_points() -> None:
     assert sc.liquidations == [("gmx ETH short", D("0.4900"))]
 
 
-def test_hedged_line_is_flatter_and_svg_has_both_series() -> None:
+def test_hedged_line_is_flatter() -> None:
     sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.4"), steps=19)
     spread = lambda xs: max(xs) - min(xs)  # noqa: E731
     assert spread(sc.hedged) <= spread(sc.unhedged) / 2 + 1  # a 50% hedge halves the swing
-    sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.6"), steps=23)
-    svg = svg_chart(sc)
-    assert svg.startswith("<svg") and 'id="unhedged"' in svg and 'id="hedged"' in svg and "liquidation" in svg
-    from hedgefi.core.units import fmt
-
-    assert ",".join(fmt(v) for v in sc.hedged) in svg and ",".join(fmt(v) for v in sc.unhedged) in svg
     chart = text_chart(sc)
     assert "U" in chart and "H" in chart and "|" in chart
+
+
+def _svg_points(root: ET.Element, line_id: str) -> list[float]:
+    """The polyline's points, flattened: x0, y0, x1, y1, ..."""
+    (line,) = [e for e in root.iter(SVG + "polyline") if e.get("id") == line_id]
+    return [float(c) for p in line.get("points", "").split() for c in p.split(",")]
+
+
+def _flat(points: list[tuple[float, float]]) -> list[float]:
+    return [c for p in points for c in p]
+
+
+def test_svg_draws_the_hand_computed_scenario_where_it_belongs() -> None:
+    """The picture, parsed: for the scenario above from -50% to +50% in 10% steps, the plot area is the
+    720x400 canvas inset by 50 (x 50..670 for the moves, y 50..350 for $+50,000..$-50,000, the extremes
+    of the two series), so 10% of price is 62 px and $10,000 is 30 px."""
+    sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.5"), steps=11, horizon_s=30 * 86400)
+    root = ET.fromstring(svg_chart(sc))
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("720", "400", "0 0 720 400")
+    xs = [50 + 62 * k for k in range(11)]
+    unhedged = [(x, 350 - 30 * k) for k, x in enumerate(xs)]                     # $-50,000 + $10,000 k
+    # hedged: half the move less $410.96 carry, i.e. $-25,410.96 + $5,000 k, until the short is
+    # liquidated at +49%; at +50% only the lost margin counts: $+25,000
+    hedged = [(x, round(50 + (50000 - (-25000 - 410.96 + 5000 * k)) * 0.003, 1)) for k, x in enumerate(xs[:10])]
+    hedged.append((670, 125))
+    assert _svg_points(root, "unhedged") == pytest.approx(_flat(unhedged), abs=0.051)
+    assert _svg_points(root, "hedged") == pytest.approx(_flat(hedged), abs=0.051)
+    zero = [e for e in root.iter(SVG + "line") if e.get("class") != "liquidation"]
+    assert [(float(e.get("y1", "")), float(e.get("y2", ""))) for e in zero] == [(200, 200)]    # $0
+    (liq,) = [e for e in root.iter(SVG + "line") if e.get("class") == "liquidation"]
+    assert float(liq.get("x1", "")) == float(liq.get("x2", "")) == pytest.approx(50 + 0.99 * 620, abs=0.051)
+    assert any("liquidation: gmx ETH short" in (t.text or "") for t in root.iter(SVG + "text"))
 
 
 def _pos(dist: str, asset: str = "ETH") -> PositionView:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 
@@ -34,8 +32,3 @@ def keeper_paused(devnet):  # type: ignore[no-untyped-def]
     finally:
         set_paused(False)
 
-
-def send(conn: Any, venue: Any, ident: Any, txs: list[Any], wait_s: float = 30.0) -> Any:
-    from hedgefi.execution import broadcast
-
-    return broadcast(conn, venue, ident.signer(), txs, lambda prepared: True, wait_s=wait_s)

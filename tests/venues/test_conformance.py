@@ -1,10 +1,19 @@
-"""The Venue conformance suite: every registered venue passes it against its devnet replica."""
+"""The Venue conformance suite: every registered venue passes it against its devnet replica.
+
+Quoted rates are checked against the venue's raw on-chain factors, read here with plain ``eth_call``s
+(own selectors, keys and decoding, none of the adapter's code) and turned into a short's APR with the
+venue's published formula (GMX: reference §17.2 static funding; gTrade: reference §6.3-§6.4).
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from typing import Any, Callable
 
 import pytest
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 
 from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.registry import get_venue, venue_names
@@ -23,9 +32,16 @@ def venue(request, conn):  # type: ignore[no-untyped-def]
     return get_venue(request.param, conn)
 
 
-def test_capabilities_are_data(venue) -> None:  # type: ignore[no-untyped-def]
+def test_capabilities_hold_for_the_markets_and_tokens_on_chain(venue, conn) -> None:  # type: ignore[no-untyped-def]
+    """What a venue declares about itself agrees with what it quotes and with the chain."""
     caps = venue.capabilities
-    assert caps.name == venue.name and caps.collateral_tokens and caps.max_leverage_hint > 0
+    tokens = {t.symbol: t.address for t in conn.profile.tokens}
+    assert caps.collateral_tokens
+    for symbol in caps.collateral_tokens:          # every collateral is a real token contract here
+        assert conn.request("eth_getCode", [tokens[symbol], "latest"]) not in ("0x", None), symbol
+    quotes = venue.fetch_markets()
+    assert {q.asset_class for q in quotes} <= set(caps.asset_classes)
+    assert max(q.max_leverage for q in quotes) <= caps.max_leverage_hint   # the hint bounds every market
 
 
 def test_markets_have_the_shared_schema_and_sane_values(venue) -> None:  # type: ignore[no-untyped-def]
@@ -36,10 +52,125 @@ def test_markets_have_the_shared_schema_and_sane_values(venue) -> None:  # type:
         assert q.price > 0 and q.long_oi_usd > 0 and q.short_oi_usd > 0
         assert q.available_short_liquidity_usd > 0 and q.max_leverage > 1
         assert q.open or q.asset_class != "crypto"          # crypto trades 24/7; other classes keep hours
-        assert q.short_carry_apr == q.short_funding_apr + q.short_borrowing_apr
         assert q.short_borrowing_apr > 0
         # funding sign: shorts earn when longs are the larger side on the devnet seed
         assert (q.short_funding_apr < 0) == (q.long_oi_usd > q.short_oi_usd)
+
+
+YEAR = 365 * 86400
+
+
+def _eth_call(conn: Any, to: str, sig: str, args: list[Any], out: list[str]) -> tuple[Any, ...]:
+    name, _, rest = sig.partition("(")
+    types = [t for t in rest[:-1].split(",") if t]
+    data = keccak(text=sig)[:4] + abi_encode(types, args)
+    raw = conn.request("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
+    return tuple(abi_decode(out, bytes.fromhex(raw[2:])))
+
+
+def _gmx_key(name: str, types: list[str] | None = None, values: list[Any] | None = None) -> bytes:
+    base = keccak(abi_encode(["string"], [name]))
+    return base if types is None else keccak(abi_encode(["bytes32", *types], [base, *(values or [])]))
+
+
+def _gmx_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per asset, a short's (funding, borrowing) APR from GMX's DataStore factors (1e30 per second):
+    f = min(FUNDING_FACTOR x |L - S| / (L + S), MAX_FUNDING_FACTOR_PER_SECOND(payer)); when longs are the
+    larger side a short earns f x L / S, otherwise it pays f; borrowing is BORROWING_FACTOR(short)."""
+    c = conn.profile.contracts
+    ds = c["gmx:DataStore"]
+    usdc = c["USDC"]
+    by_asset = {t.asset or t.symbol: t.address for t in conn.profile.tokens}
+
+    def uint(key: bytes) -> int:
+        return int(_eth_call(conn, ds, "getUint(bytes32)", [key], ["uint256"])[0])
+
+    rates = {}
+    for name, market in c.items():
+        if not name.startswith("gmx:market:"):
+            continue
+        asset = name.removeprefix("gmx:market:").split("/")[0]
+        long_token = by_asset[asset]
+        assert uint(_gmx_key("FUNDING_EXPONENT_FACTOR", ["address"], [market])) == 10**30   # linear in skew
+        oi = {side: sum(uint(_gmx_key("OPEN_INTEREST", ["address", "address", "bool"], [market, t, side]))
+                        for t in (long_token, usdc)) for side in (True, False)}
+        long_oi, short_oi = oi[True], oi[False]
+        longs_pay = long_oi > short_oi
+        with localcontext() as ctx:
+            ctx.prec = 60
+            f = (Decimal(uint(_gmx_key("FUNDING_FACTOR", ["address"], [market]))) * abs(long_oi - short_oi)
+                 / (long_oi + short_oi))
+            cap = uint(_gmx_key("MAX_FUNDING_FACTOR_PER_SECOND", ["address", "bool"], [market, longs_pay]))
+            f = min(f, Decimal(cap)) if cap else f
+            funding = -f * long_oi / short_oi if longs_pay else f
+            borrowing = Decimal(uint(_gmx_key("BORROWING_FACTOR", ["address", "bool"], [market, False])))
+            rates[asset] = (funding * YEAR / 10**30, borrowing * YEAR / 10**30)
+    return rates
+
+
+def _gtrade_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
+    """Per pair, a short's (funding, borrowing) APR from the diamond's stored rates: funding
+    lastFundingRatePerSecondP (1e18 %/s, positive: longs pay), times min(oiLong / oiShort, 100) for an
+    earning short with the APR multiplier; borrowing borrowingRatePerSecondP (1e10 %/s)."""
+    c = conn.profile.contracts
+    diamond = c["gtrade:Diamond"]
+    (ci,) = _eth_call(conn, diamond, "getCollateralIndex(address)", [c["USDC"]], ["uint8"])
+    rates = {}
+    for key, index in conn.profile.params.items():
+        if not key.startswith("gtrade:pair:"):
+            continue
+        asset, p = key.removeprefix("gtrade:pair:"), int(index)
+        ((_, _, rate, _, _),) = _eth_call(conn, diamond, "getPairFundingFeeData(uint8[],uint16[])", [[ci], [p]],
+                                          ["(int128,int128,int56,uint32,uint168)[]"])[0]
+        ((_, _, _, _, enabled, multiplier, _),) = _eth_call(
+            conn, diamond, "getPairFundingFeeParams(uint8[],uint16[])", [[ci], [p]],
+            ["(uint112,uint24,uint24,uint32,bool,bool,uint48)[]"])[0]
+        ((borrow_rate, _),) = _eth_call(conn, diamond, "getPairBorrowingFeeParams(uint8[],uint16[])", [[ci], [p]],
+                                        ["(uint24,uint232)[]"])[0]
+        ((oi_long, oi_short),) = _eth_call(conn, diamond, "getPairOiAfterV10Token(uint8,uint16)", [ci, p],
+                                           ["(uint128,uint128)"])
+        with localcontext() as ctx:
+            ctx.prec = 60
+            yearly = Decimal(rate) * YEAR / 10**18 / 100          # fraction of notional a year
+            if not enabled:
+                funding = Decimal(0)
+            elif rate > 0:                                        # the short earns
+                m = min(Decimal(oi_long) / oi_short, Decimal(100)) if multiplier and oi_short else Decimal(1)
+                funding = -yearly * m
+            else:
+                funding = -yearly
+            rates[asset] = (funding, Decimal(borrow_rate) * YEAR / 10**10 / 100)
+    return rates
+
+
+RAW_RATES: dict[str, Callable[[Any], dict[str, tuple[Decimal, Decimal]]]] = {
+    "gmx": _gmx_raw_rates, "gtrade": _gtrade_raw_rates}
+
+
+def test_every_venue_has_an_independent_rate_check() -> None:
+    assert set(RAW_RATES) == set(venue_names())
+
+
+def test_quoted_rates_are_the_raw_factors_on_chain(venue, conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """Quoted funding and borrowing APRs equal the ones computed from the replica's raw factors, for the
+    seeded book and again after our own short moves the skew (the quote follows the chain)."""
+    from tests.helpers import send
+
+    for step in ("seeded", "after our short"):
+        if step == "after our short":
+            if hasattr(venue, "fetch_verify"):
+                venue.fetch_verify()
+            assert send(conn, venue, demo, venue.plan_short(demo.address,
+                                                            ShortRequest("ETH", Decimal("100000"))).txs).all_executed
+        raw = RAW_RATES[venue.name](conn)
+        quotes = venue.fetch_markets()
+        assert {q.asset for q in quotes} <= set(raw)
+        for q in quotes:
+            funding, borrowing = raw[q.asset]
+            assert q.short_funding_apr == pytest.approx(funding, abs=Decimal("1e-9")), (step, q.asset)
+            assert q.short_borrowing_apr == pytest.approx(borrowing, abs=Decimal("1e-9")), (step, q.asset)
+            assert q.short_carry_apr == pytest.approx(funding + borrowing, abs=Decimal("2e-9")), (step, q.asset)
+        assert any(f != 0 for f, _ in raw.values()), step    # a book with skew: the check has teeth
 
 
 def test_markets_take_at_most_two_round_trips(venue, conn) -> None:  # type: ignore[no-untyped-def]

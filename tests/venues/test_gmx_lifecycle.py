@@ -9,39 +9,28 @@ import pytest
 from hedgefi.sim import control
 from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.gmx.adapter import GmxVenue
-from tests.venues.conftest import send
-
-
-def _short(venue: GmxVenue, address: str, asset: str = "ETH"):  # type: ignore[no-untyped-def]
-    positions, _ = venue.fetch_positions(address)
-    return next((p for p in positions if p.asset == asset and p.side == "short"), None)
-
-
-def _usdc(conn, address: str) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.wallet.holdings import fetch_holdings
-
-    return next(a.balance_raw for a in fetch_holdings(conn, address).assets if a.symbol == "USDC")
+from tests.helpers import send, short_position, usdc_raw
 
 
 def test_open_resize_up_resize_down_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
     v = GmxVenue(conn)
     v.fetch_verify()
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"))).txs)
     assert [o.status for o in r.orders] == ["executed"]
-    p = _short(v, demo.address)
+    p = short_position(v, demo.address)
     assert p.size_usd == Decimal("10000") and p.collateral_token == "USDC"
     assert p.collateral_amount == Decimal("5000") - Decimal("6")  # 2x leverage, 6 bps opening fee
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("5000")), existing=p).txs)
-    assert r.all_executed and _short(v, demo.address).size_usd == Decimal("15000")
-    p = _short(v, demo.address)
+    assert r.all_executed and short_position(v, demo.address).size_usd == Decimal("15000")
+    p = short_position(v, demo.address)
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("-4000")), existing=p).txs)
-    assert r.all_executed and _short(v, demo.address).size_usd == Decimal("11000")
-    p = _short(v, demo.address)
+    assert r.all_executed and short_position(v, demo.address).size_usd == Decimal("11000")
+    p = short_position(v, demo.address)
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p).txs)
-    assert r.all_executed and _short(v, demo.address) is None
+    assert r.all_executed and short_position(v, demo.address) is None
     # all collateral came back, less the position fees (6 bps on 15,000 opened and 15,000 closed)
-    assert usdc_before - _usdc(conn, demo.address) == pytest.approx(18_000_000, abs=50_000)
+    assert usdc_before - usdc_raw(conn, demo.address) == pytest.approx(18_000_000, abs=50_000)
 
 
 def test_funding_and_borrowing_accrue_in_the_markets_direction(conn, demo) -> None:  # type: ignore[no-untyped-def]
@@ -51,7 +40,7 @@ def test_funding_and_borrowing_accrue_in_the_markets_direction(conn, demo) -> No
     quotes = {q.asset: q for q in v.fetch_markets()}
     control.advance(86400)
     for asset in ("ETH", "BTC"):
-        p = _short(v, demo.address, asset)
+        p = short_position(v, demo.address, asset)
         q = quotes[asset]
         assert p.borrowing_fee_usd > 0
         expected_borrow = p.size_usd * q.short_borrowing_apr / 365
@@ -74,30 +63,30 @@ def test_stop_loss_is_triggered_by_a_price_move(conn, demo) -> None:  # type: ig
     sl_key = pending[0].key
     outcome = v.wait_outcome(sl_key, 0, timeout_s=15)
     assert outcome.status == "executed"
-    assert _short(v, demo.address) is None
+    assert short_position(v, demo.address) is None
 
 
 def test_missed_acceptable_price_cancels_and_refunds(conn, demo, keeper_paused) -> None:  # type: ignore[no-untyped-def]
     from hedgefi.venues.gmx.keeper import execute_pending
 
     v = GmxVenue(conn)
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     eth_before = int(conn.request("eth_getBalance", [demo.address, "latest"]), 16)
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"), max_slippage=Decimal("0.005")))
     r = send(conn, v, demo, plan.txs, wait_s=0.5)
     assert [o.status for o in r.orders] == ["pending"]
-    assert _usdc(conn, demo.address) == usdc_before - 5_000_000_000  # collateral sits in the OrderVault
+    assert usdc_raw(conn, demo.address) == usdc_before - 5_000_000_000  # collateral sits in the OrderVault
     control.set_price("ETH", "-1%")  # below the short's acceptable floor (-0.5%)
     results = execute_pending(conn.rpc_url, v.d)
     assert len(results) == 1 and results[0].executed  # the keeper tx succeeds and cancels the order
     outcome = v.wait_outcome(r.orders[0].key, 0, timeout_s=5)
     assert outcome.status == "cancelled" and outcome.error_name == "OrderNotFulfillableAtAcceptablePrice"
     assert "slippage" in outcome.reason
-    assert _usdc(conn, demo.address) == usdc_before  # collateral refunded in full
+    assert usdc_raw(conn, demo.address) == usdc_before  # collateral refunded in full
     eth_after = int(conn.request("eth_getBalance", [demo.address, "latest"]), 16)
     fee = plan.execution_fee_eth
     assert eth_before - eth_after < int(fee * 10**18)  # most of the execution fee came back
-    assert _short(v, demo.address) is None
+    assert short_position(v, demo.address) is None
 
 
 def test_market_order_cannot_be_cancelled_before_expiry(conn, demo, keeper_paused) -> None:  # type: ignore[no-untyped-def]
@@ -119,12 +108,12 @@ def test_fork_dry_run_leaves_the_devnet_unchanged(conn, demo) -> None:  # type: 
 
     v = GmxVenue(conn)
     block = int(conn.request("eth_blockNumber", []), 16)
-    usdc = _usdc(conn, demo.address)
+    usdc = usdc_raw(conn, demo.address)
     result = dry_run(conn, "gmx", demo.address, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"))).txs)
     assert result.all_executed
     assert [p.size_usd for p in result.positions_after] == [Decimal("10000")]
     assert int(conn.request("eth_blockNumber", []), 16) == block
-    assert _usdc(conn, demo.address) == usdc and _short(v, demo.address) is None
+    assert usdc_raw(conn, demo.address) == usdc and short_position(v, demo.address) is None
 
 
 def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  # type: ignore[no-untyped-def]
@@ -169,7 +158,7 @@ def test_a_new_stop_replaces_the_old_one_and_closing_cancels_it(conn, demo) -> N
     v = GmxVenue(conn)
     send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("4000"),
                                                                 stop_loss_price=Decimal("3300"))).txs, wait_s=5)
-    p = _short(v, demo.address)
+    p = short_position(v, demo.address)
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("2000"), stop_loss_price=Decimal("3500")),
                         existing=p)
     assert "replaces 1 earlier stop-loss" in plan.notes[0]
@@ -177,7 +166,7 @@ def test_a_new_stop_replaces_the_old_one_and_closing_cancels_it(conn, demo) -> N
     _, pending = v.fetch_positions(demo.address)
     assert [(o.type, o.trigger_price, o.size_delta_usd) for o in pending] == [
         ("StopLossDecrease", Decimal("3500"), Decimal("6000"))]
-    p = _short(v, demo.address)
+    p = short_position(v, demo.address)
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p).txs)
     assert r.all_executed
     assert v.fetch_positions(demo.address) == ([], [])  # the close auto-cancelled the stop

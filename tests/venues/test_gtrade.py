@@ -15,20 +15,10 @@ from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.gtrade.adapter import GtradeVenue
 from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, codec
 from hedgefi.testing.devnet import set_market_hours
-from tests.venues.conftest import send
+from tests.helpers import send, short_position, usdc_raw
 
 ORACLES = {"0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc", "0x976ea74026e726554db657fa54763abd0c3a0aa9",
            "0x14dc79964da2c08b23698b3d3cc7ca32193d9955"}   # anvil #5, #6, #7
-
-
-def _short(v: GtradeVenue, address: str, asset: str):  # type: ignore[no-untyped-def]
-    return next((p for p in v.fetch_positions(address)[0] if p.asset == asset and p.side == "short"), None)
-
-
-def _usdc(conn, address: str) -> int:  # type: ignore[no-untyped-def]
-    from hedgefi.wallet.holdings import fetch_holdings
-
-    return next(a.balance_raw for a in fetch_holdings(conn, address).assets if a.symbol == "USDC")
 
 
 def _call(conn, to: str, data: bytes, sender: str | None = None) -> bytes:  # type: ignore[no-untyped-def]
@@ -39,21 +29,21 @@ def _call(conn, to: str, data: bytes, sender: str | None = None) -> bytes:  # ty
 def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
     v = GtradeVenue(conn)
     v.fetch_verify()
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("20000"), leverage=Decimal("4")))
     r = send(conn, v, demo, plan.txs)
     assert [o.status for o in r.orders] == ["executed"], r.orders
-    p = _short(v, demo.address, "ETH")
+    p = short_position(v, demo.address, "ETH")
     # v10: size = collateral x leverage exactly; the 0.06% opening fee is realised against the trade
     assert p.size_usd == Decimal("20000") and p.collateral_amount == Decimal("5000")
-    assert usdc_before - _usdc(conn, demo.address) == 5000 * 10**6
+    assert usdc_before - usdc_raw(conn, demo.address) == 5000 * 10**6
     assert p.entry_price == Decimal("3000") * (1 - Decimal("0.0002"))           # half of the 0.04% spread
     # liquidation at -90% of the collateral, less the realised $12 fee (and holding fees, ~0 here)
     assert p.liquidation_price == pytest.approx(p.entry_price * (1 + (Decimal("0.9") - Decimal(12) / 5000) / 4),
                                                 rel=Decimal("0.00001"))
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000")), existing=p).txs)
     assert r.all_executed
-    p = _short(v, demo.address, "ETH")
+    p = short_position(v, demo.address, "ETH")
     # the new leverage is stored to 0.001x (uint24, 1e3), so a resized trade's size is exact to ~0.01%
     assert p.size_usd == pytest.approx(Decimal("30000"), rel=Decimal("0.0001"))
     # decrease by half: one delta (collateral), with the closing slippage set in the same multicall
@@ -62,16 +52,16 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
     assert plan.txs[0].data[:4] == bytes.fromhex("ac9650d8")
     r = send(conn, v, demo, plan.txs)
     assert r.all_executed
-    p = _short(v, demo.address, "ETH")
+    p = short_position(v, demo.address, "ETH")
     assert p.size_usd == pytest.approx(Decimal("15000"), rel=Decimal("0.001"))
     info = codec().decode_output("getTradeInfo", _call(conn, v.d.diamond, codec().encode(
         "getTradeInfo", demo.address, int(p.key.split(":")[1]))))
     assert info["maxSlippageP"] == 700 and info["contractsVersion"] == 2            # 0.7% = 700 (percent x 1e3)
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True),
                                          existing=p).txs)
-    assert r.all_executed and _short(v, demo.address, "ETH") is None
+    assert r.all_executed and short_position(v, demo.address, "ETH") is None
     # all collateral is back, less 0.06% fees on 30k opened and 30k closed and the half-spreads
-    lost = Decimal(usdc_before - _usdc(conn, demo.address)) / 10**6
+    lost = Decimal(usdc_before - usdc_raw(conn, demo.address)) / 10**6
     assert Decimal("30") < lost < Decimal("60"), lost
 
 
@@ -82,7 +72,7 @@ def test_funding_and_borrowing_accrue_per_second_at_the_quoted_apr(conn, demo) -
     quotes = {q.asset: q for q in v.fetch_markets()}
     control.advance(86400)
     for asset in ("ETH", "BTC"):
-        p, q = _short(v, demo.address, asset), quotes[asset]
+        p, q = short_position(v, demo.address, asset), quotes[asset]
         assert p.borrowing_fee_usd == pytest.approx(p.size_usd * q.short_borrowing_apr / 365, rel=Decimal("0.01"))
         assert p.funding_fee_usd == pytest.approx(p.size_usd * q.short_funding_apr / 365, rel=Decimal("0.01"))
     assert quotes["ETH"].short_funding_apr < 0 < quotes["BTC"].short_funding_apr  # ETH: longs pay; BTC: shorts pay
@@ -132,7 +122,7 @@ def _revert_data(conn, sender: str, to: str, data: bytes) -> bytes:  # type: ign
 def test_slippage_cancel_is_reported_with_its_reason_and_refunds(conn, demo, keeper_paused) -> None:  # type: ignore[no-untyped-def]
     set_market_hours(conn.rpc_url, "commodities", True)
     v = GtradeVenue(conn)
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     plan = v.plan_short(demo.address, ShortRequest("XAU", Decimal("5000"), max_slippage=Decimal("0.005")))
     r = send(conn, v, demo, plan.txs, wait_s=0.3)
     assert [o.status for o in r.orders] == ["pending"]
@@ -141,7 +131,7 @@ def test_slippage_cancel_is_reported_with_its_reason_and_refunds(conn, demo, kee
     receipt = conn.request("eth_getTransactionReceipt", [r.tx_hashes[-1]])
     out = v.wait_outcome(r.orders[0].key, int(receipt["blockNumber"], 16), 10)
     assert out.status == "cancelled" and "slippage" in out.reason and out.error_name == "CancelReason.3"
-    assert _usdc(conn, demo.address) == usdc_before and _short(v, demo.address, "XAU") is None
+    assert usdc_raw(conn, demo.address) == usdc_before and short_position(v, demo.address, "XAU") is None
 
 
 def test_xau_lifecycle_through_the_cli(devnet, cli) -> None:  # type: ignore[no-untyped-def]
@@ -168,18 +158,18 @@ def test_closed_market_is_refused_then_forced_times_out_and_is_recovered(devnet,
     assert conn.request("eth_getTransactionCount", [demo.address, "latest"]) == nonce
     r = cli("short", "open", "NVDA", "--size-usd", "1000")                              # auto: nothing open
     assert r.code == 1 and "closed" in r.stderr
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     r = cli("short", "open", "NVDA", "--size-usd", "1000", "--venue", "gtrade", "--force", "--broadcast", "--yes",
             "--json")
     assert r.code == 6, r.output                                                        # sent, pending
     key = json.loads(r.stdout)["result"]["orders"][0]["key"]
-    assert _usdc(conn, demo.address) < usdc_before                                       # collateral pulled
+    assert usdc_raw(conn, demo.address) < usdc_before                                       # collateral pulled
     r = cli("orders", "--cancel", key, "--broadcast", "--yes")
     assert r.code == 1 and "only after its timeout" in r.stderr
     rpc_request(devnet.rpc_url, "anvil_mine", [hex(100)])
     r = cli("orders", "--cancel", key, "--broadcast", "--yes")
     assert r.code == 0, r.output
-    assert _usdc(conn, demo.address) == usdc_before                                      # all of it came back
+    assert usdc_raw(conn, demo.address) == usdc_before                                      # all of it came back
     assert json.loads(cli("orders", "--json").stdout)["pending_orders"] == []
     v = GtradeVenue(conn)
     assert v.wait_outcome(key, 0, 0).reason.startswith("no oracle answer in time")
@@ -224,7 +214,7 @@ def test_hedge_apply_recovers_a_timed_out_order_then_hedges(devnet, cli, conn, d
     set_market_hours(devnet.rpc_url, "commodities", True)
     plan_file = tmp_path / "gold.toml"
     plan_file.write_text("[assets.XAU]\nratio = 0.5\n")                  # the wallet's 10 PAXG: $24,000
-    usdc_before = _usdc(conn, demo.address)
+    usdc_before = usdc_raw(conn, demo.address)
     r = cli("short", "open", "XAU", "--size-usd", "5000", "--venue", "gtrade", "--broadcast", "--yes", "--json",
             "--wait", "1")
     assert r.code == 6, r.output                                         # the oracles did not answer
@@ -246,5 +236,5 @@ def test_hedge_apply_recovers_a_timed_out_order_then_hedges(devnet, cli, conn, d
     assert pos["pending_orders"] == []
     (xau,) = [p for p in pos["positions"] if p["asset"] == "XAU"]
     assert abs(Decimal(xau["size_usd"]) - 12000) < Decimal("0.01")
-    spent = Decimal(usdc_before - _usdc(conn, demo.address)) / 10**6
+    spent = Decimal(usdc_before - usdc_raw(conn, demo.address)) / 10**6
     assert spent == Decimal(xau["collateral_amount"]) == 6000      # the 5,000 order's collateral all came back
