@@ -13,7 +13,7 @@ app = typer.Typer(help="The journal of every signed transaction and venue order;
 
 
 @app.command("list")
-def list_(limit: int = typer.Option(20, "--limit"), as_json: bool = typer.Option(False, "--json")) -> None:
+def list_(limit: int = typer.Option(20, "--limit", min=1, help="how many entries (at least 1)"), as_json: bool = typer.Option(False, "--json")) -> None:
     """Recent transactions and orders, newest first."""
     from rich.table import Table
 

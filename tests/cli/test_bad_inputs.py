@@ -126,8 +126,7 @@ CASES = [
     (["devnet", "advance", "soon"], "duration"),
     (["devnet", "up", "--port", "1"], "already running"),
     (["devnet", "price", "ETH", "-100%"], "above -100%"),
-    pytest.param(["tx", "list", "--limit", "-1"], "must not be negative",
-                 marks=pytest.mark.xfail(strict=True, reason="hedgefi accepts a negative --limit (exit 0)")),
+    (["tx", "list", "--limit", "-1"], "greater than or equal to 1"),
 ]
 PLAN_CASES = [("bad-ratio.toml", "at most 1"), ("bad-key.toml", "unknown key"), ("bad-toml.toml", "not valid TOML"),
               ("bad-venue.toml", "unknown venue"), ("bad-lev.toml", "at least 1"), ("empty.toml", "nothing to hedge"),
