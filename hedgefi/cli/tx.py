@@ -13,12 +13,17 @@ app = typer.Typer(help="The journal of every signed transaction and venue order;
 
 
 @app.command("list")
-def list_(limit: int = typer.Option(20, "--limit", min=1, help="how many entries (at least 1)"), as_json: bool = typer.Option(False, "--json")) -> None:
+def list_(limit: int = typer.Option(20, "--limit", help="how many entries of each kind (at least 1)"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
     """Recent transactions and orders, newest first."""
     from rich.table import Table
 
-    from hedgefi.cli import render
     from hedgefi.chain.journal import Journal
+    from hedgefi.cli import render
+    from hedgefi.core.errors import BadAmountError
+
+    if limit < 1:
+        raise BadAmountError(f"--limit must be at least 1 (got {limit})")
 
     j = Journal()
     txs, orders = j.txs(limit=limit), j.orders(limit=limit)

@@ -126,7 +126,7 @@ CASES = [
     (["devnet", "advance", "soon"], "duration"),
     (["devnet", "up", "--port", "1"], "already running"),
     (["devnet", "price", "ETH", "-100%"], "above -100%"),
-    (["tx", "list", "--limit", "-1"], "greater than or equal to 1"),
+    (["tx", "list", "--limit", "-1"], "at least 1"),
 ]
 PLAN_CASES = [("bad-ratio.toml", "at most 1"), ("bad-key.toml", "unknown key"), ("bad-toml.toml", "not valid TOML"),
               ("bad-venue.toml", "unknown venue"), ("bad-lev.toml", "at least 1"), ("empty.toml", "nothing to hedge"),

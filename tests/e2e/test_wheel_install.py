@@ -19,6 +19,7 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -59,7 +60,7 @@ def _run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = N
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     base = tmp_path_factory.mktemp("wheel")
     assert ROOT not in base.parents
     src = base / "src"
@@ -87,7 +88,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
 
     home = base / "home"
     home.mkdir()
-    return Installed(venv=venv, home=home)
+    yield Installed(venv=venv, home=home)
+    # the package's own copies (its source ships anvil's public dev keys on purpose) go; what the installed
+    # hedgefi wrote under home stays for the session's key scan
+    for built_tree in (src, base / "dist", venv):
+        shutil.rmtree(built_tree, ignore_errors=True)
 
 
 def test_the_wheel_ships_its_data_and_is_the_hedgefi_imported(installed: Installed, tmp_path: Path) -> None:

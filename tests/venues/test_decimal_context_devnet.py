@@ -20,7 +20,7 @@ from hedgefi.venues.gmx.adapter import GmxVenue
 from hedgefi.venues.gtrade.adapter import GtradeVenue
 from hedgefi.wallet.holdings import fetch_holdings
 from tests.unit.test_decimal_context import same_everywhere
-from tests.venues.conftest import send
+from tests.helpers import send
 
 
 def _eth_short(v: Any, address: str) -> Any:
