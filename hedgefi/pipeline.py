@@ -319,9 +319,10 @@ def _resimulate(conn: "Connection", bt: BundleTx, decoder: Any) -> str | None:
     if base_fee > p.max_fee_per_gas:
         return (f"the base fee rose to {from_raw(base_fee, 9)} gwei, above the confirmed max fee "
                 f"{from_raw(p.max_fee_per_gas, 9)} gwei")
-    nonce = int(conn.request("eth_getTransactionCount", [p.sender, "pending"]), 16)
-    if nonce != p.nonce:
-        return f"the account's next nonce is {nonce}, not the {p.nonce} confirmed (another transaction went out)"
+    # a mined count past the confirmed nonce: another transaction took it (a lagging node may show less: fine)
+    mined = int(conn.request("eth_getTransactionCount", [p.sender, "latest"]), 16)
+    if mined > p.nonce:
+        return f"nonce {p.nonce} was already used by another transaction (the account has sent {mined})"
     return None
 
 
