@@ -62,6 +62,13 @@ class PreparedTx:
                 "value": self.utx.value, "gas": self.gas, "maxFeePerGas": self.max_fee_per_gas,
                 "maxPriorityFeePerGas": self.max_priority_fee_per_gas, "type": 2}
 
+    def preview_json(self) -> dict[str, Any]:
+        """Exactly the fields that will be signed (``data`` as hex), for a preview and a later comparison."""
+        d = self.as_dict()
+        d["data"] = "0x" + self.utx.data.hex()
+        d["value"] = str(self.utx.value)
+        return d
+
     def summary(self) -> str:
         return (f"{self.utx.description}: to {self.utx.to}, value {from_raw(self.utx.value, 18)} ETH, "
                 f"gas {'up to ' if self.gas_is_cap else ''}{self.gas}"
@@ -102,18 +109,24 @@ def simulate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDec
         raise TxRevertedError(utx.description, decoded)
 
 
-@money
-def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder, *,
-            nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI,
-            journal: "Journal | None" = None) -> PreparedTx:
-    """Simulate, estimate and price ``utx`` for ``sender``; raise before anything is signed."""
-    simulate(conn, sender, utx, decoder)
+def fetch_gas_estimate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder) -> int:
+    """``eth_estimateGas`` at the current block (no margin); a revert raises ``TxRevertedError``."""
     gas_hex, error = raw_call(conn, utx.as_call(sender), "eth_estimateGas")
     if error:
         data = _revert_data(error)
         raise TxRevertedError(utx.description, decoder.decode(data) if data else DecodedRevert(
             "Unknown", {}, str(error.get("message", error))))
-    gas = int(Decimal(_hex_int(gas_hex)) * GAS_MARGIN)
+    return _hex_int(gas_hex)
+
+
+def with_margin(gas: int) -> int:
+    return int(Decimal(gas) * GAS_MARGIN)
+
+
+@money
+def fetch_fees(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FEE_GWEI) -> tuple[int, int]:
+    """(max fee per gas, priority fee) for a transaction sent now: twice the base fee plus the tip, held
+    to ``max_fee_gwei`` (raises ``InputError`` above it; None: no cap, for a dry-run)."""
     block = conn.request("eth_getBlockByNumber", ["latest", False])
     base_fee = _hex_int(block.get("baseFeePerGas", "0x0"))
     try:
@@ -121,14 +134,29 @@ def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDeco
     except HedgefiError:
         tip = 10**8
     max_fee = 2 * base_fee + tip
-    cap = int(max_fee_gwei * 10**9)
-    if max_fee > cap:
+    if max_fee_gwei is not None and max_fee > int(max_fee_gwei * 10**9):
         raise InputError(f"network fees ({from_raw(max_fee, 9)} gwei) are above the cap --max-fee-gwei "
                          f"{max_fee_gwei}; nothing was sent")
+    return max_fee, min(tip, max_fee)
+
+
+def fetch_next_nonce(conn: "Connection", sender: str, journal: "Journal | None" = None) -> int:
+    """The next nonce: the node's ``pending`` count, or one past our own journaled transactions if higher."""
+    nonce = _hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
+    return max(nonce, _journal_floor(conn, sender, journal))
+
+
+@money
+def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder, *,
+            nonce: int | None = None, max_fee_gwei: Decimal = DEFAULT_MAX_FEE_GWEI,
+            journal: "Journal | None" = None) -> PreparedTx:
+    """Simulate, estimate and price ``utx`` for ``sender``; raise before anything is signed."""
+    simulate(conn, sender, utx, decoder)
+    gas = with_margin(fetch_gas_estimate(conn, sender, utx, decoder))
+    max_fee, tip = fetch_fees(conn, max_fee_gwei)
     if nonce is None:
-        nonce = _hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
-        nonce = max(nonce, _journal_floor(conn, sender, journal))
-    return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, min(tip, max_fee))
+        nonce = fetch_next_nonce(conn, sender, journal)
+    return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, tip)
 
 
 def _journal_floor(conn: "Connection", sender: str, journal: "Journal | None") -> int:
@@ -232,4 +260,5 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
 
 
 __all__ = ["TxRevertedError", "InsufficientBalanceError", "PreparedTx", "simulate", "prepare", "check_balance",
+           "fetch_gas_estimate", "fetch_fees", "fetch_next_nonce", "with_margin",
            "send", "raw_call", "wait_receipt", "tx_hash_of"]

@@ -71,7 +71,8 @@ def apply_cmd(
     as_json: bool = typer.Option(False, "--json"),
     max_fee_gwei: Optional[str] = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price."),
     max_total_fee_eth: Optional[str] = typer.Option(None, "--max-total-fee-eth",
-                                                    help="Per order: refuse if gas + execution fees may exceed this."),
+                                                    help="The whole run: refuse if gas + execution fees of all its "
+                                                    "transactions may exceed this."),
 ) -> None:
     """Run the plan on a fork (default) or for real (--broadcast); print before and after."""
     import sys
@@ -88,10 +89,11 @@ def apply_cmd(
     if broadcast and not yes and not sys.stdin.isatty():
         raise InputError("no terminal to confirm on: pass --yes to send from a script; nothing was sent")
 
-    def confirm(hp: Any) -> bool:
+    def confirm(preview: Any) -> bool:
+        render.bundle_preview(preview.bundle.preview_json())     # what will be signed, always shown
         if yes:
             return True          # the result below shows the plan; no need to show it twice
-        render.hedge_plan(hp, to_stderr=True)
+        render.hedge_plan(preview.plan, to_stderr=True)
         return input("Send these orders for real? [y/N] ").strip().lower() in ("y", "yes")
 
     from hedgefi.core.units import parse_decimal
@@ -104,5 +106,7 @@ def apply_cmd(
         render.print_json(result.as_json())
     else:
         render.hedge_result(result)
+    if result.stopped:
+        raise typer.Exit(ExitCode.REFUSED)      # the market or fees moved past what was confirmed
     if not result.complete:
         raise typer.Exit(ExitCode.ORDER_CANCELLED)

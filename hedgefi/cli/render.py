@@ -143,6 +143,29 @@ def plan(p: object) -> None:
         err.print(f"  note: {n}")
 
 
+def bundle_preview(preview: dict[str, Any]) -> None:
+    """What will be signed, one line per transaction, then the run's totals (on stderr)."""
+    from rich.markup import escape
+
+    from hedgefi.core.units import fmt, from_raw
+
+    def fee(eth: str, usd_text: str | None) -> str:
+        return f"{eth} ETH" + (f" (${Decimal(usd_text):,.2f})" if usd_text is not None else "")
+
+    err.print(f"To be signed on chain {preview['chain_id']} from {preview['from']} (built at block "
+              f"{preview['block']}):")
+    for t in preview["transactions"]:
+        line = (f"  {t['nonce']}: {escape(t['description'])} -> {t['to']}, value {fmt(from_raw(int(t['value']), 18))}"
+                f" ETH, gas {t['gas']}, max fee {fmt(from_raw(int(t['maxFeePerGas']), 9))} gwei, gas fee up to "
+                f"{t['gas_fee_eth']} ETH")
+        if Decimal(t["execution_fee_eth"]):
+            line += f", execution fee {t['execution_fee_eth']} ETH"
+        err.print(line)
+    tot = preview["totals"]
+    err.print(f"  total: {tot['transactions']} transaction(s), up to {fee(tot['fee_eth'], tot['fee_usd'])} in gas "
+              f"({tot['gas_fee_eth']}) and execution fees ({tot['execution_fee_eth']})")
+
+
 def run_result(r: object) -> None:
     from hedgefi.execution import RunResult
 

@@ -12,7 +12,7 @@ from hedgefi.core.errors import ExitCode
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
-    from hedgefi.chain.tx import PreparedTx
+    from hedgefi.pipeline import Bundle, Step
     from hedgefi.venues.base import OrderPlan, PositionView, UnsignedTx, Venue
     from hedgefi.wallet.signers import Identity
 
@@ -44,15 +44,14 @@ def _pct(text: str, what: str) -> Decimal:
     return parse_decimal(t, what=what)
 
 
-def _confirm_factory(yes: bool, as_json: bool) -> Callable[[list["PreparedTx"]], bool]:
-    def confirm(prepared: list["PreparedTx"]) -> bool:
+def _confirm_factory(yes: bool, as_json: bool) -> Callable[["Bundle"], bool]:
+    def confirm(bundle: "Bundle") -> bool:
         import sys
 
         from hedgefi.cli import render
         from hedgefi.core.errors import InputError
 
-        for p in prepared:
-            render.info(f"  - {p.summary()}")
+        render.bundle_preview(bundle.preview_json())
         if yes:
             return True
         if not sys.stdin.isatty():
@@ -62,25 +61,33 @@ def _confirm_factory(yes: bool, as_json: bool) -> Callable[[list["PreparedTx"]],
     return confirm
 
 
-def run_txs(conn: "Connection", venue: "Venue", ident: "Identity", txs: list["UnsignedTx"], plan_json: dict[str, Any], *, broadcast: bool,
-            yes: bool, as_json: bool, caps: dict[str, Any] | None = None, force: bool = False) -> None:
-    """Dry-run on a fork (always), then broadcast when asked; print and set the exit code."""
+def run_txs(conn: "Connection", venue: "Venue", ident: "Identity", txs: list["UnsignedTx"], plan_json: dict[str, Any], *,
+            broadcast: bool, yes: bool, as_json: bool, caps: dict[str, Any] | None = None, force: bool = False,
+            step: "Step | None" = None) -> None:
+    """The write pipeline for one venue: bundle, fork dry-run (always), then, when asked, preview, confirm and
+    send exactly what was previewed; print and set the exit code."""
+    from hedgefi.chain.journal import Journal
     from hedgefi.cli import render
-    from hedgefi.execution import broadcast as do_broadcast
-    from hedgefi.execution import dry_run
+    from hedgefi.execution import broadcast_bundle, dry_run_steps
+    from hedgefi.pipeline import Step
 
-    render.info(f"Dry-run on a fork of chain {conn.chain_id} ({len(txs)} transaction(s))…")
-    result = dry_run(conn, venue.name, ident.address, txs)
+    caps = dict(caps or {})
+    step = step or Step(venue, list(txs), txs[-1].description if txs else "these transactions")
+    journal = Journal() if broadcast else None
+    render.info(f"Dry-run on a fork of chain {conn.chain_id} ({len(step.txs)} transaction(s))…")
+    bundle, result = dry_run_steps(conn, ident.address, [step], max_fee_gwei=caps.get("max_fee_gwei"),
+                                   enforce_fee_cap=broadcast, journal=journal)
     only_pending = bool(result.orders) and all(o.status in ("executed", "placed", "pending") for o in result.orders)
     if broadcast and not result.all_executed and force and only_pending:
         render.warn("--force: the dry-run's order was not filled (market closed); sending it anyway")
     if broadcast and (result.all_executed or (force and only_pending)):
         signer = ident.signer()
         render.info("Sending for real:")
-        kwargs = dict(caps or {})
+        wait_s = float(caps.get("wait_s", 30.0))
         if not result.all_executed:     # forced on a closed market: no answer is coming, do not wait long
-            kwargs["wait_s"] = min(float(kwargs.get("wait_s", 3.0)), 3.0)
-        result = do_broadcast(conn, venue, signer, txs, _confirm_factory(yes, as_json), **kwargs)
+            wait_s = min(wait_s, 3.0)
+        result = broadcast_bundle(conn, signer, bundle, _confirm_factory(yes, as_json), wait_s=wait_s,
+                                  journal=journal, max_total_fee_eth=caps.get("max_total_fee_eth"))
     elif broadcast:
         render.warn("the dry-run did not execute every order, so nothing was sent")
     if as_json:
@@ -147,14 +154,16 @@ def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: O
     return caps
 
 
-def _execute_plan(conn: "Connection", v: "Venue", ident: "Identity", plan: "OrderPlan", broadcast: bool, yes: bool, as_json: bool,
-                  caps: dict[str, Any] | None = None, force: bool = False) -> None:
+def _execute_plan(conn: "Connection", v: "Venue", ident: "Identity", plan: "OrderPlan", broadcast: bool, yes: bool,
+                  as_json: bool, caps: dict[str, Any] | None = None, force: bool = False,
+                  existing: "PositionView | None" = None) -> None:
     from hedgefi.cli import render
+    from hedgefi.pipeline import plan_step
 
     if not as_json:
         render.plan(plan)
     run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps,
-            force=force)
+            force=force, step=plan_step(v, plan, existing))
 
 
 def _auto_open_venue(asset: str, size_usd: Decimal | None, size_tokens: Decimal | None) -> tuple[str, str]:
@@ -238,7 +247,8 @@ def open_(
                         existing=existing)
     if why:
         plan.notes.insert(0, f"venue chosen by --venue auto: {why}")
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
+                  existing)
 
 
 @app.command()
@@ -270,7 +280,8 @@ def resize(
         raise InputError(f"the {asset} short is already ${current}; nothing to do")
     req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force)
     plan = v.plan_short(ident.address, req, existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
+                  existing)
 
 
 @app.command()
@@ -301,4 +312,5 @@ def close(
     delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
     plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1,
                                                     force=force), existing=existing)
-    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force)
+    _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
+                  existing)

@@ -20,7 +20,7 @@ from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, Sho
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile
-    from hedgefi.execution import OrderResult, RunResult
+    from hedgefi.pipeline import Bundle, OrderResult, Step, StepRun
     from hedgefi.chain.rpc import Connection
     from hedgefi.wallet.holdings import Holdings
     from hedgefi.wallet.signers import Identity
@@ -101,25 +101,34 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
 
 
 @money
-def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
-    """The venue transactions for one intent, sized against the live position."""
+def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> "Step | None":
+    """The pipeline step for one intent, sized against ``positions`` (None: no position to change)."""
+    from hedgefi.pipeline import Step, plan_step
+
     if intent.action == "cancel":
-        return list(venue.build_cancel(account, intent.order_key))
+        return Step(venue, list(venue.build_cancel(account, intent.order_key)),
+                    f"{venue.name} cancel of order {intent.order_key}")
     existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
                      and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()), None)
     if intent.action in ("open", "increase"):
         req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage)
     elif intent.action == "close":
         if existing is None:
-            return []
+            return None
         req = ShortRequest(intent.asset, -existing.size_usd, intent.collateral, close=True)
     else:
         if existing is None:
-            return []
+            return None
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
         req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral)
-    return list(venue.plan_short(account, req, existing=existing).txs)
+    return plan_step(venue, venue.plan_short(account, req, existing=existing), existing)
+
+
+def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
+    """The venue transactions for one intent, sized against the live position."""
+    step = intent_step(venue, account, intent, positions)
+    return step.txs if step is not None else []
 
 
 def _collateral_needed(hp: HedgePlan) -> dict[str, Decimal]:
@@ -149,8 +158,8 @@ class OrderReport:
     asset: str
     action: str
     size_delta_usd: Decimal
-    status: str
-    reason: str = ""
+    status: str                 # executed | placed | refunded | sent | skipped | pending | cancelled | frozen |
+    reason: str = ""            # error (failed) | stopped (not sent: the market or fees moved past the preview)
     tx_hash: str | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -166,52 +175,58 @@ class ApplyResult:
     before: HedgeState
     after: HedgeState
     orders: list[OrderReport] = field(default_factory=list)
+    preview: dict[str, Any] | None = None  # the bundle that was (or would be) signed, with fees and totals
 
     @property
     def complete(self) -> bool:
         return all(o.status in ("executed", "placed", "refunded") for o in self.orders)
 
+    @property
+    def stopped(self) -> bool:
+        return any(o.status == "stopped" for o in self.orders)
+
     def as_json(self) -> dict[str, Any]:
         assets = [ln.asset for ln in self.plan.lines]
-        return {"mode": self.mode, "before": self.before.summary(assets), "plan": self.plan.as_json(),
-                "orders": [o.as_json() for o in self.orders], "after": self.after.summary(assets)}
+        out = {"mode": self.mode, "before": self.before.summary(assets), "plan": self.plan.as_json(),
+               "orders": [o.as_json() for o in self.orders], "after": self.after.summary(assets)}
+        if self.preview is not None:
+            out["preview"] = self.preview
+        return out
 
 
-def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent],
-                 send: Callable[[Venue, list[UnsignedTx]], "RunResult"]) -> list[OrderReport]:
+@dataclass
+class ApplyPreview:
+    """What the confirmation sees: the plan, its fork dry-run, and the exact bundle that will be signed."""
+
+    plan: HedgePlan
+    fork: ApplyResult
+    bundle: "Bundle"
+
+
+def _reports(intents: Sequence[OrderIntent], runs: Sequence["StepRun"]) -> list[OrderReport]:
+    """One report per order of each step that ran (``runs[i]`` belongs to ``intents[i]``)."""
     reports = []
-    for intent in intents:
-        (venue,) = _venues(conn, [intent.venue])
-        positions, _ = venue.fetch_positions(account)
-        txs = intent_txs(venue, account, intent, positions)
-        if not txs:
-            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "skipped",
-                                       "no position to change"))
-            continue
-        try:
-            result = send(venue, txs)
-        except HedgefiError as exc:
-            if not reports:
-                raise  # nothing went out: a plain error
-            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "error",
-                                       f"{exc.message} (the orders above went out; this one and the rest did not)"))
+    for intent, run in zip(intents, runs):
+        def report(status: str, reason: str = "") -> OrderReport:
+            return OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, status, reason,
+                               run.tx_hashes[-1] if run.tx_hashes else None)
+
+        if run.error is not None:
+            reports.append(report("error", f"{run.error.message} (the orders above went out; this one and the "
+                                           "rest did not)"))
             break
         if intent.action == "cancel":       # no new order: the timed-out one is closed and its collateral back
-            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "refunded",
-                                       f"order {intent.order_key} cancelled after its timeout",
-                                       result.tx_hashes[-1] if result.tx_hashes else None))
+            reports.append(report("refunded", f"order {intent.order_key} cancelled after its timeout"))
             continue
-        outcomes: list[OrderResult | None] = list(result.orders) or [None]   # None: sent, no order to follow
+        outcomes: list["OrderResult | None"] = list(run.orders) or [None]   # None: sent, no order to follow
         for o in outcomes:
-            reports.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd,
-                                       o.status if o else "sent", o.reason if o else "",
-                                       result.tx_hashes[-1] if result.tx_hashes else None))
+            reports.append(report(o.status if o else "sent", o.reason if o else ""))
     return reports
 
 
 @money
 def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broadcast: bool = False,
-          confirm: Callable[[HedgePlan], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
+          confirm: Callable[[ApplyPreview], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
           wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,
           max_total_fee_eth: Decimal | None = None) -> ApplyResult:
     """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
@@ -228,45 +243,90 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
     return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei, max_total_fee_eth)
 
 
-def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
-           confirm: Callable[[HedgePlan], bool], venue_names: Sequence[str] | None, wait_s: float,
-           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
-    from hedgefi.sim.forkrun import fork_session
-    from hedgefi.execution import DeclinedError, RunResult, order_outcomes
-    from hedgefi.execution import broadcast as do_broadcast
+@money
+def check_run_fees(policy: HedgePolicy, hp: HedgePlan, bundle: "Bundle", *,
+                   max_total_fee_eth: Decimal | None) -> None:
+    """The whole run against the caps: gas and execution fees (--max-total-fee-eth), and position fees plus
+    gas and execution fees in USD (max_fees_usd)."""
+    from hedgefi.pipeline import check_caps
 
-    before = fetch_state(conn, identity.address, venue_names)
+    check_caps(bundle, max_total_fee_eth=max_total_fee_eth)
+    if policy.max_fees_usd is None:
+        return
+    chain_usd = bundle.total_fee_usd
+    if chain_usd is None:
+        raise RefusedError("refused: max_fees_usd is set but this chain has no ETH/USD feed to price gas and "
+                           "execution fees; nothing was sent")
+    total = hp.est_fees_usd + chain_usd
+    if total > policy.max_fees_usd:
+        raise RefusedError(f"refused: this run's fees ${fmt(total.quantize(Decimal('0.01')))} (position fees "
+                           f"${fmt(hp.est_fees_usd.quantize(Decimal('0.01')))} + gas and execution fees up to "
+                           f"${fmt(chain_usd)} for {len(bundle.txs)} transactions) exceed the cap max_fees_usd "
+                           f"${fmt(policy.max_fees_usd)}; nothing was sent")
+
+
+def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
+           confirm: Callable[[ApplyPreview], bool], venue_names: Sequence[str] | None, wait_s: float,
+           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
+    from hedgefi import pipeline
+    from hedgefi.chain.journal import Journal
+    from hedgefi.execution import DeclinedError
+
+    account = identity.address
+    before = fetch_state(conn, account, venue_names)
     hp = plan(before.exposures, before.positions, before.pending, before.markets, policy)
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
 
-    with fork_session(conn) as fs:
-        fs.impersonate(identity.address)
-
-        def fork_send(venue: Venue, txs: list[UnsignedTx]) -> RunResult:
-            receipts = [fs.send_as(identity.address, t, venue.errors) for t in txs]
-            venue.play_keeper(identity.address)
-            return RunResult("dry-run", [r["transactionHash"] for r in receipts], order_outcomes(venue, receipts, 5.0))
-
-        fork_reports = _run_intents(fs.conn, identity.address, hp.intents, fork_send)
-        fork_after = fetch_state(fs.conn, identity.address, venue_names)
-    fork_result = ApplyResult("fork", hp, before, fork_after, fork_reports)
+    # intents -> steps, all sized against the positions read at one block
+    venues = {v.name: v for v in _venues(conn, sorted({i.venue for i in hp.intents}))}
+    skipped: list[OrderReport] = []
+    intents: list[OrderIntent] = []
+    steps: list[pipeline.Step] = []
+    for intent in hp.intents:
+        step = intent_step(venues[intent.venue], account, intent, before.positions)
+        if step is None:
+            skipped.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "skipped",
+                                       "no position to change"))
+            continue
+        intents.append(intent)
+        steps.append(step)
+    if not steps:
+        return ApplyResult("broadcast" if broadcast else "fork", hp, before, before, skipped)
+    journal = Journal() if broadcast else None
+    bundle = pipeline.build(conn, account, steps, max_fee_gwei=max_fee_gwei, enforce_fee_cap=broadcast,
+                            journal=journal)
+    bundle, runs, fork_after = pipeline.dry_run(conn, bundle, lambda fc: fetch_state(fc, account, venue_names))
+    if runs and runs[0].error is not None:
+        raise runs[0].error              # nothing would go out: a plain error
+    assert fork_after is not None
+    fork_result = ApplyResult("fork", hp, before, fork_after, skipped + _reports(intents, runs),
+                              bundle.preview_json())
     if not broadcast:
         return fork_result
     if not fork_result.complete:
         raise RefusedError("refused: the fork dry-run did not execute every order ("
-                           + "; ".join(f"{o.asset} {o.status}: {o.reason}" for o in fork_reports
+                           + "; ".join(f"{o.asset} {o.status}: {o.reason}" for o in fork_result.orders
                                        if o.status not in ("executed", "placed", "refunded")) + "); nothing was sent")
-    if not confirm(hp):
+    check_run_fees(policy, hp, bundle, max_total_fee_eth=max_total_fee_eth)
+    pipeline.check_funds(conn, bundle)
+    if not confirm(ApplyPreview(hp, fork_result, bundle)):
         raise DeclinedError("declined: nothing was sent")
-    signer = identity.signer()
-    reports = _run_intents(conn, identity.address, hp.intents,
-                           lambda venue, txs: do_broadcast(conn, venue, signer, txs, lambda _: True, wait_s=wait_s,
-                                                           max_fee_gwei=max_fee_gwei,
-                                                           max_total_fee_eth=max_total_fee_eth))
-    return ApplyResult("broadcast", hp, before, fetch_state(conn, identity.address, venue_names), reports)
+    assert journal is not None
+    sent = pipeline.send(conn, identity.signer(), bundle, journal=journal, wait_s=wait_s)
+    if sent.stopped is None or sent.stopped_step is None:
+        reports = skipped + _reports(intents, sent.runs)
+    else:
+        reports = skipped + _reports(intents, sent.runs[:sent.stopped_step])
+        i = intents[sent.stopped_step]
+        partial = sent.runs[sent.stopped_step].tx_hashes if len(sent.runs) > sent.stopped_step else []
+        status = "stopped" if isinstance(sent.stopped, pipeline.DriftError) else "error"
+        reports.append(OrderReport(i.venue, i.asset, i.action, i.size_delta_usd, status, sent.stopped.message,
+                                   partial[-1] if partial else None))
+    return ApplyResult("broadcast", hp, before, fetch_state(conn, account, venue_names), reports,
+                       bundle.preview_json())
 
 
-__all__ = ["HedgeState", "RefusedError", "ApplyResult", "OrderReport", "fetch_state", "exposures_from_holdings",
-           "apply", "intent_txs", "check_limits"]
+__all__ = ["HedgeState", "RefusedError", "ApplyResult", "ApplyPreview", "OrderReport", "fetch_state",
+           "exposures_from_holdings", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees"]
