@@ -88,8 +88,12 @@ def after_send_error(conn: "Connection", tx_hash: str, sender: str, nonce: int, 
     return SendVerdict("rejected", words, code)
 
 
-def revert_reason(conn: "Connection", receipt: dict[str, Any], decoder: ErrorDecoder) -> DecodedRevert:
-    """Why the transaction of ``receipt`` reverted, decoded at its own block (see the module docstring)."""
+def revert_reason(conn: "Connection", receipt: dict[str, Any], decoder: ErrorDecoder, *,
+                  trace: bool = True) -> DecodedRevert:
+    """Why the transaction of ``receipt`` reverted, decoded at its own block (see the module docstring);
+    ``trace=False`` skips ``debug_traceTransaction``."""
+    if not trace:
+        return _reason_by_call(conn, receipt, decoder)
     tx_hash = str(receipt["transactionHash"])
     traced = conn.raw("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
     frame = traced.get("result")
