@@ -3,20 +3,28 @@
 For each transaction left ``signed`` or ``sent``: mined -> recorded; still known to the node -> waited
 for; unknown and its nonce still free -> the *same signed bytes* are sent again (a crash between signing
 and sending); its nonce used by another transaction -> ``replaced``; too old to resend -> ``abandoned``.
-For each order still ``pending``: its executed / cancelled / frozen outcome is read from the venue's
-events. Nothing new is ever signed here.
+A resend the node answers with an error is settled by chain state (``chain.outcome``), not by its words;
+a reverted receipt gets its reason at its own block. For each order still ``pending``: its executed /
+cancelled / frozen outcome is read from the venue's events.
+
+Nothing new is signed here, except when the caller passes ``cancel_with`` (a signer): an abandoned
+transaction's signature is then made void by a zero-value self-transfer at its nonce (``chain.cancel``);
+without it the action's note says how (``hedgefi tx cancel NONCE``). The caller holds the account lock.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.journal import UNFINISHED_ORDER, UNFINISHED_TX, Journal
+from hedgefi.chain.revert import ErrorDecoder
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
+    from hedgefi.core.types import TxSigner
     from hedgefi.venues.base import Venue
 
 RESEND_MAX_AGE_S = 600
@@ -38,14 +46,20 @@ def _int(v: Any) -> int:
     return int(v, 16) if isinstance(v, str) else int(v)
 
 
-def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float = 30.0) -> list[Action]:
+def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float = 30.0,
+           cancel_with: "TxSigner | None" = None, max_fee_gwei: Decimal | None = None) -> list[Action]:
+    from hedgefi.chain.outcome import after_send_error, revert_reason
     from hedgefi.chain.tx import wait_receipt
 
     actions: list[Action] = []
 
     def settle(e: Any, receipt: dict[str, Any], note: str = "") -> None:
         state = "mined" if _int(receipt["status"]) == 1 else "failed"
-        journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]))
+        reason = None
+        if state == "failed":
+            reason = revert_reason(conn, receipt, _decoder(conn, e.venue)).message
+            note = "; ".join(n for n in (note, reason) if n)
+        journal.set_tx(e.hash, state, block=_int(receipt["blockNumber"]), reason=reason)
         actions.append(Action("tx", e.hash, e.state, state, note))
         _record_orders(conn, journal, e.hash, e.venue, account, receipt)
 
@@ -67,17 +81,26 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
             continue
         if not known and time.time() - e.created_at > RESEND_MAX_AGE_S:
             journal.set_tx(e.hash, "abandoned", reason="signed long ago and never seen by the node")
-            actions.append(Action("tx", e.hash, e.state, "abandoned", "too old to resend; nothing was sent"))
+            actions.append(Action("tx", e.hash, e.state, "abandoned", "too old to resend; nothing was sent; "
+                                  f"its signature is still valid: `hedgefi tx cancel {e.nonce} --broadcast` voids it"))
             continue
         if not known:
             response = conn.raw("eth_sendRawTransaction", [e.raw])
-            if "error" in response and "already known" not in str(response["error"]).lower():
-                journal.set_tx(e.hash, "rejected", reason=str(response["error"]))
-                actions.append(Action("tx", e.hash, e.state, "rejected", "the node refused the resend"))
-                continue
+            if "error" in response:
+                verdict = after_send_error(conn, e.hash, account, e.nonce, response["error"])
+                if verdict.state in ("replaced", "rejected"):
+                    journal.set_tx(e.hash, verdict.state, reason=verdict.reason)
+                    actions.append(Action("tx", e.hash, e.state, verdict.state, f"the resend: {verdict.reason}"))
+                    continue
+                if verdict.state == "unsent":
+                    actions.append(Action("tx", e.hash, e.state, e.state, f"not taken now ({verdict.reason}); "
+                                          "run `hedgefi tx resume` again"))
+                    continue
             journal.set_tx(e.hash, "sent")
         settle(e, wait_receipt(conn, e.hash, e.raw, account, e.nonce, journal=journal, timeout_s=wait_s),
                "" if known else "sent again (same signed bytes)")
+    if cancel_with is not None:
+        actions += _void_abandoned(conn, cancel_with, journal, account, max_fee_gwei)
     for o in journal.orders(chain_id=conn.chain_id, account=account, states=UNFINISHED_ORDER):
         venue = _venue(conn, o.venue)
         tx = journal.tx(o.tx_hash)
@@ -90,6 +113,33 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
         journal.set_order(o.key, outcome.status, outcome.reason or None)
         actions.append(Action("order", o.key, "pending", outcome.status, outcome.reason))
     return actions
+
+
+def _void_abandoned(conn: "Connection", signer: "TxSigner", journal: Journal, account: str,
+                    max_fee_gwei: Decimal | None) -> list[Action]:
+    """Every abandoned signature at a still-free nonce replaced by a zero-value self-transfer; one whose
+    nonce another transaction took is void already (``replaced``)."""
+    from hedgefi.chain.cancel import plan_cancel, send_cancel
+    from hedgefi.chain.outcome import nonce_used
+    from hedgefi.chain.tx import DEFAULT_MAX_FEE_GWEI
+
+    actions: list[Action] = []
+    abandoned = journal.txs(chain_id=conn.chain_id, account=account, states=("abandoned",), limit=10_000)
+    for nonce in sorted({e.nonce for e in abandoned}):
+        if nonce_used(conn, account, nonce):
+            for e in (a for a in abandoned if a.nonce == nonce):
+                journal.set_tx(e.hash, "replaced", reason="another transaction used its nonce")
+                actions.append(Action("tx", e.hash, "abandoned", "replaced", f"nonce {nonce} is used: void"))
+            continue
+        plan = plan_cancel(conn, journal, account, nonce, max_fee_gwei=max_fee_gwei or DEFAULT_MAX_FEE_GWEI)
+        receipt = send_cancel(conn, signer, plan, journal)
+        actions.append(Action("tx", str(receipt["transactionHash"]), "new", "mined",
+                              f"cancelled nonce {nonce}: a zero-value self-transfer replaced its signature"))
+    return actions
+
+
+def _decoder(conn: "Connection", venue_name: str | None) -> ErrorDecoder:
+    return _venue(conn, venue_name).errors if venue_name else ErrorDecoder()
 
 
 def _venue(conn: "Connection", name: str) -> "Venue":

@@ -24,10 +24,19 @@ def encode_call(signature: str, types: Sequence[str] = (), args: Sequence[Any] =
     return selector(signature) + (encode(list(types), list(args)) if types else b"")
 
 
-def decode(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
-    from eth_abi.abi import decode as _decode
+class AbiDecodeError(ValueError):
+    """The bytes are not a valid ABI encoding of the asked types (short, bad padding, bad UTF-8...)."""
 
-    return tuple(_decode(list(types), data))
+
+def decode(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
+    """ABI-decode ``data``; a malformed payload raises ``AbiDecodeError`` (and nothing else does)."""
+    from eth_abi.abi import decode as _decode
+    from eth_abi.exceptions import DecodingError
+
+    try:
+        return tuple(_decode(list(types), data))
+    except (DecodingError, UnicodeDecodeError, OverflowError) as exc:
+        raise AbiDecodeError(f"cannot decode {list(types)} from {len(data)} bytes: {exc}") from exc
 
 
 def decode_string_or_bytes32(data: bytes) -> str:
@@ -38,4 +47,4 @@ def decode_string_or_bytes32(data: bytes) -> str:
     return str(text)
 
 
-__all__ = ["selector", "encode_call", "decode", "decode_string_or_bytes32"]
+__all__ = ["selector", "encode_call", "decode", "decode_string_or_bytes32", "AbiDecodeError"]

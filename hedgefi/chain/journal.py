@@ -4,7 +4,8 @@ File: ``<data dir>/journal.sqlite``. A transaction is recorded (with its signed 
 once sent and contain no key) *before* it is sent, so a run killed at any point leaves enough behind for
 the next one to resume it (rebroadcast the same bytes) or report it, and never to send something twice.
 
-Transaction states: signed -> sent -> mined | failed; or rejected (the node refused it), replaced, abandoned.
+Transaction states: signed -> sent -> mined | failed; or rejected (the node refused it), replaced (its nonce
+went to another transaction, e.g. a ``tx cancel``), abandoned (never seen by the node, too old to resend).
 Order states: pending -> executed | cancelled | frozen; placed (a trigger order waiting).
 """
 
@@ -131,6 +132,12 @@ class Journal:
                               (chain_id, account.lower())).fetchone()
         return TxEntry(*row) if row else None
 
+    def at_nonce(self, chain_id: int, account: str, nonce: int) -> list[TxEntry]:
+        """Every transaction signed for ``account`` at ``nonce`` (an original, its resends, a cancel), oldest first."""
+        rows = self.db.execute("SELECT * FROM txs WHERE chain_id=? AND account=? AND nonce=? ORDER BY created_at",
+                               (chain_id, account.lower(), nonce)).fetchall()
+        return [TxEntry(*r) for r in rows]
+
     # ---------------------------------------------------------------- orders
     def add_order(self, *, key: str, tx_hash: str, chain_id: int, account: str, venue: str,
                   waits_for_trigger: bool) -> None:
@@ -150,7 +157,7 @@ class Journal:
 
 
 def iter_states() -> Iterator[str]:
-    yield from ("signed", "sent", "mined", "failed", "dropped", "replaced", "abandoned")
+    yield from ("signed", "sent", "mined", "failed", "rejected", "replaced", "abandoned")
 
 
 __all__ = ["Journal", "TxEntry", "OrderEntry", "UNFINISHED_TX", "UNFINISHED_ORDER"]

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, cast
 
 from eth_utils.abi import function_abi_to_4byte_selector, get_abi_input_types
 
-from hedgefi.chain.abi import decode, selector
+from hedgefi.chain.abi import AbiDecodeError, decode, selector
 
 PANIC_CODES = {
     0x01: "assertion failed", 0x11: "arithmetic overflow or underflow", 0x12: "division by zero",
@@ -51,24 +51,24 @@ class ErrorDecoder:
         if len(data) < 4:
             return DecodedRevert("Unknown", {}, "the call reverted without a reason", data)
         sel, body = data[:4], data[4:]
+        unknown = f"the call reverted with unknown error 0x{sel.hex()}"
         try:
             if sel == selector("Error(string)"):
                 (text,) = decode(["string"], body)
                 return DecodedRevert("Error", {"message": text}, f"reverted: {text}", data)
             if sel == selector("Panic(uint256)"):
                 (code,) = decode(["uint256"], body)
-                return DecodedRevert("Panic", {"code": code},
-                                     f"panic: {PANIC_CODES.get(code, hex(code))}", data)
+                return DecodedRevert("Panic", {"code": code}, f"panic: {PANIC_CODES.get(code, hex(code))}", data)
             item = self.by_selector.get(sel)
-            if item is not None:
-                values = decode(get_abi_input_types(cast(Any, item)), body)
-                args = {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(item["inputs"], values))}
-                words = self.explain.get(item["name"])
-                text = words(args) if words else _default_text(item["name"], args)
-                return DecodedRevert(item["name"], args, text, data)
-        except Exception:  # malformed payload: report it as unknown rather than crash
-            pass
-        return DecodedRevert("Unknown", {}, f"the call reverted with unknown error 0x{data[:4].hex()}", data)
+            if item is None:
+                return DecodedRevert("Unknown", {}, unknown, data)
+            values = decode(get_abi_input_types(cast(Any, item)), body)
+        except AbiDecodeError:  # a known selector with a malformed payload: say so, do not guess
+            return DecodedRevert("Unknown", {}, f"{unknown} (its arguments do not decode)", data)
+        args = {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(item["inputs"], values))}
+        words = self.explain.get(item["name"])  # a venue's explanation: a bug in it must surface
+        text = words(args) if words else _default_text(item["name"], args)
+        return DecodedRevert(item["name"], args, text, data)
 
 
 def _default_text(name: str, args: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@
 - ``simulate``: ``eth_call`` at the current gas price (so fee checks that read ``tx.gasprice`` fire);
   a revert is decoded by selector into plain words and raised as ``TxRevertedError``.
 - ``send``: signs with the ``Signer`` (the key never leaves it), sends the raw bytes, waits for the receipt
-  with a timeout; a reverted receipt is decoded the same way.
+  with a timeout. A send error is settled by chain state (``chain.outcome``), never by its text; a
+  reverted receipt's reason is found at its own block.
 Venue adapters never come here: they only build ``UnsignedTx``.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.chain.outcome import after_send_error, hex_int, revert_data, revert_reason
 from hedgefi.chain.revert import DecodedRevert, ErrorDecoder
 from hedgefi.core.errors import ChainError, HedgefiError, InputError
 from hedgefi.core.units import from_raw, money
@@ -76,21 +78,6 @@ class PreparedTx:
                 f"max fee {from_raw(self.max_fee_per_gas, 9)} gwei")
 
 
-def _hex_int(v: Any) -> int:
-    return int(v, 16) if isinstance(v, str) else int(v)
-
-
-def _revert_data(exc_or_error: Any) -> bytes | None:
-    """Revert bytes from a JSON-RPC error object."""
-    if isinstance(exc_or_error, dict):
-        data = exc_or_error.get("data")
-        if isinstance(data, dict):
-            data = data.get("data")
-        if isinstance(data, str) and data.startswith("0x"):
-            return bytes.fromhex(data[2:])
-    return None
-
-
 def raw_call(conn: "Connection", call: dict[str, Any], method: str = "eth_call") -> tuple[Any, dict[str, Any] | None]:
     """A JSON-RPC call that returns (result, error) instead of raising on a revert."""
     params: list[Any] = [call, "latest"] if method == "eth_call" else [call]
@@ -100,10 +87,10 @@ def raw_call(conn: "Connection", call: dict[str, Any], method: str = "eth_call")
 
 def simulate(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDecoder) -> None:
     call = utx.as_call(sender)
-    call["gasPrice"] = hex(_hex_int(conn.request("eth_gasPrice", [])))
+    call["gasPrice"] = hex(hex_int(conn.request("eth_gasPrice", [])))
     _, error = raw_call(conn, call)
     if error:
-        data = _revert_data(error)
+        data = revert_data(error)
         decoded = decoder.decode(data) if data is not None else DecodedRevert(
             "Unknown", {}, str(error.get("message", error)))
         raise TxRevertedError(utx.description, decoded)
@@ -113,10 +100,10 @@ def fetch_gas_estimate(conn: "Connection", sender: str, utx: UnsignedTx, decoder
     """``eth_estimateGas`` at the current block (no margin); a revert raises ``TxRevertedError``."""
     gas_hex, error = raw_call(conn, utx.as_call(sender), "eth_estimateGas")
     if error:
-        data = _revert_data(error)
+        data = revert_data(error)
         raise TxRevertedError(utx.description, decoder.decode(data) if data else DecodedRevert(
             "Unknown", {}, str(error.get("message", error))))
-    return _hex_int(gas_hex)
+    return hex_int(gas_hex)
 
 
 def with_margin(gas: int) -> int:
@@ -128,9 +115,9 @@ def fetch_fees(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FE
     """(max fee per gas, priority fee) for a transaction sent now: twice the base fee plus the tip, held
     to ``max_fee_gwei`` (raises ``InputError`` above it; None: no cap, for a dry-run)."""
     block = conn.request("eth_getBlockByNumber", ["latest", False])
-    base_fee = _hex_int(block.get("baseFeePerGas", "0x0"))
+    base_fee = hex_int(block.get("baseFeePerGas", "0x0"))
     try:
-        tip = _hex_int(conn.request("eth_maxPriorityFeePerGas", []))
+        tip = hex_int(conn.request("eth_maxPriorityFeePerGas", []))
     except HedgefiError:
         tip = 10**8
     max_fee = 2 * base_fee + tip
@@ -142,7 +129,7 @@ def fetch_fees(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FE
 
 def fetch_next_nonce(conn: "Connection", sender: str, journal: "Journal | None" = None) -> int:
     """The next nonce: the node's ``pending`` count, or one past our own journaled transactions if higher."""
-    nonce = _hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
+    nonce = hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
     return max(nonce, _journal_floor(conn, sender, journal))
 
 
@@ -175,7 +162,7 @@ def _journal_floor(conn: "Connection", sender: str, journal: "Journal | None") -
 
 def check_balance(conn: "Connection", sender: str, prepared: list[PreparedTx]) -> None:
     need = sum(p.utx.value + p.max_gas_cost_wei for p in prepared)
-    have = _hex_int(conn.request("eth_getBalance", [sender, "latest"]))
+    have = hex_int(conn.request("eth_getBalance", [sender, "latest"]))
     if have < need:
         raise InsufficientBalanceError(
             f"the wallet has {from_raw(have, 18)} ETH but these transactions may need up to "
@@ -204,26 +191,34 @@ def send(conn: "Connection", signer: TxSigner, p: PreparedTx, decoder: ErrorDeco
     checkpoint("after_sign")
     response = conn.raw("eth_sendRawTransaction", ["0x" + raw.hex()])  # a lost answer raises SendOutcomeUnknown
     if "error" in response:
-        error = response["error"]
-        message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
-        # nodes report a duplicate of a transaction they already hold only in words
-        if "already known" not in message.lower():
-            if journal:
-                journal.set_tx(tx_hash, "rejected", reason=message)
-            raise ChainError(f"the node rejected {p.utx.description}: {message}; nothing was sent")
+        settle_on_error(conn, tx_hash, p.sender, p.nonce, response["error"], p.utx.description, journal)
     if journal:
         journal.set_tx(tx_hash, "sent")
     checkpoint("after_send")
     receipt = wait_receipt(conn, tx_hash, "0x" + raw.hex(), p.sender, p.nonce, journal=journal, timeout_s=timeout_s)
-    if _hex_int(receipt["status"]) != 1:
-        call = p.utx.as_call(p.sender)
-        _, error = raw_call(conn, call)
-        data = _revert_data(error) if error else None
-        decoded = decoder.decode(data) if data else DecodedRevert("Unknown", {}, "reverted on chain")
+    if hex_int(receipt["status"]) != 1:
+        decoded = revert_reason(conn, receipt, decoder)  # at its block, never at "latest"
         if journal:
             journal.set_tx(tx_hash, "failed", reason=decoded.message)
         raise TxRevertedError(f"{p.utx.description} (tx {tx_hash})", decoded)
     return receipt
+
+
+def settle_on_error(conn: "Connection", tx_hash: str, sender: str, nonce: int, error: Any, description: str,
+                    journal: "Journal | None") -> None:
+    """A send the node answered with an error: return if the chain holds the transaction after all (a
+    duplicate, a failover node that saw it mined); otherwise journal what the chain shows and raise."""
+    verdict = after_send_error(conn, tx_hash, sender, nonce, error)
+    if verdict.state == "sent":
+        return
+    if verdict.state == "unsent":   # journal state stays "signed": resume sends the same bytes again
+        raise ChainError(f"the node did not take {description} now ({verdict.reason}); nothing was sent: "
+                         "`hedgefi tx resume` sends the same signed transaction again")
+    if journal:
+        journal.set_tx(tx_hash, verdict.state, reason=verdict.reason)
+    if verdict.state == "replaced":
+        raise ChainError(f"{description} was not sent: {verdict.reason}")
+    raise ChainError(f"the node rejected {description}: {verdict.reason}; nothing was sent")
 
 
 def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, nonce: int, *,
@@ -236,8 +231,8 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
         receipt = conn.request("eth_getTransactionReceipt", [tx_hash])
         if receipt:
             if journal:
-                journal.set_tx(tx_hash, "mined" if _hex_int(receipt["status"]) == 1 else "failed",
-                               block=_hex_int(receipt["blockNumber"]))
+                journal.set_tx(tx_hash, "mined" if hex_int(receipt["status"]) == 1 else "failed",
+                               block=hex_int(receipt["blockNumber"]))
             return dict(receipt)
         now = time.monotonic()
         if now > deadline:
@@ -246,7 +241,7 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
         if now > next_check:
             next_check = now + rebroadcast_after_s
             if conn.request("eth_getTransactionByHash", [tx_hash]) is None:
-                latest = _hex_int(conn.request("eth_getTransactionCount", [sender, "latest"]))
+                latest = hex_int(conn.request("eth_getTransactionCount", [sender, "latest"]))
                 if latest > nonce:
                     time.sleep(1.0)  # a load-balanced RPC may lag: look once more before calling it replaced
                     if conn.request("eth_getTransactionReceipt", [tx_hash]) or \
@@ -261,4 +256,4 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
 
 __all__ = ["TxRevertedError", "InsufficientBalanceError", "PreparedTx", "simulate", "prepare", "check_balance",
            "fetch_gas_estimate", "fetch_fees", "fetch_next_nonce", "with_margin",
-           "send", "raw_call", "wait_receipt", "tx_hash_of"]
+           "send", "raw_call", "wait_receipt", "tx_hash_of", "settle_on_error"]

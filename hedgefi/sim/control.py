@@ -14,7 +14,7 @@ from hedgefi.sim.anvil import AnvilNode, pid_is_anvil, stop_anvil
 from hedgefi.chain.local import rpc_request
 from hedgefi.chain.manifest import (Manifest, devnet_dir, load_manifest, manifest_path, remove_manifest,
                                      save_manifest)
-from hedgefi.core.errors import BadAmountError, DevnetError, DevnetNotRunningError, InputError
+from hedgefi.core.errors import BadAmountError, DevnetError, DevnetNotRunningError, HedgefiError, InputError
 from hedgefi.core.units import CONTEXT, from_raw, money, parse_decimal, to_raw
 
 DEFAULT_PORT = 8545
@@ -89,7 +89,7 @@ def status() -> Status:
     try:
         block = int(rpc_request(manifest.rpc_url, "eth_blockNumber", timeout=2.0), 16)
         running = True
-    except Exception:
+    except HedgefiError:  # unreachable or erroring: not running (a bug still surfaces)
         block, running = None, False
     return Status(manifest=manifest, running=running, block=block)
 

@@ -4,7 +4,8 @@ Tests point the CLI at it to assert batching ("holdings is one eth_call"); ``scr
 ``delay_s`` to play a 50 ms-away RPC; the fault suite queues faults for the next requests:
 ``"500"``, ``"429"``, ``"drop"`` (close without answering, the node never sees the request),
 ``"drop_after"`` (forward, then close: the answer is lost), ``"truncate"`` (half a body),
-``"delay:SECONDS"``; and ``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer
+``"delay:SECONDS"``, ``"error_after:CODE:MESSAGE"`` (forward, then answer a JSON-RPC error instead: a
+failover node that says "nonce too low" for the transaction the first one took); and ``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer
 that many less than the truth, like a lagging node. It only ever listens on 127.0.0.1.
 """
 
@@ -56,6 +57,9 @@ class CountingProxy:
                     self.close_connection = True
                     self.connection.shutdown(2)
                     return
+                if fault.startswith("error_after:"):
+                    _, code, message = fault.split(":", 2)
+                    content = proxy._error_for(body, int(code), message)
                 if fault == "truncate":
                     content = content[: len(content) // 2]
                 self._answer(status, content)
@@ -114,6 +118,13 @@ class CountingProxy:
                 if answer and "result" in answer:
                     answer["result"] = hex(max(0, int(answer["result"], 16) - self.lag_pending_nonce))
         return json.dumps(resp).encode()
+
+    @staticmethod
+    def _error_for(request: bytes, code: int, message: str) -> bytes:
+        req = json.loads(request)
+        reqs = req if isinstance(req, list) else [req]
+        answers = [{"jsonrpc": "2.0", "id": r.get("id"), "error": {"code": code, "message": message}} for r in reqs]
+        return json.dumps(answers if isinstance(req, list) else answers[0]).encode()
 
     def reset(self) -> None:
         with self._lock:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
-from hedgefi.chain.abi import decode, decode_string_or_bytes32, encode_call
+from hedgefi.chain.abi import AbiDecodeError, decode, decode_string_or_bytes32, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.chain.profiles import TokenInfo
 from hedgefi.core.units import fmt, from_raw, money, mul
@@ -92,7 +92,7 @@ def _price(results: Sequence[CallResult]) -> tuple[Decimal | None, str | None]:
     try:
         answer = int(decode(_ROUND, answer_r.data)[1])
         feed_decimals = int(decode(["uint8"], decimals_r.data)[0])
-    except Exception:
+    except AbiDecodeError:
         return None, "price feed returned malformed data"
     if answer <= 0:
         return None, f"price feed answered a non-positive price ({answer})"
@@ -107,13 +107,13 @@ def _token_row(token: TokenInfo, rs: Sequence[CallResult]) -> AssetHolding:
     try:
         balance = int(decode(["uint256"], bal_r.data)[0])
         decimals = int(decode(["uint8"], dec_r.data)[0]) if dec_r.ok else token.decimals
-    except Exception:
+    except AbiDecodeError:
         return AssetHolding(token.symbol, token.address, token.decimals, 0, None, "not an ERC-20 token")
     symbol = token.symbol
     if sym_r.ok:
         try:
             symbol = decode_string_or_bytes32(sym_r.data) or symbol
-        except Exception:
+        except AbiDecodeError:
             pass
     if not dec_r.ok and token.decimals < 0:
         return AssetHolding(symbol, token.address, 0, balance, None, "decimals() failed")

@@ -101,7 +101,7 @@ def import_private_key(name: str, private_key: str, password: str) -> KeystoreEn
     path = _path(name)
     try:
         account = Account.from_key(private_key.strip())
-    except Exception:  # eth-account raises several types for a malformed key
+    except ValueError:  # eth-account raises ValueError (binascii.Error among them) for a malformed key
         raise InputError("that is not a valid private key (64 hex digits)") from None
     _write_private(path, _encrypt(account.key, password))
     return KeystoreEntry(name, account.address, path)

@@ -104,7 +104,7 @@ def _key_account(key: str) -> Any:
 
     try:
         return Account.from_key(key.strip())
-    except Exception:
+    except ValueError:  # binascii.Error among them
         raise InputError("HEDGEFI_PRIVATE_KEY is not a valid private key (64 hex digits)") from None
 
 
