@@ -143,6 +143,15 @@ def check_limits(state: HedgeState, hp: HedgePlan) -> None:
                                "raise max_leverage, lower the ratio, or add collateral; nothing was sent")
 
 
+def check_fresh_prices(conn: "Connection", hp: HedgePlan, allow_stale: bool) -> None:
+    """Refuse a run whose orders depend on a stale price (cancels of timed-out orders depend on none)."""
+    from hedgefi.chain.freshness import require_fresh_prices
+
+    priced = sorted({a for i in hp.intents if i.action != "cancel" for a in (i.asset, i.collateral)})
+    if priced:
+        require_fresh_prices(conn, priced, allow_stale=allow_stale)
+
+
 @dataclass
 class OrderReport:
     venue: str
@@ -213,8 +222,9 @@ def _run_intents(conn: "Connection", account: str, intents: Sequence[OrderIntent
 def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broadcast: bool = False,
           confirm: Callable[[HedgePlan], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
           wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,
-          max_total_fee_eth: Decimal | None = None) -> ApplyResult:
-    """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
+          max_total_fee_eth: Decimal | None = None, allow_stale_prices: bool = False) -> ApplyResult:
+    """Plan and run the hedge: on a fork always, then for real when ``broadcast`` (refused on a stale price
+    unless ``allow_stale_prices``: ``hedgefi.chain.freshness``)."""
     if broadcast:
         from hedgefi.chain.locks import account_lock
         from hedgefi.chain.journal import Journal
@@ -224,13 +234,14 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
         with account_lock(conn.chain_id, identity.address):
             resume(conn, identity.address, Journal())  # settle an interrupted run first: never duplicate
             return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei,
-                          max_total_fee_eth)
+                          max_total_fee_eth, allow_stale_prices)
     return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei, max_total_fee_eth)
 
 
 def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
            confirm: Callable[[HedgePlan], bool], venue_names: Sequence[str] | None, wait_s: float,
-           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
+           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None,
+           allow_stale_prices: bool = False) -> ApplyResult:
     from hedgefi.sim.forkrun import fork_session
     from hedgefi.execution import DeclinedError, RunResult, order_outcomes
     from hedgefi.execution import broadcast as do_broadcast
@@ -240,6 +251,8 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
+    if broadcast:
+        check_fresh_prices(conn, hp, allow_stale_prices)
 
     with fork_session(conn) as fs:
         fs.impersonate(identity.address)
@@ -269,4 +282,4 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
 
 __all__ = ["HedgeState", "RefusedError", "ApplyResult", "OrderReport", "fetch_state", "exposures_from_holdings",
-           "apply", "intent_txs", "check_limits"]
+           "apply", "intent_txs", "check_limits", "check_fresh_prices"]
