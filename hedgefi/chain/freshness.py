@@ -204,11 +204,14 @@ def fetch_feed_readings(conn: "Connection", feeds: Sequence[str]) -> None:
             note_feed(conn, feed, rnd[1], block_time)
 
 
-def require_fresh_prices(conn: "Connection", assets: Iterable[str], *, allow_stale: bool = False) -> list[str]:
+def require_fresh_prices(conn: "Connection", assets: Iterable[str], *, if_read: Iterable[str] = (),
+                         allow_stale: bool = False) -> list[str]:
     """Refuse a write that depends on a stale price: raises ``StalePriceError`` naming each bad feed.
 
-    ``assets`` are what the write prices (the asset shorted, its collateral). Assets without a feed in
-    the profile are not judged. With ``allow_stale`` the problems are returned (to warn) instead."""
+    ``assets`` are what the write prices (the asset shorted): judged from this run's readings, or read
+    now when none was made. ``if_read`` (a collateral) is judged only when the run's reads used its feed
+    (GMX prices collateral with Chainlink; gTrade does not). Assets without a feed in the profile are not
+    judged. With ``allow_stale`` the problems are returned (to warn) instead."""
     profile = conn.profile
     feeds: dict[str, str] = {}
     for a in assets:
@@ -216,6 +219,10 @@ def require_fresh_prices(conn: "Connection", assets: Iterable[str], *, allow_sta
         if f:
             feeds.setdefault(f.lower(), f)
     missing = [f for k, f in feeds.items() if k not in conn.prices.feeds]
+    for a in if_read:
+        f = profile.feed_for_asset(a)
+        if f and f.lower() in conn.prices.feeds:
+            feeds.setdefault(f.lower(), f)
     if missing or (profile.sequencer_feed and conn.prices.sequencer is None):
         fetch_feed_readings(conn, missing)
     problems = [p for p in [conn.prices.sequencer.problem if conn.prices.sequencer else None] if p]

@@ -149,12 +149,13 @@ def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: O
     return caps
 
 
-def fresh_prices_or_refuse(conn: "Connection", assets: list[str], allow_stale: bool) -> None:
-    """Before a write: refuse (exit 7) when a feed pricing ``assets`` is stale; warn instead when allowed."""
+def fresh_prices_or_refuse(conn: "Connection", plan: "OrderPlan", allow_stale: bool) -> None:
+    """Before a write: refuse (exit 7) when a feed the plan was priced with is stale; warn instead when allowed."""
     from hedgefi.cli import render
     from hedgefi.chain.freshness import ALLOW_FLAG, require_fresh_prices
 
-    for problem in require_fresh_prices(conn, assets, allow_stale=allow_stale):
+    for problem in require_fresh_prices(conn, [plan.asset], if_read=[plan.collateral_symbol],
+                                        allow_stale=allow_stale):
         render.warn(f"{ALLOW_FLAG}: {problem}; sending anyway")
 
 
@@ -165,7 +166,7 @@ def _execute_plan(conn: "Connection", v: "Venue", ident: "Identity", plan: "Orde
     if not as_json:
         render.plan(plan)
     if broadcast:
-        fresh_prices_or_refuse(conn, [plan.asset, plan.collateral_symbol], allow_stale)
+        fresh_prices_or_refuse(conn, plan, allow_stale)
     run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps,
             force=force)
 

@@ -147,9 +147,10 @@ def check_fresh_prices(conn: "Connection", hp: HedgePlan, allow_stale: bool) -> 
     """Refuse a run whose orders depend on a stale price (cancels of timed-out orders depend on none)."""
     from hedgefi.chain.freshness import require_fresh_prices
 
-    priced = sorted({a for i in hp.intents if i.action != "cancel" for a in (i.asset, i.collateral)})
-    if priced:
-        require_fresh_prices(conn, priced, allow_stale=allow_stale)
+    orders = [i for i in hp.intents if i.action != "cancel"]
+    if orders:
+        require_fresh_prices(conn, sorted({i.asset for i in orders}), if_read=sorted({i.collateral for i in orders}),
+                             allow_stale=allow_stale)
 
 
 @dataclass
