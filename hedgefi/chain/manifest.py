@@ -1,7 +1,8 @@
 """The devnet manifest: what ``hedgefi devnet up`` started and deployed, where later commands find it.
 
 Stored as JSON at ``<data dir>/devnet/manifest.json`` (``HEDGEFI_DATA_DIR`` moves it). It is the
-source of the ``devnet`` chain profile.
+source of the ``devnet`` chain profile (every devnet feed has the 24 h default heartbeat unless
+``heartbeats`` lists it; ``sequencer_feed`` is unset: the devnet is no L2).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Manifest:
     block_time: float | None = None
     keeper_pid: int | None = None
     params: dict[str, str] = field(default_factory=dict)   # venue settings that are not addresses (gTrade pairs)
+    heartbeats: dict[str, int] = field(default_factory=dict)   # asset -> feed heartbeat (s); unlisted: 24 h
+    sequencer_feed: str | None = None   # an L2 sequencer uptime feed to honour (tests point one here)
 
     def profile(self) -> ChainProfile:
         return ChainProfile(
@@ -56,6 +59,8 @@ class Manifest:
             contracts=dict(self.contracts),
             feeds=dict(self.feeds),
             params=dict(self.params),
+            heartbeats={self.feeds[a.upper()]: int(s) for a, s in self.heartbeats.items() if a.upper() in self.feeds},
+            sequencer_feed=self.sequencer_feed,
         )
 
     def feed_for(self, asset: str) -> str:

@@ -1,6 +1,9 @@
 """Chain profiles: chain id, RPC, Multicall3 and the token list with their USD price feeds.
 
-``arbitrum`` is declared here with mainnet addresses. ``devnet`` is read from the manifest that
+Each feed has a heartbeat (``heartbeats``: feed address -> seconds; ``default_heartbeat_s`` otherwise): the
+longest a healthy feed goes without a new round. On an L2, ``sequencer_feed`` is Chainlink's sequencer
+uptime feed and ``sequencer_grace_s`` how long prices stay untrusted after the sequencer comes back
+(``hedgefi.chain.freshness`` applies both). ``arbitrum`` is declared here with mainnet addresses. ``devnet`` is read from the manifest that
 ``hedgefi devnet up`` writes. ``get_profile(name)`` is the explicit registry ("did you mean" on a typo).
 """
 
@@ -11,6 +14,8 @@ from dataclasses import dataclass, field
 from hedgefi.core.errors import UnknownNameError
 
 MULTICALL3 = "0xcA11bde05977b3631167028862bE2a173976CA11"
+DEFAULT_HEARTBEAT_S = 86400       # Chainlink's most common heartbeat (24 h), for a feed the profile does not list
+SEQUENCER_GRACE_S = 3600          # Chainlink's suggested grace period after an L2 sequencer restarts
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,28 @@ class ChainProfile:
     contracts: dict[str, str] = field(default_factory=dict)
     feeds: dict[str, str] = field(default_factory=dict)    # asset (ETH, XAU, EUR, ...) -> USD feed
     params: dict[str, str] = field(default_factory=dict)   # venue settings that are not addresses
+    heartbeats: dict[str, int] = field(default_factory=dict)   # feed address (any case) -> heartbeat, seconds
+    default_heartbeat_s: int = DEFAULT_HEARTBEAT_S
+    sequencer_feed: str | None = None  # L2 sequencer uptime feed (answer 0 = up, 1 = down), None: not an L2
+    sequencer_grace_s: int = SEQUENCER_GRACE_S
+
+    def heartbeat_for(self, feed: str) -> int:
+        """The heartbeat (seconds) of ``feed``: declared in ``heartbeats``, else ``default_heartbeat_s``."""
+        key = feed.lower()
+        return next((s for f, s in self.heartbeats.items() if f.lower() == key), self.default_heartbeat_s)
+
+    def feed_name(self, feed: str) -> str:
+        """The asset a feed prices, for messages ("ETH"); the address itself when the profile does not know it."""
+        key = feed.lower()
+        for asset, f in self.feeds.items():
+            if f.lower() == key:
+                return asset
+        for t in self.tokens:
+            if t.feed and t.feed.lower() == key:
+                return t.asset or t.symbol
+        if self.native_feed and self.native_feed.lower() == key:
+            return self.native_symbol
+        return feed
 
     def feed_for_asset(self, asset: str) -> str | None:
         """The USD feed that prices ``asset`` (from ``feeds``, else from a token representing it)."""
@@ -80,6 +107,18 @@ ARBITRUM = ChainProfile(
     ),
     # Non-token feeds for gTrade's RWA pairs (Chainlink Arbitrum XAU/USD and EUR/USD; unverified here: no RPC).
     feeds={"XAU": "0x1F954Dc24a49708C26E0C1777f16750B5C6d5a2c", "EUR": "0xA14d53bC1F1c0F31B4aA3BD109344E5009051a84"},
+    # Heartbeats from Chainlink's Arbitrum One feed list (data.chain.link): 24 h, except LINK/USD (1 h).
+    heartbeats={
+        "0x639Fe6ab55C921f74e7fac1ee960C0B6293ba612": 86400,   # ETH/USD (0.05% deviation)
+        "0x6ce185860a4963106506C203335A2910413708e9": 86400,   # BTC/USD (0.05%)
+        "0x50834F3163758fcC1Df9973b6e91f0F0F0434aD3": 86400,   # USDC/USD
+        "0xb2A824043730FE05F3DA2efaFa1CBbe83fa548D6": 86400,   # ARB/USD
+        "0x86E53CF1B870786351Da77A57575e79CB55812CB": 3600,    # LINK/USD
+        "0x1F954Dc24a49708C26E0C1777f16750B5C6d5a2c": 86400,   # XAU/USD
+        "0xA14d53bC1F1c0F31B4aA3BD109344E5009051a84": 86400,   # EUR/USD
+    },
+    # Chainlink's L2 sequencer uptime feed on Arbitrum One.
+    sequencer_feed="0xFdB631F5EE196F0ed6FAa767959853A9F217697D",
 )
 
 PROFILE_NAMES = ("devnet", "arbitrum")
@@ -103,4 +142,4 @@ def get_profile(name: str) -> ChainProfile:
     return apply_token_map(profile, entries) if entries else profile
 
 
-__all__ = ["MULTICALL3", "TokenInfo", "ChainProfile", "ARBITRUM", "PROFILE_NAMES", "get_profile"]
+__all__ = ["MULTICALL3", "DEFAULT_HEARTBEAT_S", "SEQUENCER_GRACE_S", "TokenInfo", "ChainProfile", "ARBITRUM", "PROFILE_NAMES", "get_profile"]

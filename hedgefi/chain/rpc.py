@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from hedgefi.chain.freshness import PriceLog
 from hedgefi.chain.profiles import ChainProfile
 from hedgefi.chain.redact import redact_url
 from hedgefi.chain.transport import RpcTransport, result_of
@@ -48,6 +49,7 @@ class Connection:
     requests: Counter[str] = field(default_factory=Counter)     # JSON-RPC methods sent
     round_trips: Counter[str] = field(default_factory=Counter)  # HTTP requests ("total")
     verified: bool = False
+    prices: PriceLog = field(default_factory=PriceLog)         # the feed rounds this connection's reads saw
 
     @property
     def rpc_url(self) -> str:

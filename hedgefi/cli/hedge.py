@@ -73,6 +73,8 @@ def apply_cmd(
     max_total_fee_eth: Optional[str] = typer.Option(None, "--max-total-fee-eth",
                                                     help="The whole run: refuse if gas + execution fees of all its "
                                                     "transactions may exceed this."),
+    allow_stale_prices: bool = typer.Option(False, "--allow-stale-prices", help="Send even when a price feed the "
+                                            "orders depend on is older than its heartbeat; refused by default."),
 ) -> None:
     """Run the plan on a fork (default) or for real (--broadcast); print before and after."""
     import sys
@@ -101,7 +103,7 @@ def apply_cmd(
     gwei = parse_decimal(max_fee_gwei, what="--max-fee-gwei", allow_zero=False) if max_fee_gwei else None
     total = parse_decimal(max_total_fee_eth, what="--max-total-fee-eth", allow_zero=False) if max_total_fee_eth else None
     result = apply(conn, ident, policy, broadcast=broadcast, confirm=confirm, max_fee_gwei=gwei,
-                   max_total_fee_eth=total)
+                   max_total_fee_eth=total, allow_stale_prices=allow_stale_prices)
     if as_json:
         render.print_json(result.as_json())
     else:

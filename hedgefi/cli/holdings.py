@@ -30,6 +30,8 @@ def holdings(
         render.print_json(result.as_json())
     else:
         _table(result)
+    for line in conn.prices.stale_lines():
+        render.warn(f"stale price: {line}")
     for row in result.errors:
         render.warn(f"{row.symbol} {row.address}: {row.error}")
     if result.errors:
@@ -50,7 +52,8 @@ def _table(result: "object") -> None:
     table.add_column("Value", justify="right")
     for a in result.assets:
         table.add_row(a.symbol, render.amount(a.balance) if not a.error or a.balance_raw else "-",
-                      render.usd(a.price_usd, 4 if a.price_usd is not None and a.price_usd < 10 else 2),
+                      render.usd(a.price_usd, 4 if a.price_usd is not None and a.price_usd < 10 else 2)
+                      + (" [yellow](stale)[/]" if a.price_stale else ""),
                       render.usd(a.value_usd) if not a.error else f"[red]{a.error}[/]")
     table.add_section()
     table.add_row("[bold]Total[/]", "", "", f"[bold]{render.usd(result.total_value_usd)}[/]")

@@ -79,6 +79,9 @@ def amount(value: Decimal, max_places: int = 8) -> str:
 __all__ = ["out", "err", "print_json", "error", "warn", "info", "usd", "amount"]
 
 
+STALE_MARK = " [yellow](stale)[/]"    # after a price whose feed is older than its heartbeat
+
+
 def markets_table(quotes: list["MarketQuote"], chain_id: int, block: int) -> None:
     from rich.table import Table
 
@@ -87,7 +90,8 @@ def markets_table(quotes: list["MarketQuote"], chain_id: int, block: int) -> Non
                 "Short liquidity", "Max lev.", "Open"):
         t.add_column(col, justify="left" if col in ("Venue", "Asset") else "right")
     for q in quotes:
-        t.add_row(q.venue, q.asset, usd(q.price, 4 if q.price < 10 else 2), pct(q.short_funding_apr),
+        t.add_row(q.venue, q.asset, usd(q.price, 4 if q.price < 10 else 2) + STALE_MARK * q.price_stale,
+                  pct(q.short_funding_apr),
                   pct(q.short_borrowing_apr), pct(q.short_carry_apr), usd(q.long_oi_usd, 0), usd(q.short_oi_usd, 0),
                   usd(q.available_short_liquidity_usd, 0), f"{fmt_dec(q.max_leverage)}x", "yes" if q.open else "no")
     out.print(t)
@@ -116,7 +120,7 @@ def positions_table(positions: list["PositionView"], pending: list["PendingOrder
             t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
         for p in positions:
             t.add_row(p.venue, p.asset, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
-                      usd(p.entry_price), usd(p.mark_price), usd(p.pnl_usd), usd(p.funding_fee_usd, 4),
+                      usd(p.entry_price), usd(p.mark_price) + STALE_MARK * p.price_stale, usd(p.pnl_usd), usd(p.funding_fee_usd, 4),
                       usd(p.borrowing_fee_usd, 4), usd(p.liquidation_price), pct(p.liquidation_distance))
         out.print(t)
     else:

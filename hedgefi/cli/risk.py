@@ -1,4 +1,9 @@
-"""``hedgefi watch`` (a live risk dashboard with alerts) and ``hedgefi scenario`` (value across price moves)."""
+"""``hedgefi watch`` (a live risk dashboard with alerts) and ``hedgefi scenario`` (value across price moves).
+
+``watch`` keeps running through transient RPC errors (``ChainError``: unreachable, an error answer): it
+shows the error and retries at the next tick. It ends on Ctrl-C, or on an error retrying cannot fix (bad
+input, another chain behind the RPC, a contract missing); ``--once`` fails on any error (cron sees it).
+"""
 
 from __future__ import annotations
 
@@ -85,17 +90,42 @@ def watch(
     try:
         if as_json:
             while True:
-                print(json.dumps(_snapshot(conn, ident.address, t)), flush=True)
+                tick = _tick(conn, ident.address, t, interval)
+                if tick is not None:
+                    print(json.dumps(tick), flush=True)
                 time.sleep(interval)
+        from rich.console import Group
         from rich.live import Live
+        from rich.text import Text
 
-        with Live(render.dashboard(_snapshot(conn, ident.address, t)), console=render.out,
-                  refresh_per_second=1) as live:
+        last: Any = Text("waiting for the first snapshot…")
+        with Live(last, console=render.out, refresh_per_second=1) as live:
             while True:
+                tick = _tick(conn, ident.address, t, interval)
+                if tick is not None:
+                    last = render.dashboard(tick)
+                    live.update(last)
+                else:
+                    live.update(Group(last, Text(f"RPC error at {time.strftime('%H:%M:%S')}; retrying every "
+                                                 f"{interval:g} s (see above)", style="red")))
                 time.sleep(interval)
-                live.update(render.dashboard(_snapshot(conn, ident.address, t)))
     except KeyboardInterrupt:
         return
+
+
+def _tick(conn: Any, address: str, thresholds: Any, interval: float) -> dict[str, Any] | None:
+    """One refresh of ``watch``: the snapshot, or None after a transient RPC error (shown; the next tick
+    retries). A node on another chain or a missing contract is not transient: that error ends the watch."""
+    from hedgefi.cli import render
+    from hedgefi.core.errors import ChainError, ChainIdMismatchError, NoCodeError
+
+    try:
+        return _snapshot(conn, address, thresholds)
+    except (ChainIdMismatchError, NoCodeError):
+        raise
+    except ChainError as exc:
+        render.warn(f"{exc.message}; retrying in {interval:g} s")
+        return None
 
 
 def scenario(

@@ -31,6 +31,8 @@ _ACCOUNT = typer.Option(None, "--account", help="Keystore account to sign with."
 _JSON = typer.Option(False, "--json")
 _MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
 _MAX_TOTAL = typer.Option(None, "--max-total-fee-eth", help="Refuse if gas + execution fees may exceed this.")
+_STALE = typer.Option(False, "--allow-stale-prices", help="Send even when a price feed the order depends on is "
+                      "older than its heartbeat (or the L2 sequencer is down); refused by default.")
 _WAIT = typer.Option(None, "--wait", help="Seconds to follow each order to executed or cancelled before exiting 6 "
                      "with it still pending (default 30).")
 
@@ -154,14 +156,26 @@ def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: O
     return caps
 
 
+def fresh_prices_or_refuse(conn: "Connection", plan: "OrderPlan", allow_stale: bool) -> None:
+    """Before a write: refuse (exit 7) when a feed the plan was priced with is stale; warn instead when allowed."""
+    from hedgefi.cli import render
+    from hedgefi.chain.freshness import ALLOW_FLAG, require_fresh_prices
+
+    for problem in require_fresh_prices(conn, [plan.asset], if_read=[plan.collateral_symbol],
+                                        allow_stale=allow_stale):
+        render.warn(f"{ALLOW_FLAG}: {problem}; sending anyway")
+
+
 def _execute_plan(conn: "Connection", v: "Venue", ident: "Identity", plan: "OrderPlan", broadcast: bool, yes: bool,
                   as_json: bool, caps: dict[str, Any] | None = None, force: bool = False,
-                  existing: "PositionView | None" = None) -> None:
+                  existing: "PositionView | None" = None, allow_stale: bool = False) -> None:
     from hedgefi.cli import render
     from hedgefi.pipeline import plan_step
 
     if not as_json:
         render.plan(plan)
+    if broadcast:
+        fresh_prices_or_refuse(conn, plan, allow_stale)
     run_txs(conn, v, ident, plan.txs, plan.as_json(), broadcast=broadcast, yes=yes, as_json=as_json, caps=caps,
             force=force, step=plan_step(v, plan, existing))
 
@@ -209,6 +223,7 @@ def open_(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
+    allow_stale_prices: bool = _STALE,
 ) -> None:
     """Open (or add to) a short."""
     from hedgefi.core.errors import InputError
@@ -248,7 +263,7 @@ def open_(
     if why:
         plan.notes.insert(0, f"venue chosen by --venue auto: {why}")
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
-                  existing)
+                  existing, allow_stale_prices)
 
 
 @app.command()
@@ -261,6 +276,7 @@ def resize(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
+    allow_stale_prices: bool = _STALE,
 ) -> None:
     """Resize a short to a target USD size."""
     from hedgefi.core.errors import InputError
@@ -281,7 +297,7 @@ def resize(
     req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force)
     plan = v.plan_short(ident.address, req, existing=existing)
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
-                  existing)
+                  existing, allow_stale_prices)
 
 
 @app.command()
@@ -293,6 +309,7 @@ def close(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
+    allow_stale_prices: bool = _STALE,
 ) -> None:
     """Close a short (or a fraction of it)."""
     from hedgefi.core.errors import BadAmountError, InputError
@@ -313,4 +330,4 @@ def close(
     plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1,
                                                     force=force), existing=existing)
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
-                  existing)
+                  existing, allow_stale_prices)

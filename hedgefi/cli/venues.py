@@ -46,9 +46,18 @@ def markets(
                                                            for q in v.fetch_markets()}))
     quotes.sort(key=lambda q: (q.asset, q.short_carry_apr))
     if as_json:
-        render.print_json({"chain_id": conn.chain_id, "block": block, "markets": [q.as_json() for q in quotes]})
-        return
-    render.markets_table(quotes, conn.chain_id, block)
+        render.print_json({"chain_id": conn.chain_id, "block": block, "markets": [q.as_json() for q in quotes],
+                           "stale_feeds": conn.prices.stale_report()})
+    else:
+        render.markets_table(quotes, conn.chain_id, block)
+    _warn_stale(conn)
+
+
+def _warn_stale(conn: "Connection") -> None:
+    from hedgefi.cli import render
+
+    for line in conn.prices.stale_lines():
+        render.warn(f"stale price: {line}")
 
 
 def positions(
@@ -75,9 +84,11 @@ def positions(
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],
-                           "pending_orders": [o.as_json() for o in all_pending]})
-        return
-    render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
+                           "pending_orders": [o.as_json() for o in all_pending],
+                           "stale_feeds": conn.prices.stale_report()})
+    else:
+        render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
+    _warn_stale(conn)
 
 
 def orders(

@@ -8,6 +8,8 @@ translated at the boundary that meets them and chained with ``raise ... from``.
     ├── InputError                 bad user input: nothing was sent
     │   ├── BadAddressError
     │   └── BadAmountError
+    ├── StalePriceError            a write refused: a price feed is older than its heartbeat, or the L2
+    │                              sequencer is down (exit 7)
     ├── ConfigError                settings, profiles, registries
     │   └── UnknownNameError       unknown chain / token / venue, with "did you mean"
     ├── ChainError                 talking to a node
@@ -70,6 +72,12 @@ class BadAmountError(InputError):
 
 class MarketClosedError(InputError):
     """The venue's market is outside its trading hours: a market order would not be filled."""
+
+
+class StalePriceError(HedgefiError):
+    """A write depends on a price feed older than its heartbeat (or the L2 sequencer is down): nothing sent."""
+
+    exit_code = ExitCode.REFUSED
 
 
 class ConfigError(HedgefiError):
@@ -152,7 +160,7 @@ class DevnetNotRunningError(DevnetError):
 
 
 __all__ = [
-    "ExitCode", "HedgefiError", "InputError", "BadAddressError", "BadAmountError", "MarketClosedError", "ConfigError",
+    "ExitCode", "HedgefiError", "InputError", "BadAddressError", "BadAmountError", "MarketClosedError", "StalePriceError", "ConfigError",
     "UnknownNameError", "ChainError", "RpcError", "RpcUnreachableError", "ChainIdMismatchError", "NoCodeError",
     "WalletError", "KeystoreError", "WrongPasswordError", "NoSignerError", "DevnetError",
     "ToolNotFoundError", "CompileError", "DevnetNotRunningError",

@@ -152,6 +152,16 @@ def check_limits(state: HedgeState, hp: HedgePlan) -> None:
                                "raise max_leverage, lower the ratio, or add collateral; nothing was sent")
 
 
+def check_fresh_prices(conn: "Connection", hp: HedgePlan, allow_stale: bool) -> None:
+    """Refuse a run whose orders depend on a stale price (cancels of timed-out orders depend on none)."""
+    from hedgefi.chain.freshness import require_fresh_prices
+
+    orders = [i for i in hp.intents if i.action != "cancel"]
+    if orders:
+        require_fresh_prices(conn, sorted({i.asset for i in orders}), if_read=sorted({i.collateral for i in orders}),
+                             allow_stale=allow_stale)
+
+
 @dataclass
 class OrderReport:
     venue: str
@@ -228,8 +238,9 @@ def _reports(intents: Sequence[OrderIntent], runs: Sequence["StepRun"]) -> list[
 def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broadcast: bool = False,
           confirm: Callable[[ApplyPreview], bool] = lambda _: False, venue_names: Sequence[str] | None = None,
           wait_s: float = 30.0, max_fee_gwei: Decimal | None = None,
-          max_total_fee_eth: Decimal | None = None) -> ApplyResult:
-    """Plan and run the hedge: on a fork always, then for real when ``broadcast``."""
+          max_total_fee_eth: Decimal | None = None, allow_stale_prices: bool = False) -> ApplyResult:
+    """Plan and run the hedge: on a fork always, then for real when ``broadcast`` (refused on a stale price
+    unless ``allow_stale_prices``: ``hedgefi.chain.freshness``)."""
     if broadcast:
         from hedgefi.chain.locks import account_lock
         from hedgefi.chain.journal import Journal
@@ -239,7 +250,7 @@ def apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, *, broa
         with account_lock(conn.chain_id, identity.address):
             resume(conn, identity.address, Journal())  # settle an interrupted run first: never duplicate
             return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei,
-                          max_total_fee_eth)
+                          max_total_fee_eth, allow_stale_prices)
     return _apply(conn, identity, policy, broadcast, confirm, venue_names, wait_s, max_fee_gwei, max_total_fee_eth)
 
 
@@ -267,7 +278,8 @@ def check_run_fees(policy: HedgePolicy, hp: HedgePlan, bundle: "Bundle", *,
 
 def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadcast: bool,
            confirm: Callable[[ApplyPreview], bool], venue_names: Sequence[str] | None, wait_s: float,
-           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None) -> ApplyResult:
+           max_fee_gwei: Decimal | None, max_total_fee_eth: Decimal | None,
+           allow_stale_prices: bool = False) -> ApplyResult:
     from hedgefi import pipeline
     from hedgefi.chain.journal import Journal
     from hedgefi.execution import DeclinedError
@@ -278,6 +290,8 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
+    if broadcast:
+        check_fresh_prices(conn, hp, allow_stale_prices)
 
     # intents -> steps, all sized against the positions read at one block
     venues = {v.name: v for v in _venues(conn, sorted({i.venue for i in hp.intents}))}
@@ -329,4 +343,5 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
 
 __all__ = ["HedgeState", "RefusedError", "ApplyResult", "ApplyPreview", "OrderReport", "fetch_state",
-           "exposures_from_holdings", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees"]
+           "exposures_from_holdings", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees",
+           "check_fresh_prices"]

@@ -119,9 +119,23 @@ def _fee(q: MarketQuote | None, size: Decimal) -> Decimal:
     return (abs(size) * rate).quantize(USD_Q)
 
 
+def check_plan_assets(policy: HedgePolicy, exposures: Sequence[Exposure], positions: Sequence[PositionView],
+                      markets: Sequence[MarketQuote]) -> None:
+    """Every asset a plan names must be held, shorted or tradable: else (a typo) ``UnknownNameError``
+    with the closest known asset ("ETHH" -> "did you mean 'ETH'?")."""
+    from hedgefi.core.errors import UnknownNameError
+
+    known = {e.asset.upper() for e in exposures} | {p.asset.upper() for p in positions} \
+        | {m.asset.upper() for m in markets}
+    for name in sorted(policy.assets):
+        if name.upper() not in known:
+            raise UnknownNameError("asset in the plan (neither held nor tradable)", name, known)
+
+
 @money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
          markets: Sequence[MarketQuote], policy: HedgePolicy) -> HedgePlan:
+    check_plan_assets(policy, exposures, positions, markets)
     out = HedgePlan()
     for exp in sorted(exposures, key=lambda e: e.asset):
         ap = policy.for_asset(exp.asset)

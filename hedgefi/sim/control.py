@@ -132,6 +132,8 @@ def move_to_market_hours(url: str, asset_class: str, want_open: bool = True) -> 
 
     Returns the new block timestamp, or None when the market already is in that state. The oracle side
     answers by the chain's clock, so this is how a devnet trades gold or stocks outside their real hours.
+    Every devnet feed then posts a fresh round at its current price, as live feeds keep doing while
+    time passes (``advance`` does not: it is how a feed is aged on purpose).
     """
     from datetime import datetime, timedelta, timezone
 
@@ -147,7 +149,24 @@ def move_to_market_hours(url: str, asset_class: str, want_open: bool = True) -> 
     ts = int((nxt + timedelta(minutes=1)).timestamp())
     rpc_request(url, "evm_setNextBlockTimestamp", [ts])
     rpc_request(url, "evm_mine", [])
+    refresh_feeds(url)
     return ts
+
+
+def refresh_feeds(url: str) -> None:
+    """Re-post every devnet feed's current answer (same prices, ``updatedAt`` = now) on the devnet at ``url``."""
+    from hedgefi.chain.abi import decode, encode_call
+    from hedgefi.sim.devclient import DevClient
+
+    manifest = load_manifest()
+    if manifest.rpc_url.rstrip("/") != url.rstrip("/"):
+        return                      # not the manifest's devnet: its feeds are not ours to post
+    dev = DevClient(url)
+    for asset, feed in sorted(manifest.feeds.items()):
+        answer = int(decode(["uint80", "int256", "uint256", "uint256", "uint80"],
+                            bytes(dev.call(feed, encode_call("latestRoundData()"))))[1])
+        dev.send({"from": manifest.admin_address, "to": feed, "gas": 200_000,
+                  "data": encode_call("updateAnswer(int256)", ["int256"], [answer])}, f"refresh the {asset} price")
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,4 +218,4 @@ def fund(address: str) -> dict[str, str]:
 
 
 __all__ = ["DEFAULT_PORT", "up", "down", "status", "Status", "running_manifest", "parse_duration", "advance",
-           "set_price", "PriceChange", "fund"]
+           "refresh_feeds", "set_price", "PriceChange", "fund"]

@@ -61,6 +61,7 @@ class MarketQuote:
     long_token: str = ""
     short_token: str = ""
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
+    price_stale: bool = False                  # a feed pricing it is older than its heartbeat (chain.freshness)
 
     @property
     @money
@@ -81,7 +82,7 @@ class MarketQuote:
             "available_short_liquidity_usd": fmt(self.available_short_liquidity_usd),
             "max_leverage": fmt(self.max_leverage), "open": self.open,
             "can_reduce": self.can_reduce, "position_fee_rate": fmt(self.position_fee_rate),
-            "min_size_usd": fmt(self.min_size_usd),
+            "min_size_usd": fmt(self.min_size_usd), "price_stale": self.price_stale,
         }
 
 
@@ -105,6 +106,7 @@ class PositionView:
     key: str = ""
     collateral_token_address: str = ""
     size_usd_raw: int = 0
+    price_stale: bool = False          # the mark comes from a feed older than its heartbeat (chain.freshness)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -115,6 +117,7 @@ class PositionView:
             "funding_fee_usd": fmt(self.funding_fee_usd), "borrowing_fee_usd": fmt(self.borrowing_fee_usd),
             "liquidation_price": None if self.liquidation_price is None else fmt(self.liquidation_price),
             "liquidation_distance": None if self.liquidation_distance is None else fmt(self.liquidation_distance),
+            "price_stale": self.price_stale,
         }
 
 

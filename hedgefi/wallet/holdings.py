@@ -1,9 +1,11 @@
 """Holdings: native and ERC-20 balances of a wallet, valued with USD price feeds, in one read.
 
 ``fetch_holdings`` builds one Multicall3 batch (block number, native balance, and per token its
-``balanceOf``, ``decimals``, ``symbol`` and its feed's ``latestRoundData`` and ``decimals``) and sends
-it as a single ``eth_call``, whatever the number of tokens. A token without code, a reverting call
-or a failing feed becomes an ``error`` on that row; the other rows stand.
+``balanceOf``, ``decimals``, ``symbol`` and its feed's ``latestRoundData`` and ``decimals``, plus the
+block time and any L2 sequencer feed) and sends it as a single ``eth_call``, whatever the number of
+tokens. A token without code, a reverting call or a failing feed becomes an ``error`` on that row; the
+other rows stand. A price older than its feed's heartbeat is still shown, marked ``price_stale``
+(``hedgefi.chain.freshness``), and listed in ``stale_feeds``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
 from hedgefi.chain.abi import AbiDecodeError, decode, decode_string_or_bytes32, encode_call
+from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.chain.profiles import TokenInfo
 from hedgefi.core.units import fmt, from_raw, money, mul
@@ -29,6 +32,7 @@ class AssetHolding:
     balance_raw: int
     price_usd: Decimal | None
     error: str | None = None
+    price_stale: bool = False    # the feed's last round is older than its heartbeat (or the sequencer is down)
 
     @property
     def balance(self) -> Decimal:
@@ -44,6 +48,7 @@ class AssetHolding:
             "balance": fmt(self.balance),
             "price_usd": None if self.price_usd is None else fmt(self.price_usd),
             "value_usd": None if self.value_usd is None else fmt(self.value_usd),
+            "price_stale": self.price_stale,
         }
         if self.error:
             row["error"] = self.error
@@ -56,6 +61,7 @@ class Holdings:
     block: int
     address: str
     assets: tuple[AssetHolding, ...]
+    stale_feeds: tuple[dict[str, Any], ...] = ()     # freshness.PriceLog.stale_report of the feeds read
 
     @property
     @money
@@ -71,35 +77,42 @@ class Holdings:
             "chain_id": self.chain_id, "block": self.block, "address": self.address,
             "assets": [a.as_json() for a in self.assets],
             "total_value_usd": fmt(self.total_value_usd),
+            "stale_feeds": list(self.stale_feeds),
         }
 
 
-_ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
-
-
 def _feed_calls(feed: str | None) -> list[Call]:
-    if not feed:
-        return []
-    return [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+    return round_calls(feed) if feed else []
 
 
-def _price(results: Sequence[CallResult]) -> tuple[Decimal | None, str | None]:
-    if not results:
-        return None, None
-    answer_r, decimals_r = results
-    if not (answer_r.ok and decimals_r.ok):
-        return None, "price feed call failed"
-    try:
-        answer = int(decode(_ROUND, answer_r.data)[1])
-        feed_decimals = int(decode(["uint8"], decimals_r.data)[0])
-    except AbiDecodeError:
-        return None, "price feed returned malformed data"
-    if answer <= 0:
-        return None, f"price feed answered a non-positive price ({answer})"
-    return from_raw(answer, feed_decimals), None
+@dataclass(frozen=True, slots=True)
+class _Pricer:
+    """Turns a feed's two results into (price, error, stale), recording the round on the connection."""
+
+    conn: "Connection"
+    block_time: int | None
+
+    def __call__(self, feed: str | None, results: Sequence[CallResult]) -> tuple[Decimal | None, str | None, bool]:
+        if not feed or not results:
+            return None, None, False
+        answer_r, decimals_r = results
+        if not (answer_r.ok and decimals_r.ok):
+            return None, "price feed call failed", False
+        rnd = decode_round(answer_r)
+        try:
+            feed_decimals = int(decode(["uint8"], decimals_r.data)[0])
+        except AbiDecodeError:
+            rnd = None
+        if rnd is None:
+            return None, "price feed returned malformed data", False
+        answer, updated_at = rnd
+        if answer <= 0:
+            return None, f"price feed answered a non-positive price ({answer})", False
+        note_feed(self.conn, feed, updated_at, self.block_time)
+        return from_raw(answer, feed_decimals), None, not self.conn.prices.usable(feed)
 
 
-def _token_row(token: TokenInfo, rs: Sequence[CallResult]) -> AssetHolding:
+def _token_row(token: TokenInfo, rs: Sequence[CallResult], pricer: _Pricer) -> AssetHolding:
     bal_r, dec_r, sym_r = rs[0], rs[1], rs[2]
     if not bal_r.ok:
         reason = "no contract code at this address" if bal_r.success else "balanceOf reverted"
@@ -117,8 +130,8 @@ def _token_row(token: TokenInfo, rs: Sequence[CallResult]) -> AssetHolding:
             pass
     if not dec_r.ok and token.decimals < 0:
         return AssetHolding(symbol, token.address, 0, balance, None, "decimals() failed")
-    price, error = _price(rs[3:])
-    return AssetHolding(symbol, token.address, decimals, balance, price, error)
+    price, error, stale = pricer(token.feed, rs[3:])
+    return AssetHolding(symbol, token.address, decimals, balance, price, error, stale)
 
 
 def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str] = (),
@@ -133,9 +146,11 @@ def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str]
             tokens.append(TokenInfo(symbol="?", address=extra, decimals=-1))
             known[extra.lower()] = tokens[-1]
 
+    ctx = context_calls(profile)
     calls: list[Call] = [
         Call(mc, encode_call("getBlockNumber()")),
         Call(mc, encode_call("getEthBalance(address)", ["address"], [address])),
+        *ctx,
         *_feed_calls(profile.native_feed),
     ]
     spans: list[tuple[TokenInfo, int, int]] = []
@@ -152,10 +167,14 @@ def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str]
     results = fetch_aggregate3(conn, calls, block)
     block_number = int(decode(["uint256"], results[0].data)[0])
     native_balance = int(decode(["uint256"], results[1].data)[0])
-    native_price, native_err = _price(results[2:2 + len(_feed_calls(profile.native_feed))])
-    rows = [AssetHolding(profile.native_symbol, None, 18, native_balance, native_price, native_err)]
-    rows += [_token_row(t, results[a:b]) for t, a, b in spans]
-    return Holdings(conn.chain_id, block_number, address, tuple(rows))
+    pricer = _Pricer(conn, read_context(conn, results[2:2 + len(ctx)]))
+    n0 = 2 + len(ctx)
+    native_price, native_err, native_stale = pricer(profile.native_feed,
+                                                    results[n0:n0 + len(_feed_calls(profile.native_feed))])
+    rows = [AssetHolding(profile.native_symbol, None, 18, native_balance, native_price, native_err, native_stale)]
+    rows += [_token_row(t, results[a:b], pricer) for t, a, b in spans]
+    feeds = [f for f in [profile.native_feed, *(t.feed for t in tokens)] if f]
+    return Holdings(conn.chain_id, block_number, address, tuple(rows), tuple(conn.prices.stale_report(feeds)))
 
 
 __all__ = ["AssetHolding", "Holdings", "fetch_holdings"]

@@ -21,11 +21,11 @@ def test_holdings_json_matches_funding_with_one_eth_call(devnet, cli) -> None:  
         assert sum(proxy.counts.values()) <= 2, proxy.counts  # eth_chainId + the Multicall3 batch
         assert proxy.http_requests == 1  # ...in one HTTP round trip (a JSON-RPC batch)
     data = json.loads(r.stdout)
-    assert set(data) == {"chain_id", "block", "address", "assets", "total_value_usd"}
+    assert set(data) == {"chain_id", "block", "address", "assets", "total_value_usd", "stale_feeds"}
     assert data["chain_id"] == 31337 and data["address"] == m.demo_address
     decimals = {t["symbol"]: t["decimals"] for t in m.tokens} | {"ETH": 18}
     for asset in data["assets"]:
-        assert set(asset) == {"symbol", "address", "decimals", "balance", "price_usd", "value_usd"}
+        assert set(asset) == {"symbol", "address", "decimals", "balance", "price_usd", "value_usd", "price_stale"}
         raw = int(m.funded[asset["symbol"]])
         from decimal import Decimal
 

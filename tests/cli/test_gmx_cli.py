@@ -16,7 +16,7 @@ def test_broadcast_short_then_funding_after_a_day(devnet, cli) -> None:  # type:
     out = json.loads(r.stdout)
     assert out["result"]["mode"] == "broadcast" and out["result"]["all_executed"]
     pos = json.loads(cli("positions", "--json").stdout)
-    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders"}
+    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders", "stale_feeds"}
     (p,) = pos["positions"]
     assert (p["venue"], p["asset"], p["side"]) == ("gmx", "ETH", "short")
     assert abs(Decimal(p["size_usd"]) - 10000) <= 10000 * Decimal("0.005")
@@ -41,7 +41,7 @@ def test_markets_json_schema(devnet, cli) -> None:  # type: ignore[no-untyped-de
     r = cli("markets", "--venue", "gmx", "--asset", "ETH", "--json")
     assert r.code == 0, r.stderr
     data = json.loads(r.stdout)
-    assert set(data) == {"chain_id", "block", "markets"}
+    assert set(data) == {"chain_id", "block", "markets", "stale_feeds"}
     (m,) = data["markets"]
     assert m["venue"] == "gmx" and m["asset"] == "ETH" and Decimal(m["short_funding_apr"]) < 0
 

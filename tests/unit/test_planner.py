@@ -63,7 +63,8 @@ def test_a_timed_out_order_is_recovered_first_and_not_counted() -> None:
     shut = [replace(quote("gtrade"), open=False)]
     assert [i.action for i in plan(ETH, [], [stale], shut, HedgePolicy.from_ratio(D("0.5"))).intents] == ["cancel"]
     only_btc = HedgePolicy(None, {"BTC": AssetPolicy(ratio=D("0.5"))})
-    assert plan(ETH, [], [stale], [quote("gtrade")], only_btc).intents == []
+    btc_market = replace(quote("gmx"), asset="BTC")        # tradable, not held: a plan may name it
+    assert plan(ETH, [], [stale], [quote("gtrade"), btc_market], only_btc).intents == []
 
 
 def test_decrease_comes_off_the_most_expensive_venue() -> None:

@@ -1,7 +1,8 @@
 """GMX reads: markets and positions, each in two batched round trips (reference §7-§9).
 
-Round trip 1: ``Reader.getMarkets`` plus the USD feeds of every token the profile knows (and, for
-positions, ``Reader.getAccountOrders``). Round trip 2: per market ``Reader.getMarketInfo`` and the
+Round trip 1: ``Reader.getMarkets`` plus the USD feeds of every token the profile knows, with the block
+time and any L2 sequencer feed to judge their freshness (``hedgefi.chain.freshness``; a market priced
+by a stale feed is marked ``price_stale``), and, for positions, ``Reader.getAccountOrders``. Round trip 2: per market ``Reader.getMarketInfo`` and the
 DataStore keys for open interest, pool, reserve and OI caps and leverage (or, for positions,
 ``Reader.getAccountPositionInfoList`` with those prices). Index prices come from the same Chainlink
 feeds on the devnet and on mainnet.
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, money
@@ -30,7 +32,6 @@ PRICE_Q = Decimal("0.00000001")      # derived prices (entry, liquidation) are s
 RATIO_Q = Decimal("0.000001")
 APR_Q = Decimal("0.0000000001")
 MAX_ITEMS = 1000
-_ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,10 @@ class Snapshot:
     prices_e30: dict[str, int]
     tokens: dict[str, TokenMeta]
     extra: list[CallResult]
+    stale_tokens: frozenset[str] = frozenset()     # tokens (lower case) whose feed is stale, or all: sequencer down
+
+    def market_stale(self, m: GmxMarket) -> bool:
+        return any(t.lower() in self.stale_tokens for t in (m.index_token, m.long_token, m.short_token))
 
     def market_prices(self, m: GmxMarket) -> dict[str, dict[str, int]]:
         def p(token: str) -> dict[str, int]:
@@ -90,19 +95,25 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
     calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
              Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
     for feed in feeds:
-        calls += [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+        calls += round_calls(feed)
+    ctx = context_calls(conn.profile)
+    calls += ctx
     calls += extra or []
     r = fetch_aggregate3(conn, calls)
     if not r[1].ok:
         raise ChainError(f"GMX Reader {d.reader} did not answer getMarkets; is GMX deployed on this chain?")
     block = int(decode(["uint256"], r[0].data)[0])
+    n_ctx = 2 + 2 * len(feeds)
+    block_time = read_context(conn, r[n_ctx:n_ctx + len(ctx)])
     feed_answer: dict[str, tuple[int, int]] = {}
     for i, feed in enumerate(feeds):
         a, dec = r[2 + 2 * i], r[3 + 2 * i]
-        if a.ok and dec.ok:
-            answer = int(decode(_ROUND, a.data)[1])
+        rnd = decode_round(a)
+        if rnd is not None and dec.ok:
+            answer = rnd[0]
             if answer > 0:
                 feed_answer[feed] = (answer, int(decode(["uint8"], dec.data)[0]))
+                note_feed(conn, feed, rnd[1], block_time)
     prices: dict[str, int] = {}
     tokens: dict[str, TokenMeta] = {}
     for address, (meta, token_feed) in table.items():
@@ -119,7 +130,9 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
         meta = tokens[idx]
         markets.append(GmxMarket(m["marketToken"], m["indexToken"], m["longToken"], m["shortToken"], meta.asset,
                                  meta.decimals))
-    return Snapshot(block, markets, prices, tokens, r[2 + 2 * len(feeds):])
+    stale = frozenset(address for address, (_, token_feed) in table.items()
+                      if token_feed in feed_answer and not conn.prices.usable(token_feed))
+    return Snapshot(block, markets, prices, tokens, r[n_ctx + len(ctx):], stale)
 
 
 def to_checksum(address: str) -> str:
@@ -201,6 +214,7 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
             position_fee_rate=fee_rate, min_size_usd=min_size_usd,
             trading="paused" if disabled or bool(info["isDisabled"]) else "open",
             index_token=m.index_token, long_token=m.long_token, short_token=m.short_token,
+            price_stale=snap.market_stale(m),
         ))
     return snap.block, quotes
 
@@ -281,6 +295,7 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
         liquidation_price=liq_h, liquidation_distance=distance,
         key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_raw=size_usd,
+        price_stale=snap.market_stale(m),
     )
 
 

@@ -1,7 +1,8 @@
 """gTrade reads: markets in two batched round trips, positions in at most three (reference §6).
 
 Markets. Round trip 1: the USD feeds of the pairs hedgefi trades, the USDC collateral index, the
-trading state and the block time (Multicall3). Round trip 2, per pair: ``pairs(i)`` (checked against
+trading state and the block time (Multicall3), with any L2 sequencer feed: a pair whose feed is older
+than its heartbeat is marked ``price_stale`` (``hedgefi.chain.freshness``). Round trip 2, per pair: ``pairs(i)`` (checked against
 the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
 the current funding rate, funding and borrowing parameters, the position fee. Positions. 1: ``getTrades``,
 ``getPendingOrders``, collaterals and feeds; 2: pending holding fees and liquidation parameters per
@@ -16,6 +17,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw, money
@@ -32,7 +34,6 @@ if TYPE_CHECKING:
 APR_Q = Decimal("0.0000000001")
 PRICE_Q = Decimal("0.00000001")
 RATIO_Q = Decimal("0.000001")
-_ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 GET_TIMESTAMP = "getCurrentBlockTimestamp()"
 ARBSYS = "0x0000000000000000000000000000000000000064"
 ARBITRUM_CHAIN_IDS = {42161, 421614}
@@ -79,30 +80,39 @@ class Snapshot:
     trading_state: int
     collateral_index: int
     prices_e10: dict[str, int]                 # asset -> 1e10 USD price
+    stale_assets: frozenset[str] = frozenset()     # assets whose feed is stale (all of them: sequencer down)
 
 
-def _feed_calls(conn: "Connection", d: GtradeDeployment) -> tuple[list[str], list[Call]]:
-    assets, calls = [], []
+def _feed_calls(conn: "Connection", d: GtradeDeployment) -> tuple[list[tuple[str, str]], list[Call]]:
+    assets: list[tuple[str, str]] = []
+    calls: list[Call] = []
     for asset, _ in d.pairs:
         feed = conn.profile.feed_for_asset(asset)
         if feed is None:
             continue
-        assets.append(asset)
-        calls += [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+        assets.append((asset, feed))
+        calls += round_calls(feed)
     return assets, calls
 
 
-def _prices(assets: list[str], results: list[CallResult]) -> dict[str, int]:
+def _prices(conn: "Connection", assets: list[tuple[str, str]], results: list[CallResult],
+            block_time: int | None) -> tuple[dict[str, int], frozenset[str]]:
+    """1e10 prices per asset, and the assets whose feed is not fresh (each round recorded on ``conn``)."""
     out: dict[str, int] = {}
-    for i, asset in enumerate(assets):
+    stale = set()
+    for i, (asset, feed) in enumerate(assets):
         rd, dec = results[2 * i], results[2 * i + 1]
-        if not (rd.ok and dec.ok):
+        rnd = decode_round(rd)
+        if rnd is None or not dec.ok:
             continue
-        answer = int(decode(_ROUND, rd.data)[1])
+        answer = rnd[0]
         shift = PRICE_DECIMALS - int(decode(["uint8"], dec.data)[0])
         if answer > 0:
             out[asset] = answer * 10**shift if shift >= 0 else answer // 10**-shift
-    return out
+            note_feed(conn, feed, rnd[1], block_time)
+            if not conn.prices.usable(feed):
+                stale.add(asset)
+    return out, frozenset(stale)
 
 
 def fetch_snapshot(conn: "Connection", d: GtradeDeployment, extra: list[Call] | None = None
@@ -113,15 +123,17 @@ def fetch_snapshot(conn: "Connection", d: GtradeDeployment, extra: list[Call] | 
     head = [Call(d.diamond, c.encode("getCollateralIndex", d.usdc)), Call(d.diamond, c.encode("getTradingActivated")),
             Call(conn.profile.multicall3, encode_call(GET_TIMESTAMP))]
     extra = extra or []
-    r = fetch_aggregate3(conn, head + feed_calls + extra)
+    ctx = context_calls(conn.profile)
+    r = fetch_aggregate3(conn, head + feed_calls + ctx + extra)
     if not (r[0].ok and r[1].ok and r[2].ok):
         raise ChainError(f"the gTrade diamond {d.diamond} did not answer; is gTrade deployed on this chain?")
+    n_ctx = 3 + len(feed_calls)
+    prices, stale = _prices(conn, assets, r[3:n_ctx], read_context(conn, r[n_ctx:n_ctx + len(ctx)]))
     snap = Snapshot(int(decode(["uint256"], r[2].data)[0]), int(c.decode_output("getTradingActivated", r[1].data)),
-                    int(c.decode_output("getCollateralIndex", r[0].data)),
-                    _prices(assets, r[3:3 + len(feed_calls)]))
+                    int(c.decode_output("getCollateralIndex", r[0].data)), prices, stale)
     if snap.collateral_index == 0:
         raise ChainError("the gTrade diamond does not list USDC as collateral")
-    return snap, r[3 + len(feed_calls):]
+    return snap, r[n_ctx + len(ctx):]
 
 
 def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list[Call]:
@@ -225,7 +237,7 @@ def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[Ma
             min_leverage=CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
             # CLOSE_ONLY (1) still takes decreases and closes, within market hours
             trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
-            hours=describe(klass, now), pair_index=i))
+            hours=describe(klass, now), pair_index=i, price_stale=asset in snap.stale_assets))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
                                         int(pair["spreadP"]), fee_p)
     return block, quotes, infos
@@ -325,7 +337,8 @@ def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
         hold, coll_price = fees[n]
         liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
         positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
-                                        coll_price, liq_e10, account))
+                                        coll_price, liq_e10, account,
+                                        stale=names[int(t["pairIndex"])] in snap.stale_assets))
     return block, positions, pending, trades
 
 
@@ -336,7 +349,7 @@ def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
 
 def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collats: list[dict[str, Any]],
                    conn: "Connection", hold: dict[str, Any] | None, coll_price_e8: int, liq_e10: int,
-                   account: str) -> PositionView:
+                   account: str, *, stale: bool = False) -> PositionView:
     ci = int(t["collateralIndex"])
     dec = _decimals(collats, ci)
     coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
@@ -363,7 +376,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         collateral_amount=from_raw(int(t["collateralAmount"]), dec), entry_price=entry, mark_price=mark,
         pnl_usd=pnl, funding_fee_usd=funding, borrowing_fee_usd=borrowing, liquidation_price=liq_h,
         liquidation_distance=distance, key=f"{account.lower()}:{t['index']}", collateral_token_address=coll_addr,
-        size_usd_raw=size_raw)
+        size_usd_raw=size_raw, price_stale=stale)
 
 
 __all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "PairInfo", "Snapshot", "short_funding_apr",
