@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import rlp
 
-from tests.conftest import CLI_OUTPUTS, DEMO_KEY_HEX, ROOT
+from tests.helpers import CLI_OUTPUTS, DEMO_KEY_HEX, ROOT
 
 DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 SIGNED_FIELDS = ("chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas", "gas", "to", "value", "data")

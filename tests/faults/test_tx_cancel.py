@@ -19,7 +19,7 @@ from hedgefi.chain.journal import Journal
 from hedgefi.chain.local import rpc_request
 from hedgefi.chain.locks import AccountBusyError, account_lock
 from hedgefi.wallet.devkeys import demo_private_key
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 GWEI = 10**9
 

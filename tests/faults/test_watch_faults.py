@@ -9,7 +9,7 @@ import sys
 import time
 
 from hedgefi.testing.rpc_proxy import CountingProxy
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_watch_survives_an_unreachable_rpc_and_recovers(devnet) -> None:  # type: ignore[no-untyped-def]
