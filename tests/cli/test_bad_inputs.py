@@ -110,6 +110,7 @@ CASES = [
     (["wallet", "import", "carol", "--keystore", "/nonexistent/file.json"], "not a readable keystore"),
     (["wallet", "show", "nobody"], "unknown account"),
     (["tx", "resume", "--account", "nobody"], "unknown account"),
+    (["tx", "cancel", "999999"], "no open signed transaction"),
     # confirmations, orders, journal
     ([*SHORT, "--size-usd", "100", "--broadcast"], "--yes"),
     (["hedge", "apply", "--ratio", "0.5", "--broadcast"], "--yes"),
