@@ -13,6 +13,8 @@ import json
 import os
 from decimal import Decimal
 
+import pytest
+
 from hedgefi.testing.rpc_proxy import CountingProxy
 from tests.conftest import run_cli
 from tests.faults.test_crash_recovery import TARGET, _ratios, _state
@@ -26,6 +28,7 @@ MAX_RUNS = 8
 APPLY = ("hedge", "apply", "--ratio", "0.5", "--broadcast", "--yes", "--json")
 
 
+@pytest.mark.timeout(900)   # several full runs, each a fork dry-run and ~10 sends through the faults
 def test_hedge_apply_converges_through_a_flaky_rpc(devnet, cli, capsys) -> None:  # type: ignore[no-untyped-def]
     devnet.set_market_hours("commodities", True)      # the gold short goes to gTrade, which keeps market hours
     usdc_before = _usdc(_state(cli)[1])
@@ -43,9 +46,9 @@ def test_hedge_apply_converges_through_a_flaky_rpc(devnet, cli, capsys) -> None:
             killed = killed or r.code == -9
             if r.code == 0 and killed:
                 break
-            # killed, a clear error (a send whose answer was lost), orders still pending, or refused
-            # because the fork dry-run failed: nothing else, never a crash
-            assert r.code in (-9, 1, 6, 7), r.stderr[-800:]
+            # killed; a clear error (a send whose answer was lost: 1 before any order went out, 5 after
+            # some did); orders still pending; refused because the fork dry-run failed. Never a crash.
+            assert r.code in (-9, 1, 5, 6, 7), (r.stderr[-800:], _outcomes(r.stdout))
             resume = run_cli("tx", "resume", "--json", env=env, timeout=300)
             assert resume.code in (0, 1, 6), resume.stderr[-800:]
         proxy.randomize({}, seed=SEED)
@@ -67,12 +70,28 @@ def test_hedge_apply_converges_through_a_flaky_rpc(devnet, cli, capsys) -> None:
         assert abs(ratio - TARGET) <= TARGET * Decimal("0.05"), (asset, ratio)
     journal = json.loads(cli("tx", "list", "--json").stdout)["transactions"]
     assert {t["state"] for t in journal} <= {"mined", "replaced", "abandoned"}
-    # USDC: what left the wallet is the collateral in the shorts plus the fees paid, to the fee
+    # USDC: what left the wallet is the collateral in the shorts plus the opening fees GMX takes out of
+    # it, to the cent. (gTrade v10 keeps the collateral as sent and realises its fee against the trade;
+    # GMX's execution fees are paid in ETH.)
+    rates = {(m["venue"], m["market"]): Decimal(m["position_fee_rate"])
+             for m in json.loads(cli("markets", "--json").stdout)["markets"]}
+    gmx_fees = sum(Decimal(p["size_usd"]) * rates[(p["venue"], p["market"])]
+                   for p in pos["positions"] if p["venue"] == "gmx")
     spent = usdc_before - _usdc(hold)
     collateral = sum(Decimal(p["collateral_amount"]) for p in pos["positions"])
-    assert Decimal(0) <= spent - collateral < Decimal(200), (spent, collateral)   # position fees, 6 bps of ~$237k
+    with capsys.disabled():
+        print(f"USDC spent {spent} = collateral {collateral} + GMX opening fees {gmx_fees} "
+              f"{spent - collateral - gmx_fees:+.6f}")
+    assert gmx_fees > 0 and abs(spent - collateral - gmx_fees) <= Decimal("0.01"), (spent, collateral, gmx_fees)
     assert json.loads(cli(*APPLY).stdout)["orders"] == []                      # converged: nothing more to do
 
 
 def _usdc(hold) -> Decimal:  # type: ignore[no-untyped-def]
     return next(Decimal(a["balance"]) for a in hold["assets"] if a["symbol"] == "USDC")
+
+
+def _outcomes(stdout: str) -> object:
+    try:
+        return [f"{o['asset']} {o['action']} {o['status']}: {o['reason']}" for o in json.loads(stdout)["orders"]]
+    except ValueError:
+        return stdout[-800:]
