@@ -9,8 +9,9 @@
 - Errors name URLs only in redacted form (they carry API keys).
 - ``RpcTransport.loopback(url)`` is the light mode for a node hedgefi itself runs on 127.0.0.1 (devnet,
   dry-run forks): one attempt, no chain-id pinning. ``node_call(url, method, params)`` is the one-call
-  helper over a cached transport per URL (light mode on loopback, retries elsewhere). This module owns
-  the only HTTP client in hedgefi.
+  helper over a cached transport per URL (light mode on loopback, retries elsewhere).
+  ``forward(payload)`` passes a parsed request or batch through under the same policy (the fork's
+  loopback upstream, ``sim.upstream``). This module owns the only HTTP client in hedgefi.
 """
 
 from __future__ import annotations
@@ -111,9 +112,11 @@ class RpcTransport:
             raise ChainIdMismatchError(self.expected_chain_id, actual, self.profile_name)
         self.verified.add(i)
 
-    def _exchange(self, calls: list[tuple[str, list[Any]]], *, verify_first: bool,
-                  timeout: float | None = None) -> list[dict[str, Any]]:
-        is_send = any(m in SEND_METHODS for m, _ in calls)
+    def _with_policy(self, build: Callable[[], Any], *, is_send: bool, verify_first: bool,
+                     timeout: float | None) -> tuple[Any, Any]:
+        """Post ``build()`` (called afresh for every attempt) under the retry and failover policy:
+        reads are retried with backoff then fail over, sends are attempted once. The wire payload
+        and the parsed body of the attempt that answered."""
         last_reason = ""
         for offset in range(len(self.urls)):
             i = (self.index + offset) % len(self.urls)
@@ -122,10 +125,10 @@ class RpcTransport:
                 try:
                     if offset or not verify_first:
                         self._verify(i)
-                    payload = self._payload(calls)
-                    body = self._post(self.urls[i], payload if len(payload) > 1 else payload[0], timeout)
+                    payload = build()
+                    body = self._post(self.urls[i], payload, timeout)
                     self.index = i
-                    return _as_list(body, payload)
+                    return payload, body
                 except _Retryable as exc:
                     last_reason = str(exc)
                     if is_send and i in self.verified:
@@ -139,6 +142,16 @@ class RpcTransport:
         names = ", ".join(redact_url(u) for u in self.urls)
         raise RpcUnreachableError(f"cannot reach the RPC at {names} ({last_reason}); is the node running?")
 
+    def _exchange(self, calls: list[tuple[str, list[Any]]], *, verify_first: bool,
+                  timeout: float | None = None) -> list[dict[str, Any]]:
+        def build() -> Any:
+            payload = self._payload(calls)
+            return payload if len(payload) > 1 else payload[0]
+
+        wire, body = self._with_policy(build, is_send=any(m in SEND_METHODS for m, _ in calls),
+                                       verify_first=verify_first, timeout=timeout)
+        return _as_list(body, wire if isinstance(wire, list) else [wire])
+
     # ---------------------------------------------------------------- API
     def post_raw(self, body: bytes) -> tuple[int, bytes]:
         """Forward an already-encoded JSON-RPC body to the current URL once; its status and raw bytes
@@ -146,6 +159,18 @@ class RpcTransport:
         self.trips["total"] += 1
         resp = self.client.post(self.url, content=body, headers={"Content-Type": "application/json"})
         return resp.status_code, resp.content
+
+    def forward(self, payload: Any, *, timeout: float | None = None) -> Any:
+        """Forward a parsed JSON-RPC request or batch as it is (its own ids) under the same policy as
+        ``request`` (retries for reads, failover, chain id checked before a URL's first use); the
+        node's parsed answer, error objects included. For ``sim.upstream``, the fork's upstream."""
+        items = payload if isinstance(payload, list) else [payload]
+        methods = [str(item.get("method")) for item in items if isinstance(item, dict)]
+        for m in methods:
+            self.methods[m] += 1
+        _, body = self._with_policy(lambda: payload, is_send=any(m in SEND_METHODS for m in methods),
+                                    verify_first=False, timeout=timeout)
+        return body
 
     def request(self, method: str, params: list[Any], *, timeout: float | None = None) -> dict[str, Any]:
         return self._exchange([(method, params)], verify_first=False, timeout=timeout)[0]

@@ -1,28 +1,41 @@
 """Running anvil: a local node, or a fork of another chain, started and stopped cleanly.
 
 ``AnvilNode.start(...)`` launches the *native* anvil binary in its own process group on a free
-loopback port and waits until it answers JSON-RPC. ``stop()`` ends that group, so no anvil is
-orphaned. ``fork(url, block=None)`` is the fork manager: it also checks that the fork serves the
-same chain id as its upstream. Used by the devnet, by tests and by dry-runs.
+loopback port and waits until it answers JSON-RPC. ``stop()`` ends that group. Unless it is
+``detach``-ed (the devnet's anvil outlives the CLI on purpose), the node also dies with the process
+that started it, however that process ends, ``kill -9`` included: on Linux anvil is started with
+``PR_SET_PDEATHSIG`` = SIGKILL. The kernel ties that signal to the *thread* that forked, so a
+non-detached node must be started from a thread that outlives it (the main thread, or the thread
+that runs the ``with`` block using it, as every caller here does).
+
+``fork(urls, block=None)`` is the fork manager: anvil never talks to the user's RPC. It forks a
+``sim.upstream.ForkUpstream`` on 127.0.0.1 that forwards through one ``RpcTransport`` built from
+the user's URLs (retries, failover, chain id pinned), so no URL or key is on anvil's command line;
+it also checks that the fork serves the upstream's chain id. Used by the devnet, tests and dry-runs.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from hedgefi.chain.local import rpc_request, wait_receipt
+from hedgefi.chain.transport import RpcTransport
+from hedgefi.sim.upstream import ForkUpstream
 from hedgefi.sim.tools import foundry_binary
 from hedgefi.core.errors import ChainIdMismatchError, DevnetError, RpcError, RpcUnreachableError
 from hedgefi.chain.redact import redact_url
 
 ANVIL_CHAIN_ID = 31337
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def free_port() -> int:
@@ -40,6 +53,7 @@ class AnvilNode:
     pid: int
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    upstream: ForkUpstream | None = field(default=None, repr=False)  # a fork's loopback upstream
 
     @property
     def rpc_url(self) -> str:
@@ -50,6 +64,8 @@ class AnvilNode:
               fork_url: str | None = None, fork_block: int | None = None,
               chain_id: int | None = None, log_path: Path | None = None,
               detach: bool = False, timeout: float = 20.0) -> "AnvilNode":
+        """Start anvil; ``fork_url`` must be a loopback URL hedgefi serves (see ``fork``), since a
+        command line is visible to every user of the machine."""
         port = port or free_port()
         if _port_busy(port):
             raise DevnetError(f"port {port} on 127.0.0.1 is already in use; choose another with --port")
@@ -66,7 +82,8 @@ class AnvilNode:
         out = open(log_path, "ab") if log_path else subprocess.DEVNULL
         try:
             proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                    start_new_session=True, close_fds=True)
+                                    start_new_session=True, close_fds=True,
+                                    preexec_fn=None if detach else _die_with_parent())
         finally:
             if log_path:
                 out.close()  # type: ignore[union-attr]
@@ -101,6 +118,9 @@ class AnvilNode:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 pass
+        if self.upstream is not None:
+            self.upstream.close()
+            self.upstream = None
 
     def __enter__(self) -> "AnvilNode":
         return self
@@ -109,13 +129,26 @@ class AnvilNode:
         self.stop()
 
 
-def fork(upstream_url: str, *, block: int | None = None, expected_chain_id: int | None = None,
+def fork(upstream: str | Sequence[str], *, block: int | None = None, expected_chain_id: int | None = None,
          timeout: float = 20.0) -> AnvilNode:
-    """Start an anvil fork of ``upstream_url`` and verify it serves the upstream's chain id."""
-    upstream_id = int(rpc_request(upstream_url, "eth_chainId"), 16)
-    if expected_chain_id is not None and upstream_id != expected_chain_id:
-        raise ChainIdMismatchError(expected_chain_id, upstream_id, "fork upstream")
-    node = AnvilNode.start(fork_url=upstream_url, fork_block=block, chain_id=upstream_id, timeout=timeout)
+    """Start an anvil fork of the chain at ``upstream`` (one URL or several to fail over across),
+    served through a loopback ``ForkUpstream``, and verify it serves the upstream's chain id."""
+    urls = [upstream] if isinstance(upstream, str) else list(upstream)
+    transport = RpcTransport(urls, expected_chain_id=expected_chain_id, profile_name="fork upstream")
+    try:
+        upstream_id = int(transport.call("eth_chainId"), 16)  # a mismatch raises ChainIdMismatchError
+    except BaseException:
+        transport.close()
+        raise
+    transport.expected_chain_id = upstream_id  # pinned: a failover URL must serve the same chain
+    transport.mark_verified()
+    server = ForkUpstream(transport)
+    try:
+        node = AnvilNode.start(fork_url=server.url, fork_block=block, chain_id=upstream_id, timeout=timeout)
+    except BaseException:
+        server.close()
+        raise
+    node.upstream = server
     try:
         got = node.chain_id()
         if got != upstream_id:
@@ -123,12 +156,33 @@ def fork(upstream_url: str, *, block: int | None = None, expected_chain_id: int 
         # anvil credits its dev accounts with 10,000 ETH on a fork; give them back their real balances
         fork_block = rpc_request(node.rpc_url, "eth_blockNumber")
         for account in rpc_request(node.rpc_url, "eth_accounts") or []:
-            real = rpc_request(upstream_url, "eth_getBalance", [account, fork_block])
+            real = transport.call("eth_getBalance", [account, fork_block])
             rpc_request(node.rpc_url, "anvil_setBalance", [account, real])
     except BaseException:
         node.stop()
         raise
     return node
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` that makes the child get SIGKILL when this process (the forking thread,
+    strictly) dies; None where ``prctl`` is not available. libc is resolved here, before the fork,
+    so the child only makes the call; it exits at once if the parent is already gone."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+    sigkill = int(signal.SIGKILL)
+
+    def preexec() -> None:
+        prctl(PR_SET_PDEATHSIG, sigkill)
+        if os.getppid() != parent:  # the parent died between fork and prctl
+            os._exit(1)
+
+    return preexec
 
 
 def _port_busy(port: int) -> bool:

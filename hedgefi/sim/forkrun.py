@@ -49,10 +49,12 @@ class ForkSession:
 
 @contextmanager
 def fork_session(conn: "Connection") -> Iterator[ForkSession]:
-    """An anvil fork of ``conn``'s chain at its latest block, connected with the same profile."""
+    """An anvil fork of ``conn``'s chain at its latest block, connected with the same profile. anvil
+    reaches the chain only through a loopback upstream over ``conn``'s URLs (see ``sim.anvil.fork``)
+    and dies with this process."""
     from hedgefi.chain.rpc import connect
 
-    node = fork(conn.rpc_url, expected_chain_id=conn.chain_id)
+    node = fork(conn.transport.urls, expected_chain_id=conn.chain_id)
     try:
         yield ForkSession(node, connect(conn.profile, node.rpc_url, verify_now=True))
     finally:

@@ -5,13 +5,17 @@ Tests point the CLI at it to assert batching ("holdings is one eth_call"); ``scr
 ``"500"``, ``"429"``, ``"drop"`` (close without answering, the node never sees the request),
 ``"drop_after"`` (forward, then close: the answer is lost), ``"truncate"`` (half a body),
 ``"delay:SECONDS"``, ``"error_after:CODE:MESSAGE"`` (forward, then answer a JSON-RPC error instead: a
-failover node that says "nonce too low" for the transaction the first one took); and ``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer
-that many less than the truth, like a lagging node. It only ever listens on 127.0.0.1.
+failover node that says "nonce too low" for the transaction the first one took); and
+``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer that many less than the
+truth, like a lagging node. ``randomize({"502": 0.05, ...}, seed=7)`` also injects faults at random, each
+request drawing once from a seeded RNG (a flaky RPC, reproducible); ``injected`` counts the faults
+injected, by kind. It only ever listens on 127.0.0.1.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -30,6 +34,9 @@ class CountingProxy:
         self.faults: list[str] = []
         self.fault_methods: set[str] | None = None   # only requests carrying one of these methods get faults
         self.lag_pending_nonce = 0
+        self.random_faults: dict[str, float] = {}
+        self.injected: Counter[str] = Counter()
+        self._rng = random.Random(0)
         self._lock = threading.Lock()
         self._upstream = RpcTransport.loopback(upstream, timeout=30)
         proxy = self
@@ -44,7 +51,7 @@ class CountingProxy:
                 if fault.startswith("delay:"):
                     time.sleep(float(fault.split(":", 1)[1]))
                     fault = ""
-                if fault in ("500", "429"):
+                if fault in ("500", "429", "502", "503"):
                     self._answer(int(fault), b'{"error": "injected"}')
                     return
                 if fault == "drop":
@@ -94,13 +101,36 @@ class CountingProxy:
                 self.counts[m] += 1
         return methods
 
+    def randomize(self, rates: dict[str, float], *, seed: int) -> None:
+        """Inject each fault kind with its probability per request (``{"502": 0.05, "drop_after": 0.03,
+        "delay:2": 0.03}``), drawn from ``random.Random(seed)``; ``{}`` stops."""
+        if sum(rates.values()) > 1:
+            raise ValueError("fault rates add up to more than 1")
+        with self._lock:
+            self.random_faults = dict(rates)
+            self._rng = random.Random(seed)
+
     def _next_fault(self, methods: list[str]) -> str:
         with self._lock:
-            if not self.faults:
-                return ""
             if self.fault_methods is not None and not self.fault_methods & set(methods):
                 return ""
-            return self.faults.pop(0)
+            if self.faults:
+                fault = self.faults.pop(0)
+            else:
+                fault = self._draw()
+            if fault:
+                self.injected[fault] += 1
+            return fault
+
+    def _draw(self) -> str:
+        if not self.random_faults:
+            return ""
+        x = self._rng.random()
+        for fault, rate in self.random_faults.items():
+            if x < rate:
+                return fault
+            x -= rate
+        return ""
 
     def _rewrite(self, request: bytes, content: bytes) -> bytes:
         if not self.lag_pending_nonce:
@@ -133,6 +163,8 @@ class CountingProxy:
             self.faults = []
             self.fault_methods = None
             self.lag_pending_nonce = 0
+            self.random_faults = {}
+            self.injected.clear()
 
     def __enter__(self) -> "CountingProxy":
         self._thread.start()
