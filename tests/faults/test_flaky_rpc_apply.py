@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 
 from hedgefi.testing.rpc_proxy import CountingProxy
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.faults.test_crash_recovery import TARGET, _ratios, _state
 
 # The flaky RPC is 5% 502, 3% answers dropped after forwarding, 3% delayed by 2 s. The suite

@@ -15,7 +15,7 @@ import pytest
 
 from hedgefi.sim.anvil import pid_is_anvil
 from hedgefi.testing.rpc_proxy import CountingProxy
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SECRET = "sk_fork_0123456789abcdef"
 
