@@ -111,4 +111,16 @@ def apply_cmd(
     if result.stopped:
         raise typer.Exit(ExitCode.REFUSED)      # the market or fees moved past what was confirmed
     if not result.complete:
-        raise typer.Exit(ExitCode.ORDER_CANCELLED)
+        raise typer.Exit(incomplete_exit_code({o.status for o in result.orders}))
+
+
+def incomplete_exit_code(statuses: set[str]) -> int:
+    """The exit code of a run that did not complete, by what its orders show: an error (a send failed or its
+    answer was lost: run `hedgefi tx resume`) 1, a venue cancellation 5, orders still pending 6."""
+    if "error" in statuses:
+        return ExitCode.ERROR
+    if statuses & {"cancelled", "frozen"}:
+        return ExitCode.ORDER_CANCELLED
+    if statuses & {"pending", "sent"}:
+        return ExitCode.ORDER_PENDING
+    return ExitCode.ORDER_CANCELLED

@@ -236,6 +236,8 @@ def hedge_result(r: object) -> None:
         color = "green" if o.status in ("executed", "placed") else "red"
         out.print(f"{o.venue} {o.asset} {o.action} {usd(o.size_delta_usd)}: [{color}]{o.status}[/]"
                   + (f" ({o.reason})" if o.reason else ""))
+    for w in r.warnings:
+        warn(w)
 
 
 def dashboard(snap: dict[str, Any]) -> "Group":

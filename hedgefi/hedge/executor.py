@@ -152,14 +152,16 @@ def check_limits(state: HedgeState, hp: HedgePlan) -> None:
                                "raise max_leverage, lower the ratio, or add collateral; nothing was sent")
 
 
-def check_fresh_prices(conn: "Connection", hp: HedgePlan, allow_stale: bool) -> None:
-    """Refuse a run whose orders depend on a stale price (cancels of timed-out orders depend on none)."""
+def check_fresh_prices(conn: "Connection", hp: HedgePlan, allow_stale: bool) -> list[str]:
+    """Refuse a run whose orders depend on a stale price (cancels of timed-out orders depend on none); with
+    ``allow_stale``, the stale feeds' problems (the run carries them as warnings)."""
     from hedgefi.chain.freshness import require_fresh_prices
 
     orders = [i for i in hp.intents if i.action != "cancel"]
-    if orders:
-        require_fresh_prices(conn, sorted({i.asset for i in orders}), if_read=sorted({i.collateral for i in orders}),
-                             allow_stale=allow_stale)
+    if not orders:
+        return []
+    return require_fresh_prices(conn, sorted({i.asset for i in orders}),
+                                if_read=sorted({i.collateral for i in orders}), allow_stale=allow_stale)
 
 
 @dataclass
@@ -186,6 +188,7 @@ class ApplyResult:
     after: HedgeState
     orders: list[OrderReport] = field(default_factory=list)
     preview: dict[str, Any] | None = None  # the bundle that was (or would be) signed, with fees and totals
+    warnings: list[str] = field(default_factory=list)   # e.g. stale prices sent on with --allow-stale-prices
 
     @property
     def complete(self) -> bool:
@@ -201,6 +204,8 @@ class ApplyResult:
                "orders": [o.as_json() for o in self.orders], "after": self.after.summary(assets)}
         if self.preview is not None:
             out["preview"] = self.preview
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         return out
 
 
@@ -290,8 +295,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
-    if broadcast:
-        check_fresh_prices(conn, hp, allow_stale_prices)
+    stale = check_fresh_prices(conn, hp, allow_stale_prices) if broadcast else []
 
     # intents -> steps, all sized against the positions read at one block
     venues = {v.name: v for v in _venues(conn, sorted({i.venue for i in hp.intents}))}
@@ -339,7 +343,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
         reports.append(OrderReport(i.venue, i.asset, i.action, i.size_delta_usd, status, sent.stopped.message,
                                    partial[-1] if partial else None))
     return ApplyResult("broadcast", hp, before, fetch_state(conn, account, venue_names), reports,
-                       bundle.preview_json())
+                       bundle.preview_json(), [f"--allow-stale-prices: {p}; sent anyway" for p in stale])
 
 
 __all__ = ["HedgeState", "RefusedError", "ApplyResult", "ApplyPreview", "OrderReport", "fetch_state",

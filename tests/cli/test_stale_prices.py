@@ -136,3 +136,15 @@ def test_sequencer_down_refuses_writes_and_rides_in_the_same_read(sequencer_down
         assert proxy.counts["eth_call"] == 1 and proxy.http_requests == 1   # the uptime feed rode along
     data = json.loads(h.stdout)
     assert data["stale_feeds"][0]["reason"] == "sequencer down" and all(a["price_stale"] for a in data["assets"])
+
+
+def test_hedge_apply_with_allow_stale_prices_sends_and_says_which_feed_was_stale(aged, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "eth-only.toml"
+    plan.write_text('default_ratio = 0\n[assets.ETH]\nratio = 0.5\nvenue = "gmx"\n')
+    before = _nonce(aged)
+    r = cli("hedge", "apply", "--plan", str(plan), "--broadcast", "--yes", "--allow-stale-prices", "--json")
+    assert r.code == 0, r.output[-800:]
+    out = json.loads(r.stdout)
+    assert out["mode"] == "broadcast" and _nonce(aged) > before
+    eth_feed = load_manifest().feeds["ETH"]
+    assert any(eth_feed in w and "sent anyway" in w for w in out["warnings"]), out.get("warnings")
