@@ -62,7 +62,7 @@ def signed_fees(raw_hex: str) -> tuple[int, int]:
 
 def plan_cancel(conn: "Connection", journal: "Journal", account: str, nonce: int, *,
                 max_fee_gwei: Decimal) -> CancelPlan:
-    from hedgefi.chain.tx import PreparedTx
+    from hedgefi.chain.tx import PreparedTx, fetch_fees
 
     if nonce_used(conn, account, nonce):
         raise InputError(f"nonce {nonce} of {account} is already used on chain (mined): nothing to cancel; "
@@ -73,13 +73,8 @@ def plan_cancel(conn: "Connection", journal: "Journal", account: str, nonce: int
                          "(see `hedgefi tx list`)")
     old_fee = max(signed_fees(e.raw)[0] for e in entries)
     old_tip = max(signed_fees(e.raw)[1] for e in entries)
-    block = conn.request("eth_getBlockByNumber", ["latest", False])
-    base_fee = hex_int(block.get("baseFeePerGas", "0x0"))
-    try:
-        tip_now = hex_int(conn.request("eth_maxPriorityFeePerGas", []))
-    except ChainError:
-        tip_now = 10**8
-    max_fee = max(bumped(old_fee), 2 * base_fee + tip_now)
+    fee_now, tip_now = fetch_fees(conn, None)      # what a new transaction would pay now, uncapped
+    max_fee = max(bumped(old_fee), fee_now)
     tip = min(max(bumped(old_tip), tip_now), max_fee)
     cap = int(max_fee_gwei * 10**9)
     if max_fee > cap:

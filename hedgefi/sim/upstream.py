@@ -35,6 +35,15 @@ class _Server(ThreadingHTTPServer):
             print(f"hedgefi: fork upstream: internal error ({type(exc).__name__})", file=sys.stderr)
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, content: bytes) -> None:
+    """Answer an HTTP request with a JSON body (loopback servers: this upstream, ``testing.rpc_proxy``)."""
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(content)))
+    handler.end_headers()
+    handler.wfile.write(content)
+
+
 class ForkUpstream:
     """A threaded loopback JSON-RPC server forwarding to ``transport``; ``close()`` stops it."""
 
@@ -50,12 +59,7 @@ class ForkUpstream:
             def do_POST(self) -> None:  # noqa: N802 (http.server naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status, answer = upstream.answer(body)
-                content = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                send_json(self, status, json.dumps(answer).encode())
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from hedgefi.chain.transport import RpcTransport
+from hedgefi.sim.upstream import send_json
 
 
 class CountingProxy:
@@ -72,11 +73,7 @@ class CountingProxy:
                 self._answer(status, content)
 
             def _answer(self, status: int, content: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                send_json(self, status, content)
 
             def log_message(self, *args: Any) -> None:
                 pass
