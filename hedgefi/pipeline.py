@@ -233,7 +233,7 @@ def build(conn: "Connection", sender: str, steps: list[Step], *, max_fee_gwei: D
     return Bundle(conn.chain_id, sender, block, steps, txs, fetch_eth_usd(conn))
 
 
-_SAID_FALLBACK: set[str] = set()
+_SAID_FALLBACK: set[tuple[str, str]] = set()     # (RPC URL, note) said on stderr
 
 
 def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None, *,
@@ -258,8 +258,8 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
             if choice == "simulate":
                 raise
             note = f"dry-run on an anvil fork: {exc.message}"
-            if note not in _SAID_FALLBACK:
-                _SAID_FALLBACK.add(note)
+            if (conn.rpc_url, note) not in _SAID_FALLBACK:
+                _SAID_FALLBACK.add((conn.rpc_url, note))
                 print(f"note: {note}", file=sys.stderr)
             bundle = replace(bundle, dry_run_note=note)
     return _forked(conn, bundle, after)

@@ -364,7 +364,7 @@ def _simulate(conn: Connection, blocks: list[dict[str, Any]], block_tag: str) ->
         if exc.code == METHOD_NOT_FOUND or "not found" in exc.message.lower() \
                 or "not supported" in exc.message.lower() or "does not exist" in exc.message.lower():
             _NO_SIMULATE.add(conn.rpc_url)
-            raise SimulationUnavailable(f"the RPC does not serve eth_simulateV1 ({exc.message})") from exc
+            raise SimulationUnavailable("the RPC does not serve eth_simulateV1") from exc
         raise SimulationUnavailable(f"eth_simulateV1 failed: {exc.message}") from exc
     if not isinstance(out, list) or len(out) != len(blocks):
         raise SimulationUnavailable("eth_simulateV1 answered with the wrong number of blocks")
