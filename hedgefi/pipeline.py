@@ -124,7 +124,9 @@ class Bundle:
     steps: list[Step]
     txs: list[BundleTx]
     eth_usd: Decimal | None = None
-    gas_from_fork: bool = False
+    gas_from_fork: bool = False         # every gas limit comes from the dry-run (fork or simulation)
+    dry_run_backend: str = ""           # "simulation" | "fork" once dry-run
+    dry_run_note: str = ""              # why the dry-run fell back to the fork
 
     def of_step(self, i: int) -> list[BundleTx]:
         return [t for t in self.txs if t.step == i]
@@ -159,7 +161,8 @@ class Bundle:
                            "execution_fee_eth": fmt(from_raw(self.execution_fee_wei, 18)),
                            "fee_eth": fmt(from_raw(self.total_fee_wei, 18)),
                            "fee_usd": None if usd is None else fmt(usd),
-                           "value_eth": fmt(from_raw(sum(t.prepared.utx.value for t in self.txs), 18))}}
+                           "value_eth": fmt(from_raw(sum(t.prepared.utx.value for t in self.txs), 18))},
+                "dry_run": {"backend": self.dry_run_backend, "note": self.dry_run_note}}
 
 
 @dataclass
@@ -230,11 +233,66 @@ def build(conn: "Connection", sender: str, steps: list[Step], *, max_fee_gwei: D
     return Bundle(conn.chain_id, sender, block, steps, txs, fetch_eth_usd(conn))
 
 
-def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None
+_SAID_FALLBACK: set[tuple[str, str]] = set()     # (RPC URL, note) said on stderr
+
+
+def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None, *,
+            backend: str | None = None) -> tuple[Bundle, list[StepRun], "T | None"]:
+    """Run exactly the bundle's transactions as its sender, step by step, with each venue's keeper after each
+    step; return the bundle with each transaction's gas, what each step did (a failing step ends the run there),
+    and ``after(connection to the resulting state)``. By one ``eth_simulateV1`` when the RPC serves it
+    (``sim.simulate``), else on an anvil fork (said once on stderr and in the bundle's ``dry_run_note``);
+    ``backend`` (or ``HEDGEFI_DRY_RUN``) = "simulate" | "fork" forces one."""
+    import sys
+
+    from hedgefi.core.config import env
+    from hedgefi.sim.simulate import SimulationUnavailable
+
+    choice = (backend or env("HEDGEFI_DRY_RUN") or "auto").lower()
+    if choice not in ("auto", "simulate", "fork"):
+        raise HedgefiError(f"HEDGEFI_DRY_RUN must be auto, simulate or fork (got {choice!r})")
+    if choice != "fork":
+        try:
+            return _simulated(conn, bundle, after)
+        except SimulationUnavailable as exc:
+            if choice == "simulate":
+                raise
+            note = f"dry-run on an anvil fork: {exc.message}"
+            if (conn.rpc_url, note) not in _SAID_FALLBACK:
+                _SAID_FALLBACK.add((conn.rpc_url, note))
+                print(f"note: {note}", file=sys.stderr)
+            bundle = replace(bundle, dry_run_note=note)
+    return _forked(conn, bundle, after)
+
+
+def _simulated(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None"
+               ) -> tuple[Bundle, list[StepRun], "T | None"]:
+    from hedgefi.sim import simulate
+    from hedgefi.venues.registry import get_venue
+
+    specs = [simulate.StepSpec(step.venue, [bt.prepared for bt in bundle.of_step(si)])
+             for si, step in enumerate(bundle.steps)]
+    sim = simulate.run(conn, bundle.sender, specs, after)
+    gases: dict[int, int] = {}
+    runs: list[StepRun] = []
+    for si, (step, st) in enumerate(zip(bundle.steps, sim.steps)):
+        run = StepRun(error=st.error)
+        for bt, used, receipt in zip(bundle.of_step(si), st.gas_used, st.receipts):
+            gases[bt.prepared.nonce] = txp.with_margin(simulate.estimate_from_used(used))
+            run.receipts.append(receipt)
+            run.tx_hashes.append(receipt["transactionHash"])
+        if st.error is None:
+            run.orders = order_outcomes(get_venue(step.venue.name, sim.conn), run.receipts, 0.0)
+        runs.append(run)
+    txs = [replace(t, prepared=replace(t.prepared, gas=gases[t.prepared.nonce], gas_is_cap=False))
+           if t.prepared.nonce in gases else t for t in bundle.txs]
+    return (replace(bundle, txs=txs, gas_from_fork=len(gases) == len(txs), dry_run_backend="simulation"),
+            runs, sim.after)
+
+
+def _forked(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None
             ) -> tuple[Bundle, list[StepRun], "T | None"]:
-    """Run exactly the bundle's transactions on a fork as its sender, step by step, playing each venue's
-    keeper; return the bundle with each transaction's gas (estimated on the fork state it meets), what each
-    step did (a failing step ends the run there), and ``after(fork connection)``."""
+    """The fork backend: the bundle on an anvil fork, the keepers played there."""
     from hedgefi.sim.forkrun import fork_session
     from hedgefi.venues.registry import get_venue
 
@@ -263,7 +321,7 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
         extra = after(fs.conn) if after is not None else None
     txs = [replace(t, prepared=replace(t.prepared, gas=gases[t.prepared.nonce], gas_is_cap=False))
            if t.prepared.nonce in gases else t for t in bundle.txs]
-    return replace(bundle, txs=txs, gas_from_fork=len(gases) == len(txs)), runs, extra
+    return replace(bundle, txs=txs, gas_from_fork=len(gases) == len(txs), dry_run_backend="fork"), runs, extra
 
 
 def check_caps(bundle: Bundle, *, max_total_fee_eth: Decimal | None = None) -> None:

@@ -76,7 +76,7 @@ def run_txs(conn: "Connection", venue: "Venue", ident: "Identity", txs: list["Un
     caps = dict(caps or {})
     step = step or Step(venue, list(txs), txs[-1].description if txs else "these transactions")
     journal = Journal() if broadcast else None
-    render.info(f"Dry-run on a fork of chain {conn.chain_id} ({len(step.txs)} transaction(s))…")
+    render.info(f"Dry-run against chain {conn.chain_id} ({len(step.txs)} transaction(s))…")
     bundle, result = dry_run_steps(conn, ident.address, [step], max_fee_gwei=caps.get("max_fee_gwei"),
                                    enforce_fee_cap=broadcast, journal=journal)
     only_pending = bool(result.orders) and all(o.status in ("executed", "placed", "pending") for o in result.orders)

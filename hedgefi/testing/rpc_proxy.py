@@ -7,7 +7,8 @@ Tests point the CLI at it to assert batching ("holdings is one eth_call"); ``scr
 ``"delay:SECONDS"``, ``"error_after:CODE:MESSAGE"`` (forward, then answer a JSON-RPC error instead: a
 failover node that says "nonce too low" for the transaction the first one took); and
 ``lag_pending_nonce`` makes ``eth_getTransactionCount(.., "pending")`` answer that many less than the
-truth, like a lagging node. ``randomize({"502": 0.05, ...}, seed=7)`` also injects faults at random, each
+truth, like a lagging node; ``unsupported = {"eth_simulateV1"}`` answers those methods with JSON-RPC error
+-32601 "method not found" without forwarding them, like a node that does not serve them. ``randomize({"502": 0.05, ...}, seed=7)`` also injects faults at random, each
 request drawing once from a seeded RNG (a flaky RPC, reproducible); ``injected`` counts the faults
 injected, by kind. It only ever listens on 127.0.0.1.
 """
@@ -35,6 +36,7 @@ class CountingProxy:
         self.faults: list[str] = []
         self.fault_methods: set[str] | None = None   # only requests carrying one of these methods get faults
         self.lag_pending_nonce = 0
+        self.unsupported: set[str] = set()
         self.random_faults: dict[str, float] = {}
         self.injected: Counter[str] = Counter()
         self._rng = random.Random(0)
@@ -58,6 +60,10 @@ class CountingProxy:
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.shutdown(2)
+                    return
+                if proxy.unsupported & set(methods):
+                    status, content = proxy._without_unsupported(body)
+                    self._answer(status, content)
                     return
                 status, raw = proxy._upstream.post_raw(body)
                 content = proxy._rewrite(body, raw)
@@ -146,6 +152,25 @@ class CountingProxy:
                     answer["result"] = hex(max(0, int(answer["result"], 16) - self.lag_pending_nonce))
         return json.dumps(resp).encode()
 
+    def _without_unsupported(self, body: bytes) -> tuple[int, bytes]:
+        """Answer the unsupported methods with -32601 and forward the rest (a batch keeps its order)."""
+        req = json.loads(body)
+        reqs = req if isinstance(req, list) else [req]
+        answers: dict[Any, Any] = {}
+        rest = [r for r in reqs if r.get("method") not in self.unsupported]
+        for r in reqs:
+            if r.get("method") in self.unsupported:
+                self.injected["method_not_found"] += 1
+                answers[r.get("id")] = {"jsonrpc": "2.0", "id": r.get("id"),
+                                        "error": {"code": -32601, "message": "method not found"}}
+        status = 200
+        if rest:
+            status, raw = self._upstream.post_raw(json.dumps(rest).encode())
+            for a in json.loads(raw):
+                answers[a.get("id")] = a
+        out = [answers.get(r.get("id")) for r in reqs]
+        return status, json.dumps(out if isinstance(req, list) else out[0]).encode()
+
     @staticmethod
     def _error_for(request: bytes, code: int, message: str) -> bytes:
         req = json.loads(request)
@@ -160,6 +185,7 @@ class CountingProxy:
             self.faults = []
             self.fault_methods = None
             self.lag_pending_nonce = 0
+            self.unsupported = set()
             self.random_faults = {}
             self.injected.clear()
 

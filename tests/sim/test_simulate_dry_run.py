@@ -1,0 +1,99 @@
+"""The eth_simulateV1 dry-run on the devnet: the same "after" as the fork for the same bundle, at most 5 upstream
+requests for a GMX short, and a node without eth_simulateV1 falls back to the fork and says so once."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hedgefi.testing.rpc_proxy import CountingProxy
+
+DEMO = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+def _gmx_short_bundle(conn: Any) -> Any:
+    from hedgefi import pipeline
+    from hedgefi.venues.base import ShortRequest
+    from hedgefi.venues.registry import get_venue
+
+    venue = get_venue("gmx", conn)
+    plan = venue.plan_short(DEMO, ShortRequest("ETH", Decimal(1000), "USDC", leverage=Decimal(2)))
+    return pipeline.build(conn, DEMO, [pipeline.plan_step(venue, plan, None)], enforce_fee_cap=False)
+
+
+def _positions(fc: Any) -> list[Any]:
+    from hedgefi.venues.registry import get_venue
+
+    return list(get_venue("gmx", fc).fetch_positions(DEMO)[0])
+
+
+def _facts(positions: list[Any]) -> list[tuple[Any, ...]]:
+    return sorted((p.venue, p.asset, p.side, p.size_usd_raw, p.size_tokens, p.collateral_token, p.collateral_amount,
+                   p.funding_fee_usd, p.borrowing_fee_usd, p.entry_price) for p in positions)
+
+
+def test_simulation_and_fork_agree_on_a_gmx_short(devnet) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    conn = connect(get_profile("devnet"))
+    bundle = _gmx_short_bundle(conn)
+    sim_bundle, sim_runs, sim_after = pipeline.dry_run(conn, bundle, _positions, backend="simulate")
+    fork_bundle, fork_runs, fork_after = pipeline.dry_run(conn, bundle, _positions, backend="fork")
+    assert sim_bundle.dry_run_backend == "simulation" and fork_bundle.dry_run_backend == "fork"
+    assert sim_after and _facts(sim_after) == _facts(fork_after or [])
+    assert sim_after[0].size_usd == Decimal(1000)
+    assert [o.as_json() for r in sim_runs for o in r.orders] == [o.as_json() for r in fork_runs for o in r.orders]
+    assert [o.status for r in sim_runs for o in r.orders] == ["executed"]
+    for s, f in zip(sim_bundle.txs, fork_bundle.txs):       # gas limits from both: enough, and close
+        assert f.prepared.gas // 2 <= s.prepared.gas <= 2 * f.prepared.gas, s.prepared.utx.description
+
+
+def test_a_gmx_short_dry_run_by_simulation_is_at_most_5_requests(devnet) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    with CountingProxy(devnet.rpc_url) as proxy:
+        conn = connect(get_profile("devnet"), proxy.url)
+        bundle = _gmx_short_bundle(conn)
+        proxy.reset()
+        out, runs, after = pipeline.dry_run(conn, bundle, _positions)
+        assert out.dry_run_backend == "simulation"
+        assert proxy.http_requests <= 5 and proxy.counts["eth_simulateV1"] == 1, dict(proxy.counts)
+    assert after and after[0].size_usd == Decimal(1000) and runs[0].orders[0].status == "executed"
+
+
+def test_a_node_without_simulate_falls_back_to_the_fork_and_says_so_once(devnet, capsys) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    with CountingProxy(devnet.rpc_url) as proxy:
+        proxy.unsupported = {"eth_simulateV1"}
+        conn = connect(get_profile("devnet"), proxy.url)
+        bundle = _gmx_short_bundle(conn)
+        first, _, after1 = pipeline.dry_run(conn, bundle, _positions)
+        second, _, after2 = pipeline.dry_run(conn, bundle, _positions)
+        assert proxy.injected["method_not_found"] == 1            # asked once; the second run went to the fork
+    assert first.dry_run_backend == second.dry_run_backend == "fork"
+    assert "eth_simulateV1" in first.dry_run_note and first.preview_json()["dry_run"]["note"] == first.dry_run_note
+    assert after1 and _facts(after1) == _facts(after2 or [])
+    err = capsys.readouterr().err
+    assert err.count("dry-run on an anvil fork") == 1, err
+
+
+def test_forcing_simulation_on_a_node_without_it_is_an_error(devnet) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+    from hedgefi.sim.simulate import SimulationUnavailable
+
+    with CountingProxy(devnet.rpc_url) as proxy:
+        proxy.unsupported = {"eth_simulateV1"}
+        conn = connect(get_profile("devnet"), proxy.url)
+        with pytest.raises(SimulationUnavailable):
+            pipeline.dry_run(conn, _gmx_short_bundle(conn), _positions, backend="simulate")
