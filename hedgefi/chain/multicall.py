@@ -3,7 +3,9 @@
 ``fetch_aggregate3(conn, calls)`` sends every ``Call`` in a single ``aggregate3`` with
 ``allowFailure = true`` and returns one ``CallResult`` per call, in order. A call to an address
 without code "succeeds" with empty return data; callers treat that as a per-row error.
-Chunking happens only when a batch exceeds ``MAX_CALLDATA_BYTES`` (a node's call-size limit).
+``fetch_aggregate3_many(conn, groups)`` sends one ``aggregate3`` per group, all in one JSON-RPC batch
+(one HTTP request: ``chain.readplan`` runs independent readers this way). Chunking happens only when a
+group exceeds ``MAX_CALLDATA_BYTES`` (a node's call-size limit); the chunks then read one pinned block.
 """
 
 from __future__ import annotations
@@ -52,18 +54,32 @@ def _chunks(calls: list[Call]) -> list[list[Call]]:
 
 def fetch_aggregate3(conn: "Connection", calls: list[Call], block: Any = "latest") -> list[CallResult]:
     """All ``calls`` through Multicall3 at ``block``; one ``eth_call`` per chunk (normally one)."""
-    results: list[CallResult] = []
-    chunks = _chunks(calls)
-    if len(chunks) > 1 and block == "latest":
+    return fetch_aggregate3_many(conn, [calls], block)[0]
+
+
+def fetch_aggregate3_many(conn: "Connection", groups: list[list[Call]], block: Any = "latest"
+                          ) -> list[list[CallResult]]:
+    """Each group through its own ``aggregate3``, every ``eth_call`` in one JSON-RPC batch (one HTTP request)."""
+    chunked = [_chunks(g) if g else [] for g in groups]
+    if block == "latest" and any(len(c) > 1 for c in chunked):
         block = int(conn.request("eth_blockNumber", []), 16)  # every chunk must read the same block
-    for chunk in chunks:
-        payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
-                              [[(c.target, True, c.data) for c in chunk]])
-        tag = hex(block) if isinstance(block, int) else block
-        raw = conn.request("eth_call", [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag])
-        (decoded,) = decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
-        results.extend(CallResult(bool(ok), bytes(data)) for ok, data in decoded)
-    return results
+    tag = hex(block) if isinstance(block, int) else block
+    requests: list[tuple[str, list[Any]]] = []
+    for chunks in chunked:
+        for chunk in chunks:
+            payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
+                                  [[(c.target, True, c.data) for c in chunk]])
+            requests.append(("eth_call", [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag]))
+    raws = iter(conn.batch(requests) if requests else [])
+    out: list[list[CallResult]] = []
+    for chunks in chunked:
+        results: list[CallResult] = []
+        for _ in chunks:
+            raw = next(raws)
+            (decoded,) = decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
+            results.extend(CallResult(bool(ok), bytes(data)) for ok, data in decoded)
+        out.append(results)
+    return out
 
 
-__all__ = ["Call", "CallResult", "fetch_aggregate3", "MAX_CALLDATA_BYTES"]
+__all__ = ["Call", "CallResult", "fetch_aggregate3", "fetch_aggregate3_many", "MAX_CALLDATA_BYTES"]

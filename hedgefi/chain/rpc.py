@@ -87,6 +87,18 @@ class Connection:
         self._check_chain_id(chain)
         return _result(response, method, self.rpc_url)
 
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several requests in one HTTP request (with the chain-id check, the first time); their results, in
+        order. The first error answer raises ``RpcError``."""
+        if len(calls) == 1:
+            return [self.request(*calls[0])]
+        if self.verified:
+            responses = self.transport.batch(calls)
+        else:
+            chain, *responses = self.transport.batch([("eth_chainId", []), *calls])
+            self._check_chain_id(chain)
+        return [_result(r, m, self.rpc_url) for r, (m, _) in zip(responses, calls)]
+
 
 def _result(response: dict[str, Any], method: str, url: str) -> Any:
     return result_of(response, method, url)

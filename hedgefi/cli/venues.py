@@ -31,19 +31,19 @@ def markets(
     below 0 it earns. Each asset's venues are listed side by side, cheapest first."""
     from hedgefi.cli import render
 
+    from hedgefi.venues.gather import fetch_markets_of
+
     conn = OPTIONS.connect()
-    quotes: list[MarketQuote] = []
-    block = 0
-    for v in _venues(conn, venue):
-        quotes += v.fetch_markets()
-        block = max(block, v.last_block)
+    venues = _venues(conn, venue)
+    every: list[MarketQuote] = [q for qs in fetch_markets_of(conn, venues) for q in qs]
+    block = max((v.last_block for v in venues), default=0)
+    quotes = every
     if asset:
-        quotes = [q for q in quotes if q.asset.upper() == asset.upper()]
+        quotes = [q for q in every if q.asset.upper() == asset.upper()]
         if not quotes:
             from hedgefi.core.errors import UnknownNameError
 
-            raise UnknownNameError("asset", asset, sorted({q.asset for v in _venues(conn, venue)
-                                                           for q in v.fetch_markets()}))
+            raise UnknownNameError("asset", asset, sorted({q.asset for q in every}))
     quotes.sort(key=lambda q: (q.asset, q.short_carry_apr))
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "markets": [q.as_json() for q in quotes],
@@ -72,15 +72,16 @@ def positions(
 
     profile = OPTIONS.profile()
     ident = require_identity(profile, address=address, account=account)
+    from hedgefi.venues.gather import fetch_positions_of
+
     conn = OPTIONS.connect()
     all_pos: list[PositionView] = []
     all_pending: list[PendingOrderView] = []
-    block = 0
-    for v in _venues(conn, venue):
-        pos, pending = v.fetch_positions(ident.address)
+    venues = _venues(conn, venue)
+    for pos, pending in fetch_positions_of(conn, venues, ident.address):
         all_pos += pos
         all_pending += pending
-        block = max(block, v.last_block)
+    block = max((v.last_block for v in venues), default=0)
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],
@@ -110,11 +111,12 @@ def orders(
     ident = require_identity(profile, account=account)
     conn = OPTIONS.connect()
     if cancel is None:
-        pending: list[PendingOrderView] = []
-        block = 0
-        for v in _venues(conn, venue):
-            pending += v.fetch_positions(ident.address)[1]
-            block = max(block, v.last_block)
+        from hedgefi.venues.gather import fetch_positions_of
+
+        venues = _venues(conn, venue)
+        pending: list[PendingOrderView] = [o for _, orders in fetch_positions_of(conn, venues, ident.address)
+                                           for o in orders]
+        block = max((v.last_block for v in venues), default=0)
         if as_json:
             render.print_json({"chain_id": conn.chain_id, "address": ident.address,
                                "pending_orders": [o.as_json() for o in pending]})

@@ -1,6 +1,7 @@
 """The hedge executor (I/O): read the state, plan, run the plan on a fork, and broadcast on request.
 
-``fetch_state`` reads holdings (one batched call), and each venue's markets, positions and pending orders.
+``fetch_state`` reads holdings and each venue's markets, positions and pending orders together
+(``chain.readplan``: two HTTP requests in all, the holdings riding in the first).
 ``apply`` plans, refuses what a safety limit forbids (fee cap, collateral the wallet does not have), always
 runs the orders on an anvil fork first (wallet impersonated, keepers played), and with ``broadcast=True``
 sends them for real, order by order, following each to its end. The same objects serve the CLI and scripts.
@@ -85,15 +86,20 @@ def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Venue]:
 
 
 def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | None = None) -> HedgeState:
-    from hedgefi.wallet.holdings import fetch_holdings
+    from hedgefi.chain.readplan import ReadBatch
+    from hedgefi.wallet.holdings import holdings_reader
 
-    holdings = fetch_holdings(conn, address)
+    batch = ReadBatch(conn)
+    held = batch.add(holdings_reader(conn, address))
+    states = [batch.add(v.state_reader(address)) for v in _venues(conn, venue_names)]
+    batch.run()
+    holdings = held.value
     positions: list[PositionView] = []
     pending: list[PendingOrderView] = []
     markets: list[MarketQuote] = []
-    for v in _venues(conn, venue_names):
-        markets += v.fetch_markets()
-        pos, pend = v.fetch_positions(address)
+    for state in states:
+        quotes, pos, pend = state.value
+        markets += quotes
         positions += pos
         pending += pend
     return HedgeState(conn.chain_id, holdings.block, address, holdings,

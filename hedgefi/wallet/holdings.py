@@ -3,7 +3,8 @@
 ``fetch_holdings`` builds one Multicall3 batch (block number, native balance, and per token its
 ``balanceOf``, ``decimals``, ``symbol`` and its feed's ``latestRoundData`` and ``decimals``, plus the
 block time and any L2 sequencer feed) and sends it as a single ``eth_call``, whatever the number of
-tokens. A token without code, a reverting call or a failing feed becomes an ``error`` on that row; the
+tokens (``holdings_reader`` is the same read as a ``chain.readplan`` reader, for a command that batches it
+with the venues' reads). A token without code, a reverting call or a failing feed becomes an ``error`` on that row; the
 other rows stand. A price older than its feed's heartbeat is still shown, marked ``price_stale``
 (``hedgefi.chain.freshness``), and listed in ``stale_feeds``.
 """
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from hedgefi.chain.abi import AbiDecodeError, decode, decode_string_or_bytes32, encode_call
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
-from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult
+from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.profiles import TokenInfo
 from hedgefi.core.units import fmt, from_raw, money, mul
 
@@ -137,6 +139,11 @@ def _token_row(token: TokenInfo, rs: Sequence[CallResult], pricer: _Pricer) -> A
 def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str] = (),
                    block: Any = "latest") -> Holdings:
     """Balances and USD values of ``address`` for the profile's tokens plus ``extra_tokens``."""
+    return read(conn, holdings_reader(conn, address, extra_tokens), block)
+
+
+def holdings_reader(conn: "Connection", address: str, extra_tokens: Sequence[str] = ()) -> Reader[Holdings]:
+    """``fetch_holdings`` as one stage: its calls, then the ``Holdings`` decoded from their results."""
     profile = conn.profile
     mc = profile.multicall3
     known = {t.address.lower(): t for t in profile.tokens}
@@ -164,7 +171,7 @@ def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str]
         ]
         spans.append((t, start, len(calls)))
 
-    results = fetch_aggregate3(conn, calls, block)
+    results = yield calls
     block_number = int(decode(["uint256"], results[0].data)[0])
     native_balance = int(decode(["uint256"], results[1].data)[0])
     pricer = _Pricer(conn, read_context(conn, results[2:2 + len(ctx)]))
@@ -177,4 +184,4 @@ def fetch_holdings(conn: "Connection", address: str, extra_tokens: Sequence[str]
     return Holdings(conn.chain_id, block_number, address, tuple(rows), tuple(conn.prices.stale_report(feeds)))
 
 
-__all__ = ["AssetHolding", "Holdings", "fetch_holdings"]
+__all__ = ["AssetHolding", "Holdings", "fetch_holdings", "holdings_reader"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from typing import TYPE_CHECKING
 
+from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
@@ -50,12 +51,23 @@ class GmxVenue:
     last_block: int = 0
 
     def fetch_markets(self) -> list[MarketQuote]:
-        self.last_block, quotes = reads.fetch_markets(self.conn, self.d)
-        return quotes
+        return read(self.conn, self.markets_reader())
 
     def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]:
-        self.last_block, positions, pending = reads.fetch_positions(self.conn, self.d, account)
+        return read(self.conn, self.positions_reader(account))
+
+    def markets_reader(self) -> Reader[list[MarketQuote]]:
+        self.last_block, quotes = yield from reads.markets_reader(self.conn, self.d)
+        return quotes
+
+    def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]:
+        self.last_block, positions, pending = yield from reads.positions_reader(self.conn, self.d, account)
         return positions, pending
+
+    def state_reader(self, account: str
+                     ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
+        self.last_block, quotes, positions, pending = yield from reads.state_reader(self.conn, self.d, account)
+        return quotes, positions, pending
 
     # ------------------------------------------------------------------ orders
     def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:

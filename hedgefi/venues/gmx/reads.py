@@ -1,4 +1,8 @@
-"""GMX reads: markets and positions, each in two batched round trips (reference §7-§9).
+"""GMX reads: markets and positions, each in two batched stages (reference §7-§9).
+
+Each read is a ``chain.readplan`` reader (``markets_reader``, ``positions_reader``, and ``state_reader``
+for both off one snapshot), so a command runs them beside the other venues' and the holdings, stage by
+stage, in one HTTP request per stage; ``fetch_markets`` / ``fetch_positions`` run one alone.
 
 Round trip 1: ``Reader.getMarkets`` plus the USD feeds of every token the profile knows, with the block
 time and any L2 sequencer feed to judge their freshness (``hedgefi.chain.freshness``; a market priced
@@ -16,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
-from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult
+from hedgefi.chain.readplan import Reader, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
@@ -89,6 +94,11 @@ def _token_table(conn: "Connection", d: GmxDeployment) -> dict[str, tuple[TokenM
 
 def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | None = None) -> Snapshot:
     """Round trip 1: the market list, feed prices and any ``extra`` calls, at one block."""
+    return read(conn, snapshot_reader(conn, d, extra))
+
+
+def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | None = None) -> Reader[Snapshot]:
+    """``fetch_snapshot`` as a one-stage reader."""
     reader = codec("Reader")
     table = _token_table(conn, d)
     feeds = sorted({feed for _, feed in table.values() if feed})
@@ -99,7 +109,7 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
     ctx = context_calls(conn.profile)
     calls += ctx
     calls += extra or []
-    r = fetch_aggregate3(conn, calls)
+    r = yield calls
     if not r[1].ok:
         raise ChainError(f"GMX Reader {d.reader} did not answer getMarkets; is GMX deployed on this chain?")
     block = int(decode(["uint256"], r[0].data)[0])
@@ -155,16 +165,28 @@ def human_price(price_e30: int, decimals: int) -> Decimal:
     return CONTEXT.divide(Decimal(price_e30) * (Decimal(10) ** decimals), Decimal(FLOAT))
 
 
-@money
 def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote]]:
     """Every market hedgefi can price, with funding and borrowing for a short and short capacity."""
-    min_size_call = Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
-                                                   [keys.name_key("MIN_POSITION_SIZE_USD")]))
-    snap = fetch_snapshot(conn, d, [min_size_call])
-    min_size_usd = _usd(_uint(snap.extra[0]))
+    return read(conn, markets_reader(conn, d))
+
+
+def _min_size_call(d: GmxDeployment) -> Call:
+    return Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_POSITION_SIZE_USD")]))
+
+
+def markets_reader(conn: "Connection", d: GmxDeployment) -> Reader[tuple[int, list[MarketQuote]]]:
+    """``fetch_markets`` as a reader: the snapshot, then every market's Reader and DataStore values."""
+    snap = yield from snapshot_reader(conn, d, [_min_size_call(d)])
+    r = yield _market_calls(d, snap)
+    return snap.block, _market_quotes(snap, r, snap.extra[0])
+
+
+PER_MARKET = 12
+
+
+def _market_calls(d: GmxDeployment, snap: Snapshot) -> list[Call]:
     reader = codec("Reader")
     calls: list[Call] = []
-    per = 12
     for m in snap.markets:
         calls += [
             Call(d.reader, reader.encode("getMarketInfo", d.data_store, snap.market_prices(m), m.key)),
@@ -176,10 +198,16 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
                 keys.min_collateral_factor_key(m.key), keys.position_fee_factor_key(m.key, False))],
             Call(d.data_store, encode_call("getBool(bytes32)", ["bytes32"], [keys.is_market_disabled_key(m.key)])),
         ]
-    r = fetch_aggregate3(conn, calls) if calls else []
+    return calls
+
+
+@money
+def _market_quotes(snap: Snapshot, r: list[CallResult], min_size: CallResult) -> list[MarketQuote]:
+    reader = codec("Reader")
+    min_size_usd = _usd(_uint(min_size))
     quotes = []
     for i, m in enumerate(snap.markets):
-        rs = r[i * per:(i + 1) * per]
+        rs = r[i * PER_MARKET:(i + 1) * PER_MARKET]
         if not rs[0].ok:
             continue
         info = reader.decode_output("getMarketInfo", rs[0].data)
@@ -216,21 +244,60 @@ def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[Marke
             index_token=m.index_token, long_token=m.long_token, short_token=m.short_token,
             price_stale=snap.market_stale(m),
         ))
-    return snap.block, quotes
+    return quotes
 
 
-@money
 def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
                     ) -> tuple[int, list[PositionView], list[PendingOrderView]]:
     """The account's GMX positions (with fees, PnL and liquidation price) and pending orders."""
+    return read(conn, positions_reader(conn, d, account))
+
+
+def _positions_extra(d: GmxDeployment, account: str) -> list[Call]:
     reader = codec("Reader")
-    orders_call = Call(d.reader, reader.encode("getAccountOrders", d.data_store, account, 0, MAX_ITEMS))
-    min_usd_call = Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")]))
-    snap = fetch_snapshot(conn, d, [orders_call, min_usd_call])
+    return [Call(d.reader, reader.encode("getAccountOrders", d.data_store, account, 0, MAX_ITEMS)),
+            Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")]))]
+
+
+def positions_reader(conn: "Connection", d: GmxDeployment, account: str
+                     ) -> Reader[tuple[int, list[PositionView], list[PendingOrderView]]]:
+    """``fetch_positions`` as a reader: the snapshot with the orders, then the positions at its prices."""
+    snap = yield from snapshot_reader(conn, d, _positions_extra(d, account))
+    r = yield _position_calls(d, snap, account)
+    views, pending = _positions(snap, snap.extra, r)
+    return snap.block, views, pending
+
+
+def state_reader(conn: "Connection", d: GmxDeployment, account: str
+                 ) -> Reader[tuple[int, list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
+    """Markets and the account's positions off one snapshot, in two stages (what a hedge plan reads)."""
+    snap = yield from snapshot_reader(conn, d, [_min_size_call(d), *_positions_extra(d, account)])
+    market_calls = _market_calls(d, snap)
+    r = yield market_calls + _position_calls(d, snap, account)
+    quotes = _market_quotes(snap, r[:len(market_calls)], snap.extra[0])
+    views, pending = _positions(snap, snap.extra[1:], r[len(market_calls):])
+    return snap.block, quotes, views, pending
+
+
+def _position_calls(d: GmxDeployment, snap: Snapshot, account: str) -> list[Call]:
+    reader = codec("Reader")
+    calls = [Call(d.reader, reader.encode(
+        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
+        [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
+    calls += [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.min_collateral_factor_key(m.key)]))
+              for m in snap.markets]
+    return calls
+
+
+@money
+def _positions(snap: Snapshot, extra: list[CallResult], r: list[CallResult]
+               ) -> tuple[list[PositionView], list[PendingOrderView]]:
+    """Decode the pending orders (``extra``: orders, MIN_COLLATERAL_USD) and the positions (``r``)."""
+    reader = codec("Reader")
     by_key = {m.key.lower(): m for m in snap.markets}
     pending = []
-    if snap.extra[0].ok:
-        for o in reader.decode_output("getAccountOrders", snap.extra[0].data):
+    if extra[0].ok:
+        for o in reader.decode_output("getAccountOrders", extra[0].data):
             n, a = o["order"]["numbers"], o["order"]["addresses"]
             m = by_key.get(a["market"].lower())
             pending.append(PendingOrderView(
@@ -239,13 +306,7 @@ def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
                 created_at=int(n["updatedAtTime"]), market=to_checksum(a["market"]),
                 trigger_price=human_price(n["triggerPrice"], m.index_decimals) if m and n["triggerPrice"] else None,
                 frozen=bool(o["order"]["flags"]["isFrozen"])))
-    min_collateral_usd = _uint(snap.extra[1])
-    calls = [Call(d.reader, reader.encode(
-        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
-        [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
-    calls += [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.min_collateral_factor_key(m.key)]))
-              for m in snap.markets]
-    r = fetch_aggregate3(conn, calls)
+    min_collateral_usd = _uint(extra[1])
     if not r[0].ok:
         from hedgefi.venues.gmx.errors import decoder
 
@@ -253,7 +314,7 @@ def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
     min_factor = {m.key.lower(): _uint(x) for m, x in zip(snap.markets, r[1:])}
     views = [_position_view(i, snap, by_key, min_factor, min_collateral_usd)
              for i in reader.decode_output("getAccountPositionInfoList", r[0].data)]
-    return snap.block, views, pending
+    return views, pending
 
 
 def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMarket],
@@ -299,4 +360,5 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
     )
 
 
-__all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price"]
+__all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price",
+           "snapshot_reader", "markets_reader", "positions_reader", "state_reader"]

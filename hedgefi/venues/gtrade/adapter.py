@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money
@@ -53,12 +54,24 @@ class GtradeVenue:
         fetch_verify(self.conn, self.d)
 
     def fetch_markets(self) -> list[MarketQuote]:
-        self.last_block, quotes, _ = reads.fetch_markets(self.conn, self.d)
-        return quotes
+        return read(self.conn, self.markets_reader())
 
     def fetch_positions(self, account: str) -> tuple[list[PositionView], list[PendingOrderView]]:
-        self.last_block, positions, pending, _ = reads.fetch_positions(self.conn, self.d, account)
+        return read(self.conn, self.positions_reader(account))
+
+    def markets_reader(self) -> Reader[list[MarketQuote]]:
+        self.last_block, quotes, _ = yield from reads.markets_reader(self.conn, self.d)
+        return quotes
+
+    def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]:
+        self.last_block, positions, pending, _ = yield from reads.positions_reader(self.conn, self.d, account)
         return positions, pending
+
+    def state_reader(self, account: str
+                     ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
+        (block, quotes, _), (block_p, positions, pending, _) = yield from reads.state_reader(self.conn, self.d, account)
+        self.last_block = max(block, block_p)
+        return quotes, positions, pending
 
     # ------------------------------------------------------------------ orders
     def _pair(self, asset: str) -> tuple[MarketQuote, reads.PairInfo]:

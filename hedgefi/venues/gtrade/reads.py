@@ -1,12 +1,19 @@
-"""gTrade reads: markets in two batched round trips, positions in at most three (reference §6).
+"""gTrade reads: markets and positions in two batched stages each (reference §6).
+
+Each read is a ``chain.readplan`` reader (``markets_reader``, ``positions_reader``, ``state_reader`` for
+both off one snapshot) that a command runs beside the other venues' and the holdings, one HTTP request
+per stage; ``fetch_markets`` / ``fetch_positions`` run one alone.
 
 Markets. Round trip 1: the USD feeds of the pairs hedgefi trades, the USDC collateral index, the
 trading state and the block time (Multicall3), with any L2 sequencer feed: a pair whose feed is older
 than its heartbeat is marked ``price_stale`` (``hedgefi.chain.freshness``). Round trip 2, per pair: ``pairs(i)`` (checked against
 the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
 the current funding rate, funding and borrowing parameters, the position fee. Positions. 1: ``getTrades``,
-``getPendingOrders``, collaterals and feeds; 2: pending holding fees and liquidation parameters per
-trade; 3: liquidation prices including those fees.
+``getPendingOrders``, collaterals, feeds and each pair's liquidation parameters; 2: per trade its pending
+holding fees, its own liquidation parameters and its liquidation price computed with its pair's. A trade
+whose stored parameters differ from its pair's (they are fixed when it opens) gets its price read again
+with its own in a third stage; on the devnet replica and for trades opened since the pair's last change,
+never.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
-from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult
+from hedgefi.chain.readplan import Reader, both, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
@@ -118,13 +126,19 @@ def _prices(conn: "Connection", assets: list[tuple[str, str]], results: list[Cal
 def fetch_snapshot(conn: "Connection", d: GtradeDeployment, extra: list[Call] | None = None
                    ) -> tuple[Snapshot, list[CallResult]]:
     """Round trip 1 (plus ``extra`` calls riding along, whose results are returned)."""
+    return read(conn, snapshot_reader(conn, d, extra))
+
+
+def snapshot_reader(conn: "Connection", d: GtradeDeployment, extra: list[Call] | None = None
+                    ) -> Reader[tuple[Snapshot, list[CallResult]]]:
+    """``fetch_snapshot`` as a one-stage reader."""
     c = codec()
     assets, feed_calls = _feed_calls(conn, d)
     head = [Call(d.diamond, c.encode("getCollateralIndex", d.usdc)), Call(d.diamond, c.encode("getTradingActivated")),
             Call(conn.profile.multicall3, encode_call(GET_TIMESTAMP))]
     extra = extra or []
     ctx = context_calls(conn.profile)
-    r = fetch_aggregate3(conn, head + feed_calls + ctx + extra)
+    r = yield head + feed_calls + ctx + extra
     if not (r[0].ok and r[1].ok and r[2].ok):
         raise ChainError(f"the gTrade diamond {d.diamond} did not answer; is gTrade deployed on this chain?")
     n_ctx = 3 + len(feed_calls)
@@ -173,17 +187,34 @@ def borrowing_apr(rate_e10: int) -> Decimal:
     return CONTEXT.divide(Decimal(rate_e10) * SECONDS_PER_YEAR, Decimal(BORROWING_RATE_SCALE) * 100)
 
 
-@money
-def fetch_markets(conn: "Connection", d: GtradeDeployment) -> tuple[int, list[MarketQuote], dict[str, PairInfo]]:
+MarketsRead = tuple[int, list[MarketQuote], dict[str, PairInfo]]
+
+
+def fetch_markets(conn: "Connection", d: GtradeDeployment) -> MarketsRead:
+    return read(conn, markets_reader(conn, d))
+
+
+def markets_reader(conn: "Connection", d: GtradeDeployment) -> Reader[MarketsRead]:
+    """``fetch_markets`` as a reader: the snapshot, then every pair's data."""
+    snap, _ = yield from snapshot_reader(conn, d)
+    return (yield from _markets_stage(conn, d, snap))
+
+
+def _markets_stage(conn: "Connection", d: GtradeDeployment, snap: Snapshot) -> Reader[MarketsRead]:
     c = codec()
-    snap, extra = fetch_snapshot(conn, d, [Call(d.diamond, codec().encode("getMarketOrdersTimeoutBlocks"))])
     ci = snap.collateral_index
     wanted = [(a, i) for a, i in d.pairs if a in snap.prices_e10]
     calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci)),
              Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
     for asset, i in wanted:
         calls += _pair_calls(d, snap, asset, i)
-    r = fetch_aggregate3(conn, calls)
+    r = yield calls
+    return _market_quotes(snap, wanted, r)
+
+
+@money
+def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallResult]) -> MarketsRead:
+    c = codec()
     if not (r[0].ok and r[1].ok):
         raise ChainError("the gTrade diamond did not return its USDC collateral")
     coll = c.decode_output("getCollateral", r[0].data)
@@ -271,26 +302,112 @@ def _pending_size_raw(o: dict[str, Any], trade: dict[str, Any] | None) -> tuple[
     return 0, ci
 
 
-@money
-def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
-                    ) -> tuple[int, list[PositionView], list[PendingOrderView], list[dict[str, Any]]]:
+PositionsRead = tuple[int, list[PositionView], list[PendingOrderView], list[dict[str, Any]]]
+LIQ_FIELDS = ("maxLiqSpreadP", "startLiqThresholdP", "endLiqThresholdP", "startLeverage", "endLeverage")
+NO_LIQ_PARAMS: dict[str, int] = {k: 0 for k in LIQ_FIELDS}
+
+
+def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str) -> PositionsRead:
     """(block, positions, pending orders, raw trades) for ``account``."""
+    return read(conn, positions_reader(conn, d, account))
+
+
+def positions_reader(conn: "Connection", d: GtradeDeployment, account: str) -> Reader[PositionsRead]:
+    """``fetch_positions`` as a reader: the snapshot with the account's trades, then their fees and prices."""
+    snap, extra = yield from snapshot_reader(conn, d, _positions_extra(conn, d, account))
+    return (yield from _positions_stage(conn, d, account, snap, extra))
+
+
+def state_reader(conn: "Connection", d: GtradeDeployment, account: str
+                 ) -> Reader[tuple[MarketsRead, PositionsRead]]:
+    """Markets and the account's positions off one snapshot, in two stages (what a hedge plan reads)."""
+    snap, extra = yield from snapshot_reader(conn, d, _positions_extra(conn, d, account))
+    return (yield from both(_markets_stage(conn, d, snap), _positions_stage(conn, d, account, snap, extra)))
+
+
+def _positions_extra(conn: "Connection", d: GtradeDeployment, account: str) -> list[Call]:
+    c, dia = codec(), d.diamond
+    return [Call(dia, c.encode("getTrades", account)), Call(dia, c.encode("getPendingOrders", account)),
+            Call(dia, c.encode("getCollaterals")), Call(dia, c.encode("getTradeInfos", account)),
+            Call(dia, c.encode("getMarketOrdersTimeoutBlocks")),
+            *[Call(dia, c.encode("getPairLiquidationParams", i)) for _, i in d.pairs],
+            *block_number_calls(conn)]
+
+
+def _liq_params(r: CallResult, name: str) -> dict[str, int]:
+    if not r.ok:
+        return dict(NO_LIQ_PARAMS)
+    decoded = codec().decode_output(name, r.data)
+    return {k: int(decoded[k]) for k in LIQ_FIELDS}
+
+
+def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap: Snapshot,
+                     extra: list[CallResult]) -> Reader[PositionsRead]:
+    """After the snapshot: pending orders decoded, then one stage for the trades' fees and liquidation prices
+    (a second only for a trade whose own liquidation parameters differ from its pair's)."""
     c = codec()
     dia = d.diamond
-    blocks = block_number_calls(conn)
-    snap, extra = fetch_snapshot(conn, d, [Call(dia, c.encode("getTrades", account)),
-                                           Call(dia, c.encode("getPendingOrders", account)),
-                                           Call(dia, c.encode("getCollaterals")),
-                                           Call(dia, c.encode("getTradeInfos", account)),
-                                           Call(dia, c.encode("getMarketOrdersTimeoutBlocks")), *blocks])
     if not all(x.ok for x in extra[:5]):
         raise ChainError("the gTrade diamond did not return this account's trades")
     trades = [t for t in c.decode_output("getTrades", extra[0].data) if t["isOpen"] and t["tradeType"] == 0]
     orders = [o for o in c.decode_output("getPendingOrders", extra[1].data) if o["isOpen"]]
     collats = c.decode_output("getCollaterals", extra[2].data)
     timeout_blocks = int(c.decode_output("getMarketOrdersTimeoutBlocks", extra[4].data))
-    block = block_number_from(extra[5:])
+    n_pairs = len(d.pairs)
+    pair_params = {int(i): _liq_params(r, "getPairLiquidationParams")
+                   for (_, i), r in zip(d.pairs, extra[5:5 + n_pairs])}
+    block = block_number_from(extra[5 + n_pairs:])
     names = {int(p_i): a for a, p_i in d.pairs}
+    pending = _pending_views(orders, trades, collats, names, block, timeout_blocks)
+    priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
+    if not priced:
+        return block, [], pending, trades
+
+    def liq_call(t: dict[str, Any], params: dict[str, int]) -> Call:
+        return Call(dia, c.encode("getTradeLiquidationPrice", {
+            "collateralIndex": t["collateralIndex"], "trader": account, "pairIndex": t["pairIndex"],
+            "index": t["index"], "openPrice": t["openPrice"], "long": t["long"], "collateral": t["collateralAmount"],
+            # 0: for an open trade v10 adds its own realised and pending holding fees (reference 6.7)
+            "leverage": t["leverage"], "additionalFeeCollateral": 0, "liquidationParams": params,
+            "currentPairPrice": snap.prices_e10[names[int(t["pairIndex"])]], "isCounterTrade": t["isCounterTrade"],
+            "partialCloseMultiplier": 10**18, "beforeOpened": False}))
+
+    guesses = [pair_params.get(int(t["pairIndex"]), NO_LIQ_PARAMS) for t in priced]
+    calls = []
+    for t, guess in zip(priced, guesses):
+        price = snap.prices_e10[names[int(t["pairIndex"])]]
+        calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
+                  Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
+                  Call(dia, c.encode("getCollateralPriceUsd", t["collateralIndex"])),
+                  liq_call(t, guess)]
+    r = yield calls
+    fees, liq, again = [], [], []
+    for n, t in enumerate(priced):
+        h, lp, cp, lq = r[4 * n: 4 * n + 4]
+        hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
+        coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
+        fees.append((hold, coll_price))
+        liq.append(lq)
+        own = _liq_params(lp, "getTradeLiquidationParams")
+        if own != guesses[n]:
+            again.append((n, liq_call(t, own)))
+    if again:
+        redo = yield [call for _, call in again]
+        for (n, _), result in zip(again, redo):
+            liq[n] = result
+    positions = []
+    for n, t in enumerate(priced):
+        hold, coll_price = fees[n]
+        liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
+        positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
+                                        coll_price, liq_e10, account,
+                                        stale=names[int(t["pairIndex"])] in snap.stale_assets))
+    return block, positions, pending, trades
+
+
+@money
+def _pending_views(orders: list[dict[str, Any]], trades: list[dict[str, Any]], collats: list[dict[str, Any]],
+                   names: dict[int, str], block: int, timeout_blocks: int) -> list[PendingOrderView]:
     open_by_index = {int(t["index"]): t for t in trades}
     pending = []
     for o in orders:
@@ -304,42 +421,7 @@ def fetch_positions(conn: "Connection", d: GtradeDeployment, account: str
             asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"), size_delta_usd=from_raw(size_raw, dec),
             created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD",
             expired=block >= int(o["createdBlock"]) + timeout_blocks))
-    priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
-    if not priced:
-        return block, [], pending, trades
-    calls = []
-    for t in priced:
-        price = snap.prices_e10[names[int(t["pairIndex"])]]
-        calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
-                  Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
-                  Call(dia, c.encode("getCollateralPriceUsd", t["collateralIndex"]))]
-    r = fetch_aggregate3(conn, calls)
-    fees, liq_inputs = [], []
-    for n, t in enumerate(priced):
-        h, lp, cp = r[3 * n: 3 * n + 3]
-        hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
-        params = c.decode_output("getTradeLiquidationParams", lp.data) if lp.ok else None
-        coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
-        fees.append((hold, coll_price))
-        price = snap.prices_e10[names[int(t["pairIndex"])]]
-        liq_inputs.append(Call(dia, c.encode("getTradeLiquidationPrice", {
-            "collateralIndex": t["collateralIndex"], "trader": account, "pairIndex": t["pairIndex"],
-            "index": t["index"], "openPrice": t["openPrice"], "long": t["long"], "collateral": t["collateralAmount"],
-            # 0: for an open trade v10 adds its own realised and pending holding fees (reference 6.7)
-            "leverage": t["leverage"], "additionalFeeCollateral": 0,
-            "liquidationParams": params or {"maxLiqSpreadP": 0, "startLiqThresholdP": 0, "endLiqThresholdP": 0,
-                                            "startLeverage": 0, "endLeverage": 0},
-            "currentPairPrice": price, "isCounterTrade": t["isCounterTrade"], "partialCloseMultiplier": 10**18,
-            "beforeOpened": False})))
-    liq = fetch_aggregate3(conn, liq_inputs)
-    positions = []
-    for n, t in enumerate(priced):
-        hold, coll_price = fees[n]
-        liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
-        positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
-                                        coll_price, liq_e10, account,
-                                        stale=names[int(t["pairIndex"])] in snap.stale_assets))
-    return block, positions, pending, trades
+    return pending
 
 
 def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
@@ -347,6 +429,7 @@ def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
     return len(str(precision)) - 1
 
 
+@money
 def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collats: list[dict[str, Any]],
                    conn: "Connection", hold: dict[str, Any] | None, coll_price_e8: int, liq_e10: int,
                    account: str, *, stale: bool = False) -> PositionView:
@@ -379,5 +462,6 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         size_usd_raw=size_raw, price_stale=stale)
 
 
-__all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "PairInfo", "Snapshot", "short_funding_apr",
+__all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "snapshot_reader", "markets_reader",
+           "positions_reader", "state_reader", "PairInfo", "Snapshot", "short_funding_apr",
            "borrowing_apr", "ORDER_TYPE_NAMES", "PERCENT_E10"]

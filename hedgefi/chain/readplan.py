@@ -1,0 +1,117 @@
+"""Staged reads: many independent readers, each stage of all of them in one HTTP round trip.
+
+A *reader* is a generator that yields the Multicall3 calls of its next stage, receives their results,
+and finally returns what it read (``Reader[T]``). Readers compose with ``yield from`` (a venue's
+markets reader starts with its snapshot reader). ``ReadBatch`` runs several readers in lockstep: in each
+round it gathers the calls every live reader yielded and sends them as one JSON-RPC batch (one
+``aggregate3`` ``eth_call`` per reader, so no single call grows past what one read costs today), with the
+chain-id check in the first. A command whose readers need two stages therefore takes two HTTP
+requests, however many venues it reads. ``read(conn, reader)`` runs one reader alone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
+
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3_many
+
+if TYPE_CHECKING:
+    from hedgefi.chain.rpc import Connection
+
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+
+Reader = Generator[list[Call], list[CallResult], T]
+
+
+class Slot(Generic[T]):
+    """Where a reader's value lands once ``ReadBatch.run`` is done."""
+
+    def __init__(self) -> None:
+        self._done = False
+        self._value: Any = None
+
+    def _set(self, value: T) -> None:
+        self._value, self._done = value, True
+
+    @property
+    def value(self) -> T:
+        if not self._done:
+            raise RuntimeError("the read batch has not run yet")
+        value: T = self._value
+        return value
+
+
+class _Entry:
+    def __init__(self, reader: Reader[Any], slot: Slot[Any]) -> None:
+        self.reader = reader
+        self.slot = slot
+        self.calls: list[Call] | None = None     # the stage waiting to be sent; None once finished
+
+    def advance(self, answer: list[CallResult] | None) -> None:
+        """Send ``answer`` (None: start) and keep going while the reader asks for nothing."""
+        try:
+            calls = next(self.reader) if answer is None else self.reader.send(answer)
+            while not calls:
+                calls = self.reader.send([])
+        except StopIteration as stop:
+            self.slot._set(stop.value)
+            self.calls = None
+            return
+        self.calls = calls
+
+
+class ReadBatch:
+    """Readers that run together: stage ``n`` of every reader goes out in one HTTP request."""
+
+    def __init__(self, conn: "Connection", block: Any = "latest") -> None:
+        self.conn = conn
+        self.block = block
+        self._entries: list[_Entry] = []
+        self.rounds = 0
+
+    def add(self, reader: Reader[T]) -> Slot[T]:
+        slot: Slot[T] = Slot()
+        self._entries.append(_Entry(reader, slot))
+        return slot
+
+    def run(self) -> None:
+        for e in self._entries:
+            e.advance(None)
+        while True:
+            live = [e for e in self._entries if e.calls is not None]
+            if not live:
+                return
+            self.rounds += 1
+            answers = fetch_aggregate3_many(self.conn, [e.calls or [] for e in live], self.block)
+            for e, answer in zip(live, answers):
+                e.advance(answer)
+
+
+def both(a: Reader[A], b: Reader[B]) -> Reader[tuple[A, B]]:
+    """Two readers as one: each stage asks both readers' calls in the same ``aggregate3``."""
+    ea, eb = _Entry(a, Slot()), _Entry(b, Slot())
+    ea.advance(None)
+    eb.advance(None)
+    while ea.calls is not None or eb.calls is not None:
+        ca, cb = ea.calls or [], eb.calls or []
+        r = yield ca + cb
+        if ea.calls is not None:
+            ea.advance(r[:len(ca)])
+        if eb.calls is not None:
+            eb.advance(r[len(ca):])
+    value_a: A = ea.slot.value
+    value_b: B = eb.slot.value
+    return value_a, value_b
+
+
+def read(conn: "Connection", reader: Reader[T], block: Any = "latest") -> T:
+    """Run one reader to its end (one round trip per stage)."""
+    batch = ReadBatch(conn, block)
+    slot = batch.add(reader)
+    batch.run()
+    return slot.value
+
+
+__all__ = ["Reader", "ReadBatch", "Slot", "both", "read"]
