@@ -28,7 +28,9 @@ def slow_proxy(devnet):  # type: ignore[no-untyped-def]
 
 
 def _start_dry_run(rpc_url: str) -> subprocess.Popen[str]:
-    env = dict(os.environ, HEDGEFI_RPC_URL=rpc_url)  # the environment, not argv: ps shows argv
+    # the environment, not argv: ps shows argv; the fork backend forced (a GMX dry-run is a simulation where the
+    # RPC serves eth_simulateV1, and these tests look at the fork's anvil)
+    env = dict(os.environ, HEDGEFI_RPC_URL=rpc_url, HEDGEFI_DRY_RUN="fork")
     return subprocess.Popen([sys.executable, "-m", "hedgefi.cli.app", "short", "open", "ETH", "--size-usd", "3000"],
                             env=env, cwd=ROOT, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
