@@ -65,17 +65,3 @@ def devnet(devnet_session, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
-
-
-# The longest modules start first, so that under pytest-xdist the other workers take the short tests
-# meanwhile instead of one worker finishing a long one alone at the end.
-LONG_FIRST = ("tests/faults/test_flaky_rpc_apply.py", "tests/e2e/test_wheel_install.py",
-              "tests/faults/test_crash_recovery.py", "tests/e2e/test_write_pipeline.py")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        path = item.nodeid.split("::", 1)[0]
-        return LONG_FIRST.index(path) if path in LONG_FIRST else len(LONG_FIRST)
-
-    items.sort(key=rank)   # stable: the order within a module is kept
