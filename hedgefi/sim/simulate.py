@@ -20,7 +20,6 @@ bundle this backend cannot model, raises ``SimulationUnavailable``: the caller f
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
@@ -395,7 +394,9 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
             plans[i] = plan
     r = head_results if head_results is not None else fetch_aggregate3(conn, head)
     latest_ts, latest = (int(decode(["uint256"], x.data)[0]) for x in r)
-    t = max(int(time.time()), latest_ts + 1)
+    # the chain's clock, not this machine's: a devnet (or a fork) may run behind or ahead of the wall clock,
+    # and a keeper's time checks (e.g. GMX's cancel delay) must see the time the chain would see
+    t = latest_ts + 1
 
     recorder = _Recorder(conn.transport)
     extra = after(_side_conn(conn, recorder)) if after is not None else None
