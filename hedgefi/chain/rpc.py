@@ -82,10 +82,10 @@ class Connection:
     def request(self, method: str, params: list[Any]) -> Any:
         """One JSON-RPC request; the first one carries the chain-id check in the same batch."""
         if self.verified:
-            return _result(self.transport.request(method, params), method, self.rpc_url)
+            return result_of(self.transport.request(method, params), method, self.rpc_url)
         chain, response = self.transport.batch([("eth_chainId", []), (method, params)])
         self._check_chain_id(chain)
-        return _result(response, method, self.rpc_url)
+        return result_of(response, method, self.rpc_url)
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Several requests in one HTTP request (with the chain-id check, the first time); their results, in
@@ -97,11 +97,7 @@ class Connection:
         else:
             chain, *responses = self.transport.batch([("eth_chainId", []), *calls])
             self._check_chain_id(chain)
-        return [_result(r, m, self.rpc_url) for r, (m, _) in zip(responses, calls)]
-
-
-def _result(response: dict[str, Any], method: str, url: str) -> Any:
-    return result_of(response, method, url)
+        return [result_of(r, m, self.rpc_url) for r, (m, _) in zip(responses, calls)]
 
 
 def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,

@@ -58,15 +58,6 @@ TOKENS: tuple[DevTokenSpec, ...] = (
 DEMO_NATIVE_ETH = Decimal("100")
 
 
-def deploy_contract(dev: DevClient, artifact: Artifact, *args: Any, sender: str) -> str:
-    return dev.deploy(artifact, *args, sender=sender)
-
-
-def call_as(dev: DevClient, address: str, abi: list[dict[str, Any]], fn: str, *args: Any,
-            sender: str, value: int = 0) -> None:
-    dev.transact(address, abi, fn, *args, sender=sender, value=value)
-
-
 def devnet_artifacts() -> dict[str, Artifact]:
     """The shipped compiled contracts (``hedgefi/_data/artifacts/devnet``)."""
     return artifacts("devnet")
@@ -83,10 +74,10 @@ def fund_address(dev: DevClient, manifest: Manifest, address: str, *, native_eth
         token = next(t for t in manifest.tokens if t["symbol"] == spec.symbol)
         raw = to_raw(spec.demo_amount, spec.decimals)
         if spec.symbol == "WETH":
-            call_as(dev, token["address"], artifacts["WETH9"].abi, "deposit", sender=admin, value=raw)
-            call_as(dev, token["address"], artifacts["WETH9"].abi, "transfer", address, raw, sender=admin)
+            dev.transact(token["address"], artifacts["WETH9"].abi, "deposit", sender=admin, value=raw)
+            dev.transact(token["address"], artifacts["WETH9"].abi, "transfer", address, raw, sender=admin)
         else:
-            call_as(dev, token["address"], artifacts["DevToken"].abi, "mint", address, raw, sender=admin)
+            dev.transact(token["address"], artifacts["DevToken"].abi, "mint", address, raw, sender=admin)
         funded[spec.symbol] = str(raw)
     native_raw = to_raw(native_eth, 18)
     balance = dev.balance(address)
@@ -107,16 +98,16 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
     feeds: dict[str, str] = {}
     for asset, (description, price) in FEEDS.items():
         answer = to_raw(price, FEED_DECIMALS)
-        feeds[asset] = deploy_contract(dev, artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
+        feeds[asset] = dev.deploy(artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
                                        sender=admin)
         contracts[f"Feed:{asset}/USD"] = feeds[asset]
 
     tokens: list[dict[str, Any]] = []
     for spec in TOKENS:
         if spec.symbol == "WETH":
-            address = deploy_contract(dev, artifacts["WETH9"], sender=admin)
+            address = dev.deploy(artifacts["WETH9"], sender=admin)
         else:
-            address = deploy_contract(dev, artifacts["DevToken"], spec.name, spec.symbol, spec.decimals,
+            address = dev.deploy(artifacts["DevToken"], spec.name, spec.symbol, spec.decimals,
                                       sender=admin)
         contracts[spec.symbol] = address
         tokens.append({"symbol": spec.symbol, "address": address, "decimals": spec.decimals,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from hedgefi.wallet.devkeys import DEV_ADDRESSES, KEEPER_INDEX
-from hedgefi.sim.deploy import FEED_DECIMALS, call_as, deploy_contract
+from hedgefi.sim.deploy import FEED_DECIMALS
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.units import to_raw
@@ -82,10 +82,10 @@ class _Deployer:
         self.admin = manifest.admin_address
 
     def deploy(self, name: str, *args: Any) -> str:
-        return deploy_contract(self.dev, self.a[name], *args, sender=self.admin)
+        return self.dev.deploy(self.a[name], *args, sender=self.admin)
 
     def call(self, address: str, contract: str, fn: str, *args: Any, value: int = 0, sender: str | None = None) -> None:
-        call_as(self.dev, address, self.a[contract].abi, fn, *args, sender=sender or self.admin, value=value)
+        self.dev.transact(address, self.a[contract].abi, fn, *args, sender=sender or self.admin, value=value)
 
 
 def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
@@ -164,10 +164,10 @@ def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
 def _seed_pool(dep: _Deployer, manifest: Manifest, market: str, symbol: str, raw: int) -> None:
     token = manifest.contracts[symbol]
     if symbol == "WETH":
-        call_as(dep.dev, token, _weth_abi(), "deposit", sender=dep.admin, value=raw)
-        call_as(dep.dev, token, _weth_abi(), "transfer", market, raw, sender=dep.admin)
+        dep.dev.transact(token, _weth_abi(), "deposit", sender=dep.admin, value=raw)
+        dep.dev.transact(token, _weth_abi(), "transfer", market, raw, sender=dep.admin)
     else:
-        call_as(dep.dev, token, _token_abi(), "mint", market, raw, sender=dep.admin)
+        dep.dev.transact(token, _token_abi(), "mint", market, raw, sender=dep.admin)
 
 
 def _weth_abi() -> list[dict[str, Any]]:
@@ -207,8 +207,8 @@ def seed_gmx_positions(dev: DevClient, manifest: Manifest) -> None:
         price_e30 = answer * 10 ** (30 - index_dec - FEED_DECIMALS)
         for trader, is_long, size in ((longer, True, spec.seed_long_usd), (shorter, False, spec.seed_short_usd)):
             collateral = to_raw(size / 5, 6)
-            call_as(dev, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
-            call_as(dev, usdc, token_abi, "approve", d.router, collateral, sender=trader)
+            dev.transact(usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
+            dev.transact(usdc, token_abi, "approve", d.router, collateral, sender=trader)
             bundle = OrderBundle()
             bundle.add(d, OrderParams(
                 OrderType.MarketIncrease, market, usdc, int(size) * F, collateral,

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from hedgefi.wallet.devkeys import DEV_ADDRESSES
-from hedgefi.sim.deploy import call_as, deploy_contract
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.resources import Artifact, artifacts
 from hedgefi.core.units import to_raw
@@ -87,10 +86,10 @@ def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     art = a["GainsDiamondReplica"]
     admin = manifest.admin_address
     oracles = [DEV_ADDRESSES[i] for i in ORACLE_INDICES]
-    diamond = deploy_contract(dev, art, oracles, MIN_ANSWERS, sender=admin)
+    diamond = dev.deploy(art, oracles, MIN_ANSWERS, sender=admin)
 
     def call(fn: str, *args: Any) -> None:
-        call_as(dev, diamond, art.abi, fn, *args, sender=admin)
+        dev.transact(diamond, art.abi, fn, *args, sender=admin)
 
     weth, usdc = manifest.contracts["WETH"], manifest.contracts["USDC"]
     call("__addCollateral", weth, 18, manifest.feeds["ETH"], False)
@@ -107,7 +106,7 @@ def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
         manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
     call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
     token_abi = _token_abi()
-    call_as(dev, usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)
+    dev.transact(usdc, token_abi, "mint", diamond, to_raw(VAULT_USDC, 6), sender=admin)
     return out
 
 
@@ -133,8 +132,8 @@ def seed_gtrade_positions(dev: DevClient, manifest: Manifest) -> None:
         price = feed_price_e10(manifest.rpc_url, manifest.feeds[p.asset])
         for trader, is_long, size in ((longer, True, p.seed_long_usd), (shorter, False, p.seed_short_usd)):
             collateral = to_raw(size / 5, 6)
-            call_as(dev, usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
-            call_as(dev, usdc, token_abi, "approve", d.diamond, collateral, sender=trader)
+            dev.transact(usdc, token_abi, "mint", trader, collateral, sender=manifest.admin_address)
+            dev.transact(usdc, token_abi, "approve", d.diamond, collateral, sender=trader)
             trade = trade_tuple(trader, i, leverage_e3(Decimal(5)), USDC_INDEX, collateral, price, long=is_long)
             tx = open_trade_tx(d.diamond, trade, 1000, "seed")
             dev.send({"from": trader, "to": tx.to, "data": tx.data, "gas": 3_000_000},

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hedgefi.chain.profiles import get_profile
 from hedgefi.chain.rpc import connect
-from hedgefi.sim.deploy import deploy_contract, devnet_artifacts
+from hedgefi.sim.deploy import devnet_artifacts
 from hedgefi.core.units import from_raw
 from hedgefi.wallet.holdings import fetch_holdings
 
@@ -33,7 +33,7 @@ def test_100_extra_tokens_are_still_one_eth_call(devnet) -> None:  # type: ignor
     art = devnet_artifacts()["DevToken"]
     extras = []
     for i in range(100):
-        address = deploy_contract(dev, art, f"Extra {i}", f"X{i}", i % 19, sender=m.admin_address)
+        address = dev.deploy(art, f"Extra {i}", f"X{i}", i % 19, sender=m.admin_address)
         extras.append(address)
     dev.transact(extras[42], art.abi, "mint", m.demo_address, 12345, sender=m.admin_address)
     conn = connect(get_profile("devnet"))
