@@ -85,6 +85,16 @@ library IFundingFees {
         uint256 borrowingFeeCollateral_old;
         int256 totalFeeCollateral;
     }
+    struct TradeFeesData {
+        uint128 realizedTradingFeesCollateral;
+        int128 realizedPnlCollateral;
+        uint128 manuallyRealizedNegativePnlCollateral;
+        uint128 alreadyTransferredNegativePnlCollateral;
+        uint128 virtualAvailableCollateralInDiamond;
+        uint128 __placeholder;
+        int128 initialAccFundingFeeP;
+        uint128 initialAccBorrowingFeeP;
+    }
     struct PairBorrowingFeeData {
         uint128 accBorrowingFeeP;
         uint32 lastBorrowingUpdateTs;
@@ -227,6 +237,19 @@ library IUpdatePositionSize {
     }
 }
 
+library IUpdateLeverage {
+    struct UpdateLeverageValues {
+        uint256 newLeverage;
+        uint256 newCollateralAmount;
+        uint256 existingLiqPrice;
+        uint256 newLiqPrice;
+        uint256 govFeeCollateral;
+        uint256 newEffectiveLeverage;
+        uint256 totalTradeAvailableCollateralInDiamond;
+        uint256 availableCollateralInDiamond;
+    }
+}
+
 library ITradingCallbacks {
     struct AggregatorAnswer {
         ITradingStorage.Id orderId;
@@ -244,6 +267,7 @@ interface IGNSMultiCollatDiamond {
     function increasePositionSize(uint32 _index, uint120 _collateralDelta, uint24 _leverageDelta, uint64 _expectedPrice, uint16 _maxSlippageP) external;
     function decreasePositionSize(uint32 _index, uint120 _collateralDelta, uint24 _leverageDelta, uint64 _expectedPrice) external;
     function closeTradeMarket(uint32 _index, uint64 _expectedPrice) external;
+    function updateLeverage(uint32 _index, uint24 _newLeverage) external;
     function updateMaxClosingSlippageP(uint32 _index, uint16 _maxSlippageP) external;
     function updateSl(uint32 _index, uint64 _newSl) external;
     function updateTp(uint32 _index, uint64 _newTp) external;
@@ -278,6 +302,7 @@ interface IGNSMultiCollatDiamond {
     function getTradeLiquidationParams(address _trader, uint32 _index) external view returns (IPairsStorage.GroupLiquidationParams memory);
     function getPairOisBeforeV10Collateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256 longOi, uint256 shortOi);
     function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80);
+    function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory);
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice) external view returns (IFundingFees.TradeHoldingFees memory tradeHoldingFees);
     function pairMinLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMaxLeverage(uint256 _pairIndex) external view returns (uint256);
@@ -302,6 +327,8 @@ interface IGNSMultiCollatDiamond {
     event MarketCloseCanceled(ITradingStorage.Id orderId, address indexed trader, uint256 indexed pairIndex, uint256 indexed index, uint8 cancelReason);
     event PositionSizeIncreaseExecuted(ITradingStorage.Id orderId, uint8 cancelReason, uint8 indexed collateralIndex, address indexed trader, uint256 pairIndex, uint256 indexed index, bool long, uint256 oraclePrice, uint256 collateralPriceUsd, uint256 collateralDelta, uint256 leverageDelta, IUpdatePositionSize.IncreasePositionSizeValues values);
     event PositionSizeDecreaseExecuted(ITradingStorage.Id orderId, uint8 cancelReason, uint8 indexed collateralIndex, address indexed trader, uint256 pairIndex, uint256 indexed index, bool long, uint256 oraclePrice, uint256 collateralPriceUsd, uint256 collateralDelta, uint256 leverageDelta, IUpdatePositionSize.DecreasePositionSizeValues values);
+    event LeverageUpdateInitiated(ITradingStorage.Id orderId, address indexed trader, uint256 indexed pairIndex, uint256 indexed index, bool isIncrease, uint256 newLeverage);
+    event LeverageUpdateExecuted(ITradingStorage.Id orderId, bool isIncrease, uint8 cancelReason, uint8 indexed collateralIndex, address indexed trader, uint256 pairIndex, uint256 indexed index, uint256 oraclePrice, uint256 collateralDelta, IUpdateLeverage.UpdateLeverageValues values);
     event TradeStored(address indexed user, uint32 indexed index, ITradingStorage.Trade trade, ITradingStorage.TradeInfo tradeInfo, IPairsStorage.GroupLiquidationParams liquidationParams);
     event TradePositionUpdated(address indexed user, uint32 indexed index, uint120 collateralAmount, uint24 leverage, uint64 openPrice, uint64 newSl, uint160 newPositionSizeToken, uint8 pendingOrderType, bool isPnlPositive);
     event TradeClosed(address indexed user, uint32 indexed index, bool isPnlPositive);

@@ -827,6 +827,19 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         return markets[_collateralIndex][_pairIndex].maxSkew;
     }
 
+    // Interim (replaced with per-trade TradeFeesData bookkeeping): realised fees net, initial accumulators.
+    function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory d) {
+        int256 r = realizedFees[_trader][_index];
+        if (r >= 0) d.realizedTradingFeesCollateral = uint128(uint256(r));
+        else d.realizedPnlCollateral = int128(-r);
+        d.initialAccFundingFeeP = feesData[_trader][_index].initialAccFunding;
+        d.initialAccBorrowingFeeP = feesData[_trader][_index].initialAccBorrowing;
+    }
+
+    function updateLeverage(uint32, uint24) external pure {
+        revert WrongLeverage();   // interim: leverage updates are not modelled yet
+    }
+
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice)
         external view returns (IFundingFees.TradeHoldingFees memory h)
     {
