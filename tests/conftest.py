@@ -65,3 +65,37 @@ def devnet(devnet_session, tmp_path):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
+
+
+# The longest tests start first, one at the head of each xdist worker's share: pytest-xdist's worksteal
+# scheduler hands worker i the items [i*N//W, (i+1)*N//W) and idle workers steal from the tail of the
+# others, so a long test placed at the head of each share runs early and in parallel, and the short
+# ones are balanced around it. Every worker collects, and sorts the same way, so the order is the same.
+LONGEST = (  # measured with --durations; longest first
+    "tests/faults/test_flaky_rpc_apply.py::test_hedge_apply_converges_through_a_flaky_rpc",
+    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_sign]",
+    "tests/e2e/test_hedge.py::test_rebalance_after_holdings_grow_then_ratio_zero_closes_all",
+    "tests/venues/test_gtrade.py::test_hedge_apply_recovers_a_timed_out_order_then_hedges",
+    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_send]",
+    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_mined]",
+    "tests/e2e/test_risk_cli.py::test_watch_once_alerts_and_exit_codes",
+    "tests/venues/test_gtrade.py::test_closed_market_is_refused_then_forced_times_out_and_is_recovered",
+    "tests/e2e/test_wheel_install.py::test_installed_hedgefi_runs_the_devnet_and_a_dry_run_short",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+    rank = {nodeid: i for i, nodeid in enumerate(LONGEST)}
+    long = sorted((it for it in items if it.nodeid in rank), key=lambda it: rank[it.nodeid])
+    rest = [it for it in items if it.nodeid not in rank]
+    n = len(items)
+    ordered: list[pytest.Item] = []
+    for w in range(workers):
+        share = (w + 1) * n // workers - w * n // workers
+        heads = long[w::workers]
+        ordered += heads + rest[:share - len(heads)]
+        rest = rest[share - len(heads):]
+    items[:] = ordered + rest

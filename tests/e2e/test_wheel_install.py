@@ -11,6 +11,7 @@ shadowed by a module that refuses to import: nothing at run time may need the co
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -59,10 +60,8 @@ def _run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = N
                           env=env)
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
-    base = tmp_path_factory.mktemp("wheel")
-    assert ROOT not in base.parents
+def _build_and_install(base: Path) -> Path:
+    """Build the wheel from a copy of the source and install it into a fresh venv under ``base``."""
     src = base / "src"
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -85,14 +84,36 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     done = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--quiet",
                  str(wheel)])
     assert done.returncode == 0, done.stdout + done.stderr
-
-    home = base / "home"
-    home.mkdir()
-    yield Installed(venv=venv, home=home)
-    # the package's own copies (its source ships anvil's public dev keys on purpose) go; what the installed
-    # hedgefi wrote under home stays for the session's key scan
-    for built_tree in (src, base / "dist", venv):
+    for built_tree in (src, base / "dist"):
         shutil.rmtree(built_tree, ignore_errors=True)
+    return venv
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Installed]:
+    """One wheel build and venv per test run: under pytest-xdist the workers share it (the first to take
+    the lock builds it in the run's common temp folder), each with a home folder of its own."""
+    own = tmp_path_factory.getbasetemp()
+    assert ROOT not in own.parents
+    home = tmp_path_factory.mktemp("wheel-home")
+    if worker_id == "master":
+        base = tmp_path_factory.mktemp("wheel")
+        venv = _build_and_install(base)
+        yield Installed(venv=venv, home=home)
+        # the package's own copy (its source ships anvil's public dev keys on purpose) goes; what the
+        # installed hedgefi wrote under home stays for the session's key scan
+        shutil.rmtree(venv, ignore_errors=True)
+        return
+    common = own.parent / "wheel-shared"        # beside the workers' folders, outside their key scans
+    common.mkdir(exist_ok=True)
+    with open(common / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (common / "done").exists():
+            for stale in ("src", "dist", "venv"):
+                shutil.rmtree(common / stale, ignore_errors=True)
+            _build_and_install(common)
+            (common / "done").write_text("")
+    yield Installed(venv=common / "venv", home=home)
 
 
 def test_the_wheel_ships_its_data_and_is_the_hedgefi_imported(installed: Installed, tmp_path: Path) -> None:
