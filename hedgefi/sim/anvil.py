@@ -74,7 +74,9 @@ class AnvilNode:
         if block_time:
             cmd += ["--block-time", str(block_time)]
         if fork_url:
-            cmd += ["--fork-url", fork_url, "--no-rate-limit"]
+            # no storage caching: anvil's disk cache is keyed by chain id and block number, which a devnet
+            # (reverted, or another instance) reuses with different state; a fork must read what is there now
+            cmd += ["--fork-url", fork_url, "--no-rate-limit", "--no-storage-caching"]
             if fork_block is not None:
                 cmd += ["--fork-block-number", str(fork_block)]
         if chain_id is not None:
