@@ -19,7 +19,7 @@ from typing import Any
 
 from hedgefi.core.errors import HedgefiError
 
-ARTIFACT_GROUPS = ("devnet", "gmx", "gtrade")
+ARTIFACT_GROUPS = ("devnet", "gmx", "gmx-v2.2b", "gtrade")
 
 
 @dataclass(frozen=True, slots=True)

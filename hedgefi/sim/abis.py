@@ -22,8 +22,15 @@ VENUE_INTERFACES: dict[str, dict[str, str]] = {
         "IReader": "Reader", "IOrderHandler": "OrderHandler", "IOracle": "Oracle",
         "IMockOracleProvider": "MockOracleProvider", "Errors": "Errors",
     },
+    # a release whose shapes differ: only what differs, in abis/gmx/v2.2b/ (the rest is shared)
+    "gmx/v2.2b": {"IReader": "Reader"},
     "gtrade": {"IGNSMultiCollatDiamond": "GNSMultiCollatDiamond"},
 }
+
+
+def interface_folder(venue: str) -> str:
+    """``contracts/`` folder of a venue's (or a release's) interfaces: ``gmx/v2.2b`` -> ``interfaces/gmx-v2.2b``."""
+    return "interfaces/" + venue.replace("/", "-")
 
 
 def abi_dir() -> Path:
@@ -33,7 +40,7 @@ def abi_dir() -> Path:
 
 def generate(venue: str) -> dict[str, list[dict[str, Any]]]:
     """``{file name: ABI items}`` for ``venue``, compiled from its interfaces."""
-    artifacts = compile_contracts(contract_files(f"interfaces/{venue}"))
+    artifacts = compile_contracts(contract_files(interface_folder(venue)))
     out: dict[str, list[dict[str, Any]]] = {}
     for contract, name in VENUE_INTERFACES[venue].items():
         items = [i for i in artifacts[contract].abi if i.get("type") in ("function", "event", "error")]

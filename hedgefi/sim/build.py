@@ -21,6 +21,7 @@ from hedgefi.sim.solc import compile_contracts, contract_files
 GROUPS: dict[str, tuple[tuple[str, ...], bool]] = {
     "devnet": (("devnet",), False),
     "gmx": (("interfaces/gmx", "replicas/gmx"), True),
+    "gmx-v2.2b": (("interfaces/gmx-v2.2b", "replicas/gmx-v2.2b"), True),   # the v2.2b fork mock oracle provider
     "gtrade": (("interfaces/gtrade", "replicas/gtrade"), True),
 }
 assert tuple(GROUPS) == ARTIFACT_GROUPS

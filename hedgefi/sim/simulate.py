@@ -80,14 +80,14 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
     from eth_abi.abi import encode as abi_encode
     from eth_utils.crypto import keccak
 
-    from hedgefi.core.resources import artifact
     from hedgefi.venues.gmx import keys, reads
     from hedgefi.venues.gmx.adapter import GmxVenue
     from hedgefi.venues.gmx.constants import codec
+    from hedgefi.venues.gmx.releases import mock_oracle_runtime, reader_codec
 
     assert isinstance(venue, GmxVenue)
     d = venue.d
-    router, reader, handler = codec("ExchangeRouter"), codec("Reader"), codec("OrderHandler")
+    router, reader, handler = codec("ExchangeRouter"), reader_codec(d), codec("OrderHandler")
     multicall_sel = router.encode("multicall", [])[:4]
     create_sel = _selector(router.fn("createOrder"))
     create_types = [_canonical(p) for p in router.fn("createOrder")["inputs"]]
@@ -144,7 +144,7 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
         pr, prices = snap.extra, snap.prices_e30
     provider = {t: str(decode(["address"], x.data)[0]) if x.ok else ZERO for t, x in zip(all_tokens, pr)}
     if not conn.profile.is_devnet:
-        runtime = artifact("gmx", "MockOracleProvider").runtime
+        runtime = mock_oracle_runtime(d.release)
         for t in all_tokens:
             if int(provider[t], 16) == 0 or t not in prices:
                 raise SimulationUnavailable(f"no oracle provider or price for GMX token {t}")

@@ -53,6 +53,7 @@ def test_abi_conformance_against_mainnet() -> None:
     required = ["gmx:ExchangeRouter.createOrder", "gmx:ExchangeRouter.multicall", "gmx:ExchangeRouter.sendWnt",
                 "gmx:ExchangeRouter.sendTokens", "gmx:ExchangeRouter.cancelOrder", "gmx:Reader.getMarketInfoList",
                 "gmx:Reader.getAccountPositionInfoList", "gmx:OrderHandler.executeOrder", "gmx:EventEmitter.EventLog2",
+                "gmx/v2.2b:Reader.getOrder", "gmx/v2.2b:Reader.getAccountPositionInfoList",
                 "gtrade:GNSMultiCollatDiamond.openTrade", "gtrade:GNSMultiCollatDiamond.closeTradeMarket",
                 "gtrade:GNSMultiCollatDiamond.decreasePositionSize", "gtrade:GNSMultiCollatDiamond.cancelOrderAfterTimeout",
                 "gtrade:GNSMultiCollatDiamond.fulfill", "gtrade:GNSMultiCollatDiamond.MarketExecuted"]

@@ -18,7 +18,8 @@ from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderO
                                  PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
-from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
+from hedgefi.venues.gmx.deployment import ARBITRUM_RELEASES, GmxDeployment, deployment_for, fetch_verify
+from hedgefi.venues.gmx.releases import fetch_live_release
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import fetch_order_outcome, is_order_key, order_keys_from_receipt
 from hedgefi.venues.gmx.orders import (FeeContext, OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
@@ -35,6 +36,9 @@ class GmxVenue:
 
     def __init__(self, conn: "Connection", deployment: GmxDeployment | None = None) -> None:
         self.conn = conn
+        if deployment is None and conn.profile.name == "arbitrum":
+            # the live release, from RoleStore (public sources disagree on which one runs)
+            deployment = fetch_live_release(conn, ARBITRUM_RELEASES)  # type: ignore[arg-type]
         self.d = deployment or deployment_for(conn.profile)
 
     @property

@@ -7,7 +7,7 @@ CONTROLLER and that its getters point at the pinned DataStore, Router and EventE
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
@@ -34,6 +34,7 @@ class GmxDeployment:
     wnt: str
     usdc: str
     synthetic_index: tuple[tuple[str, str, int], ...] = ()   # (address, asset, decimals) for synthetic indices
+    release: str = "v2.2c"             # the GMX release whose layouts these contracts speak (venues.gmx.releases)
 
 
 ARBITRUM_V2_2C = GmxDeployment(
@@ -51,10 +52,22 @@ ARBITRUM_V2_2C = GmxDeployment(
     synthetic_index=(("0x47904963fc8b2340414262125aF798B9655E58Cd", "BTC", 8),),
 )
 
+# v2.2b: the rotating contracts of gmx-synthetics' deployments/arbitrum (and @gmx-io/sdk 1.4.0); the stable
+# ones (DataStore, RoleStore, EventEmitter, Router, OrderVault) are shared with v2.2c (reference §0)
+ARBITRUM_V2_2B = replace(
+    ARBITRUM_V2_2C,
+    exchange_router="0x1C3fa76e6E1088bCE750f23a5BFcffa1efEF6A41",
+    reader="0x470fbC46bcC0f16532691Df360A07d8Bf5ee0789",
+    order_handler="0x63492B775e30a9E6b4b4761c12605EB9d071d5e9",
+    release="v2.2b",
+)
+ARBITRUM_RELEASES: dict[str, GmxDeployment] = {"v2.2b": ARBITRUM_V2_2B, "v2.2c": ARBITRUM_V2_2C}
+
 ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def deployment_for(profile: ChainProfile) -> GmxDeployment:
+    """The pinned addresses (Arbitrum: v2.2c; ``GmxVenue`` asks the chain which release is live)."""
     if profile.name == "arbitrum":
         return ARBITRUM_V2_2C
     c = profile.contracts
@@ -64,7 +77,7 @@ def deployment_for(profile: ChainProfile) -> GmxDeployment:
         exchange_router=c["gmx:ExchangeRouter"], router=c["gmx:Router"], data_store=c["gmx:DataStore"],
         reader=c["gmx:Reader"], order_vault=c["gmx:OrderVault"], event_emitter=c["gmx:EventEmitter"],
         role_store=c["gmx:RoleStore"], order_handler=c["gmx:OrderHandler"], referral_storage=ZERO,
-        wnt=c["WETH"], usdc=c["USDC"],
+        wnt=c["WETH"], usdc=c["USDC"], release=profile.params.get("gmx:release", "v2.2c"),
     )
 
 
@@ -96,4 +109,4 @@ def fetch_verify(conn: "Connection", d: GmxDeployment) -> None:
                          "refusing to trade")
 
 
-__all__ = ["GmxDeployment", "ARBITRUM_V2_2C", "deployment_for", "fetch_verify", "ZERO"]
+__all__ = ["GmxDeployment", "ARBITRUM_V2_2B", "ARBITRUM_V2_2C", "ARBITRUM_RELEASES", "deployment_for", "fetch_verify", "ZERO"]

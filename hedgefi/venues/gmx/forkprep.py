@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.local import rpc_request
-from hedgefi.core.resources import artifact
 from hedgefi.venues.gmx import keys, reads
 from hedgefi.venues.gmx.constants import codec
 from hedgefi.venues.gmx.deployment import GmxDeployment
+from hedgefi.venues.gmx.releases import mock_oracle_runtime
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -27,7 +27,7 @@ def install_mock_oracle(conn: "Connection", d: GmxDeployment) -> list[str]:
     oracle_raw = rpc_request(url, "eth_call", [{"to": d.order_handler,
                                                 "data": "0x" + codec("OrderHandler").encode("oracle").hex()}, "latest"])
     oracle = str(decode(["address"], bytes.fromhex(oracle_raw[2:]))[0])
-    runtime = artifact("gmx", "MockOracleProvider").runtime
+    runtime = mock_oracle_runtime(d.release)
     mock = codec("MockOracleProvider")
     tokens = {t.lower() for m in snap.markets for t in (m.index_token, m.long_token, m.short_token)}
     swapped: list[str] = []

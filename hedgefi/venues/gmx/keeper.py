@@ -17,6 +17,7 @@ from hedgefi.core.errors import DevnetError, RpcError
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import codec
 from hedgefi.venues.gmx.deployment import GmxDeployment
+from hedgefi.venues.gmx.releases import reader_codec
 
 KEEPER_GAS = 8_000_000
 
@@ -54,7 +55,7 @@ def keeper_address(url: str, d: GmxDeployment) -> str:
 
 
 def _set_prices_params(url: str, d: GmxDeployment, order: dict[str, Any]) -> dict[str, Any]:
-    reader = codec("Reader")
+    reader = reader_codec(d)
     market = reader.decode_output("getMarket", _call(url, d.reader, reader.encode("getMarket", d.data_store,
                                                                                     order["addresses"]["market"])))
     oracle = str(decode(["address"], _call(url, d.order_handler, codec("OrderHandler").encode("oracle")))[0])
@@ -79,7 +80,7 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -
     balance = int(rpc_request(url, "eth_getBalance", [keeper, "latest"]), 16)
     if balance < 10**18:
         rpc_request(url, "anvil_setBalance", [keeper, hex(100 * 10**18)])
-    reader, handler = codec("Reader"), codec("OrderHandler")
+    reader, handler = reader_codec(d), codec("OrderHandler")
     results = []
     for key in keys_:
         order = reader.decode_output("getOrder", _call(url, d.reader, reader.encode("getOrder", d.data_store, key)))

@@ -28,6 +28,7 @@ from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec
 from hedgefi.venues.gmx.deployment import ZERO, GmxDeployment
+from hedgefi.venues.gmx.releases import codec_for, reader_codec
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -67,6 +68,7 @@ class Snapshot:
     tokens: dict[str, TokenMeta]
     extra: list[CallResult]
     stale_tokens: frozenset[str] = frozenset()     # tokens (lower case) whose feed is stale, or all: sequencer down
+    release: str = "v2.2c"                          # the GMX release whose layouts the Reader answers in
 
     def market_stale(self, m: GmxMarket) -> bool:
         return any(t.lower() in self.stale_tokens for t in (m.index_token, m.long_token, m.short_token))
@@ -99,7 +101,7 @@ def fetch_snapshot(conn: "Connection", d: GmxDeployment, extra: list[Call] | Non
 
 def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | None = None) -> Reader[Snapshot]:
     """``fetch_snapshot`` as a one-stage reader."""
-    reader = codec("Reader")
+    reader = reader_codec(d)
     table = _token_table(conn, d)
     feeds = sorted({feed for _, feed in table.values() if feed})
     calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
@@ -142,7 +144,7 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
                                  meta.decimals))
     stale = frozenset(address for address, (_, token_feed) in table.items()
                       if token_feed in feed_answer and not conn.prices.usable(token_feed))
-    return Snapshot(block, markets, prices, tokens, r[n_ctx + len(ctx):], stale)
+    return Snapshot(block, markets, prices, tokens, r[n_ctx + len(ctx):], stale, d.release)
 
 
 def to_checksum(address: str) -> str:
@@ -185,7 +187,7 @@ PER_MARKET = 12
 
 
 def _market_calls(d: GmxDeployment, snap: Snapshot) -> list[Call]:
-    reader = codec("Reader")
+    reader = reader_codec(d)
     calls: list[Call] = []
     for m in snap.markets:
         calls += [
@@ -203,7 +205,7 @@ def _market_calls(d: GmxDeployment, snap: Snapshot) -> list[Call]:
 
 @money
 def _market_quotes(snap: Snapshot, r: list[CallResult], min_size: CallResult) -> list[MarketQuote]:
-    reader = codec("Reader")
+    reader = codec_for(snap.release, "Reader")
     min_size_usd = _usd(_uint(min_size))
     quotes = []
     for i, m in enumerate(snap.markets):
@@ -254,7 +256,7 @@ def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
 
 
 def _positions_extra(d: GmxDeployment, account: str) -> list[Call]:
-    reader = codec("Reader")
+    reader = reader_codec(d)
     return [Call(d.reader, reader.encode("getAccountOrders", d.data_store, account, 0, MAX_ITEMS)),
             Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")]))]
 
@@ -280,7 +282,7 @@ def state_reader(conn: "Connection", d: GmxDeployment, account: str
 
 
 def _position_calls(d: GmxDeployment, snap: Snapshot, account: str) -> list[Call]:
-    reader = codec("Reader")
+    reader = reader_codec(d)
     calls = [Call(d.reader, reader.encode(
         "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
         [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
@@ -293,7 +295,7 @@ def _position_calls(d: GmxDeployment, snap: Snapshot, account: str) -> list[Call
 def _positions(snap: Snapshot, extra: list[CallResult], r: list[CallResult]
                ) -> tuple[list[PositionView], list[PendingOrderView]]:
     """Decode the pending orders (``extra``: orders, MIN_COLLATERAL_USD) and the positions (``r``)."""
-    reader = codec("Reader")
+    reader = codec_for(snap.release, "Reader")
     by_key = {m.key.lower(): m for m in snap.markets}
     pending = []
     if extra[0].ok:
