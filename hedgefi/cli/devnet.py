@@ -27,6 +27,8 @@ def _only_on_the_devnet() -> None:
 def up(
     port: int = typer.Option(8545, "--port", help="Loopback port for anvil."),
     block_time: float = typer.Option(0, "--block-time", help="Seconds per block (0: mine on every transaction)."),
+    gmx_release: str = typer.Option("v2.2c", "--gmx-release",
+                                    help="The GMX release whose struct layouts the replica speaks: v2.2b or v2.2c."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Start anvil in the background, deploy the devnet contracts and fund the demo wallet."""
@@ -39,11 +41,12 @@ def up(
     foundry_binary("anvil")  # no anvil: its one-line install hint, before anything else is printed
     if not as_json:
         render.info("Starting anvil and deploying the devnet contracts…")
-    m = control.up(port=port, block_time=block_time or None)
+    m = control.up(port=port, block_time=block_time or None, gmx_release=gmx_release)
     if as_json:
         render.print_json(control.status().as_json())
         return
-    render.out.print(f"[green]Devnet up[/] at {m.rpc_url} (chain id {m.chain_id}, anvil pid {m.pid})")
+    render.out.print(f"[green]Devnet up[/] at {m.rpc_url} (chain id {m.chain_id}, anvil pid {m.pid}, "
+                     f"GMX {m.params.get('gmx:release', 'v2.2c')})")
     render.out.print(f"Manifest: {manifest_path()}")
     for name, address in sorted(m.contracts.items()):
         render.out.print(f"  {name:<16} {address}")

@@ -28,9 +28,11 @@ VENUE_INTERFACES: dict[str, dict[str, str]] = {
 }
 
 
-def interface_folder(venue: str) -> str:
-    """``contracts/`` folder of a venue's (or a release's) interfaces: ``gmx/v2.2b`` -> ``interfaces/gmx-v2.2b``."""
-    return "interfaces/" + venue.replace("/", "-")
+# a release's interfaces: the venue's declarations compiled with the release's types in place of its own
+RELEASE_TYPES: dict[str, tuple[str, dict[str, str]]] = {
+    "gmx/v2.2b": ("interfaces/gmx", {"contracts/interfaces/gmx/GmxTypes.sol":
+                                     "contracts/interfaces/gmx-v2.2b/GmxTypes.sol"}),
+}
 
 
 def abi_dir() -> Path:
@@ -40,7 +42,8 @@ def abi_dir() -> Path:
 
 def generate(venue: str) -> dict[str, list[dict[str, Any]]]:
     """``{file name: ABI items}`` for ``venue``, compiled from its interfaces."""
-    artifacts = compile_contracts(contract_files(interface_folder(venue)))
+    folder, substitute = RELEASE_TYPES.get(venue, (f"interfaces/{venue}", {}))
+    artifacts = compile_contracts(contract_files(folder), substitute=substitute)
     out: dict[str, list[dict[str, Any]]] = {}
     for contract, name in VENUE_INTERFACES[venue].items():
         items = [i for i in artifacts[contract].abi if i.get("type") in ("function", "event", "error")]

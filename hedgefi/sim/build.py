@@ -21,8 +21,13 @@ from hedgefi.sim.solc import compile_contracts, contract_files
 GROUPS: dict[str, tuple[tuple[str, ...], bool]] = {
     "devnet": (("devnet",), False),
     "gmx": (("interfaces/gmx", "replicas/gmx"), True),
-    "gmx-v2.2b": (("interfaces/gmx-v2.2b", "replicas/gmx-v2.2b"), True),   # the v2.2b fork mock oracle provider
+    "gmx-v2.2b": (("interfaces/gmx", "replicas/gmx"), True),   # the same sources in v2.2b's layouts
     "gtrade": (("interfaces/gtrade", "replicas/gtrade"), True),
+}
+# group -> {source: the file compiled in its place} (see sim.solc.compile_contracts)
+SUBSTITUTES: dict[str, dict[str, str]] = {
+    "gmx-v2.2b": {"contracts/interfaces/gmx/GmxTypes.sol": "contracts/interfaces/gmx-v2.2b/GmxTypes.sol",
+                  "contracts/replicas/gmx/ReleaseShim.sol": "contracts/replicas/gmx-v2.2b/ReleaseShim.sol"},
 }
 assert tuple(GROUPS) == ARTIFACT_GROUPS
 
@@ -35,7 +40,7 @@ def data_dir() -> Path:
 def compile_group(group: str) -> dict[str, Artifact]:
     """The deployable contracts (creation code not empty) of ``group``, freshly compiled."""
     folders, via_ir = GROUPS[group]
-    compiled = compile_contracts(contract_files(*folders), via_ir=via_ir)
+    compiled = compile_contracts(contract_files(*folders), via_ir=via_ir, substitute=SUBSTITUTES.get(group))
     return {name: a for name, a in sorted(compiled.items()) if len(a.bytecode) > 2}
 
 

@@ -20,8 +20,9 @@ from hedgefi.core.units import CONTEXT, from_raw, money, parse_decimal, to_raw
 DEFAULT_PORT = 8545
 
 
-def up(port: int = DEFAULT_PORT, block_time: float | None = None) -> Manifest:
-    """Start anvil in the background, deploy the devnet and write the manifest."""
+def up(port: int = DEFAULT_PORT, block_time: float | None = None, gmx_release: str = "v2.2c") -> Manifest:
+    """Start anvil in the background, deploy the devnet (GMX in ``gmx_release``'s layouts) and write the
+    manifest."""
     try:
         existing = load_manifest()
     except DevnetNotRunningError:
@@ -33,6 +34,10 @@ def up(port: int = DEFAULT_PORT, block_time: float | None = None) -> Manifest:
         remove_manifest()  # stale: its anvil is gone
     if block_time is not None and block_time <= 0:
         raise InputError("--block-time must be a positive number of seconds")
+    from hedgefi.venues.gmx.releases import RELEASES
+
+    if gmx_release not in RELEASES:
+        raise InputError(f"--gmx-release must be one of {', '.join(RELEASES)}, got {gmx_release!r}")
     folder = devnet_dir()
     folder.mkdir(parents=True, exist_ok=True)
     node = AnvilNode.start(port=port, block_time=block_time, log_path=folder / "anvil.log", detach=True)
@@ -41,7 +46,8 @@ def up(port: int = DEFAULT_PORT, block_time: float | None = None) -> Manifest:
 
         from hedgefi.sim.keeper import set_paused, start_keeper_process
 
-        manifest = deploy_devnet(node.rpc_url, port=node.port, pid=node.pid, block_time=block_time)
+        manifest = deploy_devnet(node.rpc_url, port=node.port, pid=node.pid, block_time=block_time,
+                                 gmx_release=gmx_release)
         save_manifest(manifest)
         set_paused(False)
         manifest.keeper_pid = start_keeper_process()
@@ -81,6 +87,7 @@ class Status:
             "rpc_url": m.rpc_url, "chain_id": m.chain_id, "demo_address": m.demo_address,
             "contracts": dict(m.contracts), "running": self.running, "block": self.block,
             "pid": m.pid, "deploy_block": m.deploy_block, "manifest": str(manifest_path()),
+            "gmx_release": m.params.get("gmx:release", "v2.2c"),
         }
 
 

@@ -88,8 +88,10 @@ def fund_address(dev: DevClient, manifest: Manifest, address: str, *, native_eth
 
 
 @money
-def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float | None = None) -> Manifest:
-    """Deploy every devnet contract on the anvil at ``rpc_url``; fund the demo wallet."""
+def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float | None = None,
+                  gmx_release: str = "v2.2c") -> Manifest:
+    """Deploy every devnet contract on the anvil at ``rpc_url`` (the GMX replica in ``gmx_release``'s
+    layouts); fund the demo wallet."""
     dev = DevClient(rpc_url)
     artifacts = devnet_artifacts()
     admin, demo = DEV_ADDRESSES[ADMIN_INDEX], DEV_ADDRESSES[DEMO_INDEX]
@@ -120,7 +122,7 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
     manifest = Manifest(
         chain_id=dev.chain_id(), rpc_url=rpc_url, port=port, pid=pid, deploy_block=0,
         demo_address=demo, admin_address=admin, contracts=contracts, tokens=tokens, feeds=feeds,
-        block_time=block_time,
+        block_time=block_time, params={"gmx:release": gmx_release},
     )
     from hedgefi.sim.gmx_deploy import deploy_gmx, seed_gmx_positions
 

@@ -71,9 +71,12 @@ BORROWING_PER_SECOND = {True: "0.000000002", False: "0.0000000015"}   # ~6.3% an
 POSITION_FEE_FACTOR = {False: "0.0006", True: "0.0004"}
 
 
-def gmx_artifacts() -> dict[str, Artifact]:
-    """The shipped compiled contracts (``hedgefi/_data/artifacts/gmx``)."""
-    return artifacts("gmx")
+def gmx_artifacts(release: str = "v2.2c") -> dict[str, Artifact]:
+    """The shipped compiled replica in ``release``'s layouts (``hedgefi/_data/artifacts/gmx``, or
+    ``gmx-v2.2b``: the same sources built with the v2.2b structs)."""
+    from hedgefi.venues.gmx.releases import check_release
+
+    return artifacts("gmx" if check_release(release) == "v2.2c" else f"gmx-{release}")
 
 
 class _Deployer:
@@ -92,7 +95,7 @@ def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     """Deploy and configure the replica; returns manifest contract entries ("gmx:...")."""
     from hedgefi.venues.gmx import keys
 
-    a = gmx_artifacts()
+    a = gmx_artifacts(manifest.params.get("gmx:release", "v2.2c"))
     dep = _Deployer(dev, manifest, a)
     admin = dep.admin
     keeper = DEV_ADDRESSES[KEEPER_INDEX]

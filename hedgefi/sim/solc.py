@@ -68,10 +68,17 @@ def _format_errors(errors: list[dict[str, Any]]) -> str:
     return "; ".join(lines) or "unknown compiler error"
 
 
-def compile_contracts(files: Iterable[Path], *, via_ir: bool = False) -> dict[str, Artifact]:
-    """Compile ``files`` (and nothing else: imports must be among them) into artifacts."""
+def compile_contracts(files: Iterable[Path], *, via_ir: bool = False,
+                      substitute: dict[str, str] | None = None) -> dict[str, Artifact]:
+    """Compile ``files`` (and nothing else: imports must be among them) into artifacts. ``substitute``
+    maps a source (path under the project root, e.g. ``contracts/interfaces/gmx/GmxTypes.sol``) to another
+    file whose text is compiled under the first one's name: one replica source, built in two layouts."""
     root = project_root()
     sources = _read_sources(files, root)
+    for name, other in (substitute or {}).items():
+        if name not in sources:
+            raise CompileError(f"{name} is not among the sources to substitute")
+        sources[name] = (root / other).read_text()
     version = _installed_version()
     if version != SOLC_VERSION:
         raise CompileError(f"solcjs {version} is installed but hedgefi pins {SOLC_VERSION}; run npm ci")

@@ -5,9 +5,10 @@ import "../../interfaces/gmx/IOracle.sol";
 import "../../interfaces/gmx/IMockOracleProvider.sol";
 import "../../interfaces/gmx/IDataStore.sol";
 import "./RoleStore.sol";
+import "./ReleaseShim.sol";
 
 /// Replica of GMX Oracle (v2.2c path): for each token the keeper names a provider, which must equal
-/// ORACLE_PROVIDER_FOR_TOKEN(oracle, token) and be enabled; the provider's 7-field ValidatedPrice must
+/// ORACLE_PROVIDER_FOR_TOKEN(oracle, token) and be enabled; the provider's ValidatedPrice (the release's shape) must
 /// be at most MAX_ORACLE_PRICE_AGE old. Prices live for one execution (clearAllPrices).
 /// Simplified: no signatures, reference-price, sequencer or timestamp-adjustment checks.
 contract Oracle is IOracle, RoleModule {
@@ -76,7 +77,7 @@ contract DevnetOracleProvider {
         (, int256 answer,,,) = IAggregatorV3(feed).latestRoundData();
         if (answer <= 0) revert Errors.EmptyPrimaryPrice(token);
         uint256 price = uint256(answer) * dataStoreContract.getUint(Keys.priceFeedMultiplierKey(token)) / 1e30;
-        return OracleUtils.ValidatedPrice(token, price, price, price, price, block.timestamp, address(this));
+        return ReleaseShim.validatedPrice(token, price, price, block.timestamp, address(this));
     }
 
     function shouldAdjustTimestamp() external pure returns (bool) { return false; }
@@ -101,8 +102,7 @@ contract MockOracleProvider is IMockOracleProvider {
     function getOraclePrice(address token, bytes calldata) external view returns (OracleUtils.ValidatedPrice memory) {
         Price.Props memory p = tokenPrices[token];
         if (p.min == 0) revert Errors.EmptyPrimaryPrice(token);
-        return OracleUtils.ValidatedPrice(token, p.min, p.max, p.min, p.max,
-                                          block.timestamp + timestampAdjustments[token], address(this));
+        return ReleaseShim.validatedPrice(token, p.min, p.max, block.timestamp + timestampAdjustments[token], address(this));
     }
 
     function shouldAdjustTimestamp() external pure returns (bool) { return true; }

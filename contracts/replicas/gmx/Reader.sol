@@ -6,6 +6,7 @@ import "../../interfaces/gmx/IDataStore.sol";
 import "../../interfaces/gmx/Errors.sol";
 import "./Keys.sol";
 import "./MarketMath.sol";
+import "./ReleaseShim.sol";
 
 interface IReplicaHandler {
     function replicaOrder(bytes32 key) external view returns (Order.Props memory);
@@ -128,8 +129,8 @@ contract Reader is IReader {
         info.uncappedBasePnlUsd = info.basePnlUsd;
         info.pnlAfterPriceImpactUsd = info.basePnlUsd;
         uint256 claimUsd = (info.fees.funding.claimableLongTokenAmount + info.fees.funding.claimableShortTokenAmount) * cp.max;
-        info.positionValueInUsd = int256(p.numbers.collateralAmount * cp.min + claimUsd)
-            + MarketMath.pnlUsd(p, execPrice, p.numbers.sizeInUsd) - int256(info.fees.totalCostAmount * cp.max);
+        ReleaseShim.setPositionValue(info, int256(p.numbers.collateralAmount * cp.min + claimUsd)
+            + MarketMath.pnlUsd(p, execPrice, p.numbers.sizeInUsd) - int256(info.fees.totalCostAmount * cp.max));
     }
 
     function _fees(IDataStore ds, Market.Props memory m, Position.Props memory p, Price.Props memory cp,
