@@ -56,6 +56,8 @@ class Installed:
 
 def _run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
          ) -> subprocess.CompletedProcess[str]:
+    if env is None:   # the build and install steps: no PYTHONPATH (pip would take a checkout on it as installed)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL, cwd=cwd,
                           env=env)
 
@@ -120,13 +122,16 @@ def test_the_wheel_ships_its_data_and_is_the_hedgefi_imported(installed: Install
     probe = ("import hedgefi, json; from hedgefi.core import config, resources; "
              "print(json.dumps([hedgefi.__file__, str(config.source_tree()), "
              "len(resources.artifact('gmx', 'MockOracleProvider').runtime), "
+             "len(resources.artifact('gmx-v2.2b', 'MockOracleProvider').runtime), "
+             "len(resources.abi('gmx/v2.2b', 'Reader')), "
              "sorted(resources.artifacts('devnet')), len(resources.abi('gmx', 'Reader'))]))")
     out = _run([str(installed.venv / "bin" / "python"), "-c", probe], cwd=tmp_path, env=installed.env([]))
     assert out.returncode == 0, out.stderr
-    location, source_tree, mock_runtime, devnet, reader_items = json.loads(out.stdout)
+    location, source_tree, mock_runtime, mock_v22b, reader_v22b, devnet, reader_items = json.loads(out.stdout)
     assert Path(location).is_relative_to(installed.venv), location
     assert source_tree == "None"         # site-packages is not taken for a source checkout
     assert mock_runtime > 2 and reader_items > 0
+    assert mock_v22b > 2 and reader_v22b > 0            # both GMX releases' layouts ship
     assert devnet == ["DevPriceFeed", "DevToken", "Multicall3", "WETH9"]
 
 
