@@ -315,7 +315,8 @@ def _forked(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
                 run.error = exc
                 runs.append(run)
                 break
-            venue.play_keeper(sender)
+            # exactly the orders this step's transactions created (a fork's order book holds other traders')
+            venue.play_keeper(sender, [o.key for r in run.receipts for o in venue.order_keys(r)])
             run.orders = order_outcomes(venue, run.receipts, 5.0)
             runs.append(run)
         extra = after(fs.conn) if after is not None else None

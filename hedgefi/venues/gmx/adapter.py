@@ -200,8 +200,9 @@ class GmxVenue:
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
         return fetch_order_outcome(self.conn, self.d.event_emitter, key, from_block, timeout_s)
 
-    def play_keeper(self, account: str | None = None) -> list[KeeperAction]:
-        """Execute pending orders on a local chain (devnet or fork) as the ORDER_KEEPER would."""
+    def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]:
+        """Execute pending orders on a local chain (devnet or fork) as the ORDER_KEEPER would: exactly
+        ``order_keys`` when given, else every pending order of ``account``."""
         from hedgefi.venues.gmx.keeper import execute_pending
 
         if not self.conn.profile.is_devnet:
@@ -209,7 +210,7 @@ class GmxVenue:
 
             install_mock_oracle(self.conn, self.d)
         return [KeeperAction(r.key, r.executed, (r.tx_hash,) if r.tx_hash else (), r.note)
-                for r in execute_pending(self.conn.rpc_url, self.d, account=account)]
+                for r in execute_pending(self.conn.rpc_url, self.d, account=account, order_keys=order_keys)]
 
 
 _IMPLEMENTS_VENUE: type[Venue] = GmxVenue   # the type checker proves GmxVenue is a Venue

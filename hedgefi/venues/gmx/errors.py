@@ -6,7 +6,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable
 
-from hedgefi.chain.revert import ErrorDecoder
+from hedgefi.chain.revert import DecodedRevert, ErrorDecoder
 from hedgefi.core.units import fmt, money
 from hedgefi.venues.gmx.constants import FLOAT, error_abis
 
@@ -54,9 +54,25 @@ EXPLAIN: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
+@money
+def _price(price_e30: Any, index_decimals: int) -> str:
+    """A GMX price (1e30 USD per smallest unit of the index token) as USD per whole token."""
+    return "$" + fmt((Decimal(int(price_e30)) * Decimal(10) ** index_decimals / Decimal(FLOAT)).quantize(Decimal("0.01")))
+
+
+def cancel_reason(decoded: DecodedRevert, index_decimals: int | None) -> str:
+    """A keeper cancel reason in plain words, prices in USD per token when the index token's decimals are known."""
+    if decoded.name == "OrderNotFulfillableAtAcceptablePrice" and index_decimals is not None:
+        a = decoded.args
+        return (f"the price moved past your slippage limit before the keeper executed (execution price "
+                f"{_price(a['price'], index_decimals)} vs acceptable {_price(a['acceptablePrice'], index_decimals)}); "
+                "widen --max-slippage or retry")
+    return decoded.message
+
+
 @lru_cache(maxsize=1)
 def decoder() -> ErrorDecoder:
     return ErrorDecoder(error_abis(), EXPLAIN)
 
 
-__all__ = ["decoder", "EXPLAIN"]
+__all__ = ["decoder", "cancel_reason", "EXPLAIN"]

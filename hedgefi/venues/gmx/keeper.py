@@ -70,9 +70,14 @@ def _set_prices_params(url: str, d: GmxDeployment, order: dict[str, Any]) -> dic
     return {"tokens": tokens, "providers": providers, "data": [b""] * len(tokens)}
 
 
-def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -> list[KeeperResult]:
-    """Execute every pending order (of ``account`` when given) that can execute now."""
-    keys_ = pending_order_keys(url, d)
+def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None,
+                    order_keys: list[str] | None = None) -> list[KeeperResult]:
+    """Execute the orders ``order_keys`` names (those the caller's own transactions created: a mainnet
+    fork's ORDER_LIST holds thousands of other traders' orders, never scanned then), or else every pending
+    order (of ``account`` when given) that can execute now. An order GMX cancels or freezes inside a
+    successful keeper transaction is reported as such, with its reason, never as executed."""
+    keys_ = [bytes.fromhex(k.removeprefix("0x")) for k in order_keys] if order_keys is not None \
+        else pending_order_keys(url, d)
     if not keys_:
         return []
     keeper = keeper_address(url, d)
@@ -84,6 +89,8 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -
     results = []
     for key in keys_:
         order = reader.decode_output("getOrder", _call(url, d.reader, reader.encode("getOrder", d.data_store, key)))
+        if int(order["addresses"]["account"], 16) == 0:
+            continue      # no longer stored: executed or cancelled already
         if account and order["addresses"]["account"].lower() != account.lower():
             continue
         data = handler.encode("executeOrder", key, _set_prices_params(url, d, order))
@@ -95,8 +102,39 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None) -
         tx = rpc_request(url, "eth_sendTransaction", [{"from": keeper, "to": d.order_handler,
                                                        "data": "0x" + data.hex(), "gas": hex(KEEPER_GAS)}])
         receipt = wait_receipt(url, tx)
-        results.append(KeeperResult("0x" + key.hex(), tx, receipt.get("status") == "0x1"))
+        results.append(_result("0x" + key.hex(), tx, receipt, d, _index_decimals(url, d, order)))
     return results
+
+
+def _index_decimals(url: str, d: GmxDeployment, order: dict[str, Any]) -> int | None:
+    reader = reader_codec(d)
+    try:
+        market = reader.decode_output("getMarket", _call(url, d.reader, reader.encode(
+            "getMarket", d.data_store, order["addresses"]["market"])))
+        (decimals,) = decode(["uint8"], _call(url, market["indexToken"], encode_call("decimals()")))
+    except (RpcError, ValueError):
+        return None       # a synthetic index token without code: the reason keeps raw prices
+    return int(decimals)
+
+
+def _result(key: str, tx: str, receipt: dict[str, Any], d: GmxDeployment, index_decimals: int | None) -> KeeperResult:
+    """What the keeper transaction did to ``key``, from its own events (OrderExecuted / Cancelled / Frozen)."""
+    from hedgefi.venues.gmx.errors import cancel_reason, decoder
+    from hedgefi.venues.gmx.events import events_in_receipt
+
+    if receipt.get("status") != "0x1":
+        return KeeperResult(key, tx, False, "the keeper transaction reverted")
+    for ev in events_in_receipt(receipt, d.event_emitter):
+        if len(ev.topics) < 3 or "0x" + ev.topics[2].hex() != key.lower():
+            continue
+        if ev.name == "OrderExecuted":
+            return KeeperResult(key, tx, True)
+        if ev.name in ("OrderCancelled", "OrderFrozen"):
+            reason_bytes = bytes(ev.items.get("reasonBytes", b""))
+            decoded = decoder().decode(reason_bytes) if reason_bytes else None
+            reason = cancel_reason(decoded, index_decimals) if decoded else str(ev.items.get("reason") or "no reason given")
+            return KeeperResult(key, tx, False, f"{'cancelled' if ev.name == 'OrderCancelled' else 'frozen'}: {reason}")
+    return KeeperResult(key, tx, False, "the keeper transaction emitted no outcome for this order")
 
 
 __all__ = ["KeeperResult", "execute_pending", "pending_order_keys", "keeper_address", "KEEPER_GAS"]

@@ -245,8 +245,10 @@ class GtradeVenue:
                                f"placed it can be cancelled for a refund with `hedgefi orders --cancel {key}`")
         return out
 
-    def play_keeper(self, account: str | None = None) -> list[KeeperAction]:
-        """Answer pending orders on a local chain (devnet or fork) as the oracle nodes would (§7.2)."""
+    def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]:
+        """Answer pending orders on a local chain (devnet or fork) as the oracle nodes would (§7.2): those of
+        ``account``, found from the diamond's request events in recent blocks, limited to ``order_keys``
+        when given."""
         from hedgefi.venues.gtrade.keeper import Fulfiller, ensure_arbsys, feeds_of
 
         url = self.conn.rpc_url
@@ -255,7 +257,9 @@ class GtradeVenue:
         latest = int(self.conn.request("eth_blockNumber", []), 16)
         done = Fulfiller(url, self.d, feeds_of(self.conn.profile), from_block=max(0, latest - 256)) \
             .run_once(account=account)
-        return [KeeperAction(f.key, f.executed, f.tx_hashes, f.note) for f in done]
+        wanted = None if order_keys is None else {k.lower() for k in order_keys}
+        return [KeeperAction(f.key, f.executed, f.tx_hashes, f.note) for f in done
+                if wanted is None or f.key.lower() in wanted]
 
 
 _IMPLEMENTS_VENUE: type[Venue] = GtradeVenue   # the type checker proves GtradeVenue is a Venue
