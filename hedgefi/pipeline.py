@@ -186,7 +186,11 @@ class StepRun:
     error: HedgefiError | None = None        # the step failed here (on the fork: the run ended with it)
 
 
-def order_outcomes(venue: Venue, receipts: list[Receipt], timeout_s: float) -> list[OrderResult]:
+def order_outcomes(venue: Venue, receipts: list[Receipt], timeout_s: float,
+                   keeper_notes: dict[str, str] | None = None) -> list[OrderResult]:
+    """Each order the receipts created, as the venue reports it; a market order still pending after a played
+    keeper (a fork dry-run) says why the keeper could not execute it (``keeper_notes``: key -> note)."""
+    notes = {k.lower(): n for k, n in (keeper_notes or {}).items() if n}
     out = []
     for receipt in receipts:
         block = int(receipt["blockNumber"], 16) if isinstance(receipt["blockNumber"], str) else receipt["blockNumber"]
@@ -194,6 +198,8 @@ def order_outcomes(venue: Venue, receipts: list[Receipt], timeout_s: float) -> l
             o = venue.wait_outcome(key, block, 0.0 if waits_for_trigger else timeout_s)
             if waits_for_trigger and o.status == "pending":
                 out.append(OrderResult(key, "placed", "waiting for its trigger price"))
+            elif o.status == "pending" and key.lower() in notes:
+                out.append(OrderResult(key, o.status, f"the keeper could not execute it: {notes[key.lower()]}"))
             else:
                 out.append(OrderResult(key, o.status, o.reason, o.error_name))
     return out
@@ -316,8 +322,8 @@ def _forked(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
                 runs.append(run)
                 break
             # exactly the orders this step's transactions created (a fork's order book holds other traders')
-            venue.play_keeper(sender, [o.key for r in run.receipts for o in venue.order_keys(r)])
-            run.orders = order_outcomes(venue, run.receipts, 5.0)
+            played = venue.play_keeper(sender, [o.key for r in run.receipts for o in venue.order_keys(r)])
+            run.orders = order_outcomes(venue, run.receipts, 5.0, {a.key: a.note for a in played if not a.executed})
             runs.append(run)
         extra = after(fs.conn) if after is not None else None
     txs = [replace(t, prepared=replace(t.prepared, gas=gases[t.prepared.nonce], gas_is_cap=False))

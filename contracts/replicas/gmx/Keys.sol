@@ -44,6 +44,7 @@ library Keys {
     bytes32 internal constant ORACLE_PROVIDER_FOR_TOKEN = keccak256(abi.encode("ORACLE_PROVIDER_FOR_TOKEN"));
     bytes32 internal constant IS_ORACLE_PROVIDER_ENABLED = keccak256(abi.encode("IS_ORACLE_PROVIDER_ENABLED"));
     bytes32 internal constant MAX_ORACLE_PRICE_AGE = keccak256(abi.encode("MAX_ORACLE_PRICE_AGE"));
+    bytes32 internal constant ORACLE_TIMESTAMP_ADJUSTMENT = keccak256(abi.encode("ORACLE_TIMESTAMP_ADJUSTMENT"));
     bytes32 internal constant PRICE_FEED = keccak256(abi.encode("PRICE_FEED"));
     bytes32 internal constant PRICE_FEED_MULTIPLIER = keccak256(abi.encode("PRICE_FEED_MULTIPLIER"));
     // replica bookkeeping
@@ -110,6 +111,9 @@ library Keys {
     }
     function oracleProviderForTokenKey(address oracle, address token) internal pure returns (bytes32) {
         return keccak256(abi.encode(ORACLE_PROVIDER_FOR_TOKEN, oracle, token));
+    }
+    function oracleTimestampAdjustmentKey(address provider, address token) internal pure returns (bytes32) {
+        return keccak256(abi.encode(ORACLE_TIMESTAMP_ADJUSTMENT, provider, token));
     }
     function isOracleProviderEnabledKey(address provider) internal pure returns (bytes32) {
         return keccak256(abi.encode(IS_ORACLE_PROVIDER_ENABLED, provider));

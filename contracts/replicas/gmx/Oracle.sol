@@ -10,7 +10,7 @@ import "./ReleaseShim.sol";
 /// Replica of GMX Oracle (v2.2c path): for each token the keeper names a provider, which must equal
 /// ORACLE_PROVIDER_FOR_TOKEN(oracle, token) and be enabled; the provider's ValidatedPrice (the release's shape) must
 /// be at most MAX_ORACLE_PRICE_AGE old. Prices live for one execution (clearAllPrices).
-/// Simplified: no signatures, reference-price, sequencer or timestamp-adjustment checks.
+/// Simplified: no signatures, reference-price or sequencer checks.
 contract Oracle is IOracle, RoleModule {
     IDataStore public immutable dataStoreContract;
     mapping(address => Price.Props) public primaryPrices;
@@ -39,6 +39,9 @@ contract Oracle is IOracle, RoleModule {
                 revert Errors.InvalidOracleProvider(provider);
             }
             OracleUtils.ValidatedPrice memory vp = IMockOracleProvider(provider).getOraclePrice(token, params.data[i]);
+            if (IMockOracleProvider(provider).shouldAdjustTimestamp()) {   // as GMX: the provider reports ahead
+                vp.timestamp -= dataStoreContract.getUint(Keys.oracleTimestampAdjustmentKey(provider, token));
+            }
             if (vp.timestamp + maxAge < block.timestamp) revert Errors.MaxPriceAgeExceeded(vp.timestamp, block.timestamp);
             if (vp.min == 0 || vp.max < vp.min) revert Errors.EmptyPrimaryPrice(token);
             if (primaryPrices[token].min == 0) tokensWithPrices.push(token);

@@ -97,13 +97,25 @@ def execute_pending(url: str, d: GmxDeployment, *, account: str | None = None,
         try:
             _call(url, d.order_handler, data, keeper)
         except RpcError as exc:  # trigger not reached, or an oracle error: leave it pending
-            results.append(KeeperResult("0x" + key.hex(), None, False, str(exc)))
+            results.append(KeeperResult("0x" + key.hex(), None, False, _revert_reason(exc)))
             continue
         tx = rpc_request(url, "eth_sendTransaction", [{"from": keeper, "to": d.order_handler,
                                                        "data": "0x" + data.hex(), "gas": hex(KEEPER_GAS)}])
         receipt = wait_receipt(url, tx)
         results.append(_result("0x" + key.hex(), tx, receipt, d, _index_decimals(url, d, order)))
     return results
+
+
+def _revert_reason(exc: RpcError) -> str:
+    """A reverted executeOrder in plain words: GMX's custom error decoded from the revert data."""
+    from hedgefi.venues.gmx.errors import decoder
+
+    data = exc.data
+    if isinstance(data, dict):
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
+        return decoder().decode(data).message
+    return str(exc)
 
 
 def _index_decimals(url: str, d: GmxDeployment, order: dict[str, Any]) -> int | None:

@@ -80,6 +80,10 @@ def oracle_provider_for_token_key(oracle: str, token: str) -> bytes:
     return _param_key("ORACLE_PROVIDER_FOR_TOKEN", ["address", "address"], [oracle, token])
 
 
+def oracle_timestamp_adjustment_key(provider: str, token: str) -> bytes:
+    return _param_key("ORACLE_TIMESTAMP_ADJUSTMENT", ["address", "address"], [provider, token])
+
+
 def is_oracle_provider_enabled_key(provider: str) -> bytes:
     return _param_key("IS_ORACLE_PROVIDER_ENABLED", ["address"], [provider])
 
