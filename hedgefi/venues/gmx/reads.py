@@ -355,7 +355,8 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         entry_price=entry, mark_price=mark_h, pnl_usd=_usd(int(info["basePnlUsd"])),
         funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
         liquidation_price=liq_h, liquidation_distance=distance,
-        key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_raw=size_usd,
+        key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_e30=size_usd,
+        collateral_value_usd=_usd(coll_raw * cp_min),
         price_stale=snap.market_stale(m),
     )
 

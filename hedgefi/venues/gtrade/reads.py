@@ -9,7 +9,8 @@ trading state and the block time (Multicall3), with any L2 sequencer feed: a pai
 than its heartbeat is marked ``price_stale`` (``hedgefi.chain.freshness``). Round trip 2, per pair: ``pairs(i)`` (checked against
 the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
 the current funding rate, funding and borrowing parameters, the position fee. Positions. 1: ``getTrades``,
-``getPendingOrders``, collaterals, feeds and each pair's liquidation parameters; 2: per trade its pending
+``getPendingOrders``, collaterals, feeds and each pair's liquidation parameters; 2: the USD price of
+each collateral in use (``getCollateralPriceUsd``: collateral is never assumed to be $1), per trade its pending
 holding fees, its own liquidation parameters and its liquidation price computed with its pair's. A trade
 whose stored parameters differ from its pair's (they are fixed when it opens) gets its price read again
 with its own in a third stage; on the devnet replica and for trades opened since the pair's last change,
@@ -30,7 +31,7 @@ from hedgefi.chain.readplan import Reader, both, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
-from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
+from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PRICE_DECIMALS, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
                                              PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
                                              PendingOrderType, codec)
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
@@ -80,6 +81,7 @@ class PairInfo:
     min_size_usd: Decimal
     spread_p_e10: int
     fee_p_e10: int                      # pairTotalPositionSizeFeeP: opening (and closing) fee, 1e10 % of size
+    collateral_usd: Decimal = Decimal(1)    # USD per collateral token (getCollateralPriceUsd, 1e8), at this read
 
 
 @dataclass
@@ -270,7 +272,7 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
             trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
             hours=describe(klass, now), pair_index=i, price_stale=asset in snap.stale_assets))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
-                                        int(pair["spreadP"]), fee_p)
+                                        int(pair["spreadP"]), fee_p, coll_usd)
     return block, quotes, infos
 
 
@@ -343,8 +345,9 @@ def _liq_params(r: CallResult, name: str) -> dict[str, int]:
 
 def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap: Snapshot,
                      extra: list[CallResult]) -> Reader[PositionsRead]:
-    """After the snapshot: pending orders decoded, then one stage for the trades' fees and liquidation prices
-    (a second only for a trade whose own liquidation parameters differ from its pair's)."""
+    """After the snapshot: one stage for the price of each collateral in use (pending orders are sized in
+    collateral units: their USD is at that price) and the trades' fees and liquidation prices (a second
+    only for a trade whose own liquidation parameters differ from its pair's)."""
     c = codec()
     dia = d.diamond
     if not all(x.ok for x in extra[:5]):
@@ -358,10 +361,12 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
                    for (_, i), r in zip(d.pairs, extra[5:5 + n_pairs])}
     block = block_number_from(extra[5 + n_pairs:])
     names = {int(p_i): a for a, p_i in d.pairs}
-    pending = _pending_views(orders, trades, collats, names, block, timeout_blocks)
     priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
-    if not priced:
-        return block, [], pending, trades
+    if not priced and not orders:
+        return block, [], [], trades
+    # each collateral in use valued at its own price (1e8 USD), read once in the next stage
+    indices = sorted(({int(t["collateralIndex"]) for t in trades} | {int(o["trade"]["collateralIndex"]) for o in orders})
+                     - {0})
 
     def liq_call(t: dict[str, Any], params: dict[str, int]) -> Call:
         return Call(dia, c.encode("getTradeLiquidationPrice", {
@@ -373,20 +378,24 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
             "partialCloseMultiplier": 10**18, "beforeOpened": False}))
 
     guesses = [pair_params.get(int(t["pairIndex"]), NO_LIQ_PARAMS) for t in priced]
-    calls = []
+    calls = [Call(dia, c.encode("getCollateralPriceUsd", ci)) for ci in indices]
     for t, guess in zip(priced, guesses):
         price = snap.prices_e10[names[int(t["pairIndex"])]]
         calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
                   Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
-                  Call(dia, c.encode("getCollateralPriceUsd", t["collateralIndex"])),
                   liq_call(t, guess)]
     r = yield calls
+    coll_prices = {ci: int(c.decode_output("getCollateralPriceUsd", x.data)) for ci, x in zip(indices, r) if x.ok}
+    missing = [ci for ci in indices if ci not in coll_prices]
+    if missing:
+        raise ChainError(f"the gTrade diamond did not return the price of collateral {missing[0]}")
+    r = r[len(indices):]
+    pending = _pending_views(orders, trades, collats, names, block, timeout_blocks, coll_prices)
     fees, liq, again = [], [], []
     for n, t in enumerate(priced):
-        h, lp, cp, lq = r[4 * n: 4 * n + 4]
+        h, lp, lq = r[3 * n: 3 * n + 3]
         hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
-        coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
-        fees.append((hold, coll_price))
+        fees.append((hold, coll_prices[int(t["collateralIndex"])]))
         liq.append(lq)
         own = _liq_params(lp, "getTradeLiquidationParams")
         if own != guesses[n]:
@@ -407,7 +416,9 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
 
 @money
 def _pending_views(orders: list[dict[str, Any]], trades: list[dict[str, Any]], collats: list[dict[str, Any]],
-                   names: dict[int, str], block: int, timeout_blocks: int) -> list[PendingOrderView]:
+                   names: dict[int, str], block: int, timeout_blocks: int,
+                   coll_prices_e8: dict[int, int]) -> list[PendingOrderView]:
+    """Pending market orders; their size (collateral units in v10) valued at the collateral's price."""
     open_by_index = {int(t["index"]): t for t in trades}
     pending = []
     for o in orders:
@@ -416,9 +427,14 @@ def _pending_views(orders: list[dict[str, Any]], trades: list[dict[str, Any]], c
             if int(o["orderType"]) in PendingOrderType._value2member_map_ else str(o["orderType"])
         size_raw, ci = _pending_size_raw(o, open_by_index.get(int(t["index"])))
         dec = _decimals(collats, ci)
+        if size_raw and ci not in coll_prices_e8:
+            raise ChainError(f"no price for gTrade collateral {ci} (pending order {o['index']})")
+        usd = from_raw(size_raw, dec) * CONTEXT.divide(Decimal(coll_prices_e8.get(ci, 0)),
+                                                       Decimal(10**COLLATERAL_PRICE_DECIMALS))
         pending.append(PendingOrderView(
             venue="gtrade", key=f"{str(o['user']).lower()}:{o['index']}", type=kind,
-            asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"), size_delta_usd=from_raw(size_raw, dec),
+            asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"),
+            size_delta_usd=usd.quantize(Decimal("0.000001")),
             created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD",
             expired=block >= int(o["createdBlock"]) + timeout_blocks))
     return pending
@@ -437,7 +453,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
     dec = _decimals(collats, ci)
     coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
     symbol = next((tk.symbol for tk in conn.profile.tokens if tk.address.lower() == coll_addr.lower()), coll_addr)
-    cusd = CONTEXT.divide(Decimal(coll_price_e8), Decimal(10**8))
+    cusd = CONTEXT.divide(Decimal(coll_price_e8), Decimal(10**COLLATERAL_PRICE_DECIMALS))
 
     def usd(raw: int) -> Decimal:
         return (from_raw(raw, dec) * cusd).quantize(Decimal("0.000001"))
@@ -459,7 +475,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         collateral_amount=from_raw(int(t["collateralAmount"]), dec), entry_price=entry, mark_price=mark,
         pnl_usd=pnl, funding_fee_usd=funding, borrowing_fee_usd=borrowing, liquidation_price=liq_h,
         liquidation_distance=distance, key=f"{account.lower()}:{t['index']}", collateral_token_address=coll_addr,
-        size_usd_raw=size_raw, price_stale=stale)
+        size_collateral_raw=size_raw, collateral_value_usd=usd(int(t["collateralAmount"])), price_stale=stale)
 
 
 __all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "snapshot_reader", "markets_reader",
