@@ -240,7 +240,8 @@ class GtradeVenue:
         return order_keys_from_receipt(receipt, self.d.diamond)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
-        out = fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s)
+        out = fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s,
+                                  pair_indices=tuple(i for _, i in self.d.pairs))
         if out.status == "pending":
             c = codec()
             raw = self.conn.request("eth_call", [{"to": self.d.diamond,
