@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, read
@@ -102,22 +103,24 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
     reader = codec("Reader")
     table = _token_table(conn, d)
     feeds = sorted({feed for _, feed in table.values() if feed})
-    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
-             Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
+    blocks = block_number_calls(conn)             # the L2 block on Arbitrum, not Multicall3's block.number
+    calls = [Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
     for feed in feeds:
         calls += round_calls(feed)
     ctx = context_calls(conn.profile)
     calls += ctx
+    calls += blocks
     calls += extra or []
     r = yield calls
-    if not r[1].ok:
+    if not r[0].ok:
         raise ChainError(f"GMX Reader {d.reader} did not answer getMarkets; is GMX deployed on this chain?")
-    block = int(decode(["uint256"], r[0].data)[0])
-    n_ctx = 2 + 2 * len(feeds)
-    block_time = read_context(conn, r[n_ctx:n_ctx + len(ctx)])
+    n_ctx = 1 + 2 * len(feeds)
+    n_blocks = n_ctx + len(ctx)
+    block = block_number_from(r[n_blocks:n_blocks + len(blocks)])
+    block_time = read_context(conn, r[n_ctx:n_blocks])
     feed_answer: dict[str, tuple[int, int]] = {}
     for i, feed in enumerate(feeds):
-        a, dec = r[2 + 2 * i], r[3 + 2 * i]
+        a, dec = r[1 + 2 * i], r[2 + 2 * i]
         rnd = decode_round(a)
         if rnd is not None and dec.ok:
             answer = rnd[0]
@@ -133,7 +136,7 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
             exp = 30 - meta.decimals - fdec
             prices[address] = answer * 10**exp if exp >= 0 else answer // 10**-exp
     markets = []
-    for m in reader.decode_output("getMarkets", r[1].data):
+    for m in reader.decode_output("getMarkets", r[0].data):
         idx, lng, sht = m["indexToken"].lower(), m["longToken"].lower(), m["shortToken"].lower()
         if int(idx, 16) == 0 or not all(t in prices for t in (idx, lng, sht)):
             continue  # swap-only market, or one hedgefi cannot price
@@ -142,7 +145,7 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
                                  meta.decimals))
     stale = frozenset(address for address, (_, token_feed) in table.items()
                       if token_feed in feed_answer and not conn.prices.usable(token_feed))
-    return Snapshot(block, markets, prices, tokens, r[n_ctx + len(ctx):], stale)
+    return Snapshot(block, markets, prices, tokens, r[n_blocks + len(blocks):], stale)
 
 
 def to_checksum(address: str) -> str:

@@ -15,6 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
@@ -220,12 +221,12 @@ class GtradeVenue:
         c = codec()
         r = fetch_aggregate3(self.conn, [Call(self.d.diamond, c.encode("getPendingOrder", (user, index))),
                                          Call(self.d.diamond, c.encode("getMarketOrdersTimeoutBlocks")),
-                                         *reads.block_number_calls(self.conn)])
+                                         *block_number_calls(self.conn)])
         po = c.decode_output("getPendingOrder", r[0].data)
         if not po["isOpen"]:
             raise InputError(f"gTrade order {order_key} is not pending (already executed, cancelled or refunded)")
         timeout = int(c.decode_output("getMarketOrdersTimeoutBlocks", r[1].data))
-        block = reads.block_number_from(r[2:])
+        block = block_number_from(r[2:])
         ready = int(po["createdBlock"]) + timeout
         if block < ready:
             raise InputError(f"gTrade order {order_key} can be cancelled only after its timeout: {ready - block} more "

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, both, read
@@ -44,27 +45,9 @@ APR_Q = Decimal("0.0000000001")
 PRICE_Q = Decimal("0.00000001")
 RATIO_Q = Decimal("0.000001")
 GET_TIMESTAMP = "getCurrentBlockTimestamp()"
-ARBSYS = "0x0000000000000000000000000000000000000064"
-ARBITRUM_CHAIN_IDS = {42161, 421614}
 TRADING_STATES: dict[int, TradingState] = {0: "open", 1: "close-only", 2: "paused"}   # the diamond's TradingState
 
 
-def block_number_calls(conn: "Connection") -> list[Call]:
-    """The block numbers gTrade's ``createdBlock`` and timeouts use: on Arbitrum the L2 height from
-    ``ArbSys.arbBlockNumber()`` (``block.number`` there is the L1 one), elsewhere ``block.number``. Both
-    are asked: an anvil fork without ArbSys fails the first call, and the second stands in."""
-    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
-    if conn.chain_id in ARBITRUM_CHAIN_IDS:
-        calls.insert(0, Call(ARBSYS, encode_call("arbBlockNumber()")))
-    return calls
-
-
-def block_number_from(results: list[CallResult]) -> int:
-    """Read what ``block_number_calls`` asked (the first answer that came back)."""
-    for r in results:
-        if r.ok and len(r.data) >= 32:
-            return int(decode(["uint256"], r.data)[0])
-    raise ChainError("could not read the block number")
 ORDER_TYPE_NAMES = {PendingOrderType.MARKET_OPEN: "MarketOpen", PendingOrderType.MARKET_CLOSE: "MarketClose",
                     PendingOrderType.MARKET_PARTIAL_OPEN: "MarketPartialOpen",
                     PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose"}
@@ -91,6 +74,7 @@ class Snapshot:
     collateral_index: int
     prices_e10: dict[str, int]                 # asset -> 1e10 USD price
     stale_assets: frozenset[str] = frozenset()     # assets whose feed is stale (all of them: sequencer down)
+    block: int = 0                             # the (L2) block the snapshot was read at (``chain.blocks``)
 
 
 def _feed_calls(conn: "Connection", d: GtradeDeployment) -> tuple[list[tuple[str, str]], list[Call]]:
@@ -140,16 +124,19 @@ def snapshot_reader(conn: "Connection", d: GtradeDeployment, extra: list[Call] |
             Call(conn.profile.multicall3, encode_call(GET_TIMESTAMP))]
     extra = extra or []
     ctx = context_calls(conn.profile)
-    r = yield head + feed_calls + ctx + extra
+    blocks = block_number_calls(conn)
+    r = yield head + feed_calls + ctx + blocks + extra
     if not (r[0].ok and r[1].ok and r[2].ok):
         raise ChainError(f"the gTrade diamond {d.diamond} did not answer; is gTrade deployed on this chain?")
     n_ctx = 3 + len(feed_calls)
-    prices, stale = _prices(conn, assets, r[3:n_ctx], read_context(conn, r[n_ctx:n_ctx + len(ctx)]))
+    n_blocks = n_ctx + len(ctx)
+    prices, stale = _prices(conn, assets, r[3:n_ctx], read_context(conn, r[n_ctx:n_blocks]))
     snap = Snapshot(int(decode(["uint256"], r[2].data)[0]), int(c.decode_output("getTradingActivated", r[1].data)),
-                    int(c.decode_output("getCollateralIndex", r[0].data)), prices, stale)
+                    int(c.decode_output("getCollateralIndex", r[0].data)), prices, stale,
+                    block_number_from(r[n_blocks:n_blocks + len(blocks)]))
     if snap.collateral_index == 0:
         raise ChainError("the gTrade diamond does not list USDC as collateral")
-    return snap, r[n_ctx + len(ctx):]
+    return snap, r[n_blocks + len(blocks):]
 
 
 def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list[Call]:
@@ -206,8 +193,7 @@ def _markets_stage(conn: "Connection", d: GtradeDeployment, snap: Snapshot) -> R
     c = codec()
     ci = snap.collateral_index
     wanted = [(a, i) for a, i in d.pairs if a in snap.prices_e10]
-    calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci)),
-             Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
+    calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci))]
     for asset, i in wanted:
         calls += _pair_calls(d, snap, asset, i)
     r = yield calls
@@ -223,11 +209,11 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
     pd = int(coll["precisionDelta"])
     coll_usd = CONTEXT.divide(Decimal(c.decode_output("getCollateralPriceUsd", r[1].data)), Decimal(10**8))
     precision = Decimal(int(coll["precision"]))
-    block = int(decode(["uint256"], r[2].data)[0])
+    block = snap.block
     now = datetime.fromtimestamp(snap.block_time, timezone.utc)
     quotes, infos = [], {}
     for n, (asset, i) in enumerate(wanted):
-        rr = r[3 + n * N_PAIR_CALLS: 3 + (n + 1) * N_PAIR_CALLS]
+        rr = r[2 + n * N_PAIR_CALLS: 2 + (n + 1) * N_PAIR_CALLS]
         if not all(x.ok for x in rr):
             continue
         pair = c.decode_output("pairs", rr[0].data)
@@ -332,8 +318,7 @@ def _positions_extra(conn: "Connection", d: GtradeDeployment, account: str) -> l
     return [Call(dia, c.encode("getTrades", account)), Call(dia, c.encode("getPendingOrders", account)),
             Call(dia, c.encode("getCollaterals")), Call(dia, c.encode("getTradeInfos", account)),
             Call(dia, c.encode("getMarketOrdersTimeoutBlocks")),
-            *[Call(dia, c.encode("getPairLiquidationParams", i)) for _, i in d.pairs],
-            *block_number_calls(conn)]
+            *[Call(dia, c.encode("getPairLiquidationParams", i)) for _, i in d.pairs]]
 
 
 def _liq_params(r: CallResult, name: str) -> dict[str, int]:
@@ -359,7 +344,7 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
     n_pairs = len(d.pairs)
     pair_params = {int(i): _liq_params(r, "getPairLiquidationParams")
                    for (_, i), r in zip(d.pairs, extra[5:5 + n_pairs])}
-    block = block_number_from(extra[5 + n_pairs:])
+    block = snap.block
     names = {int(p_i): a for a, p_i in d.pairs}
     priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
     if not priced and not orders:
