@@ -32,9 +32,9 @@ from hedgefi.chain.readplan import Reader, both, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
-from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PRICE_DECIMALS, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
-                                             PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
-                                             PendingOrderType, codec)
+from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PRICE_DECIMALS, FUNDING_RATE_SCALE,
+                                             GROUP_CLASS, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR,
+                                             USD_E18, PendingOrderType, codec)
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
 from hedgefi.venues.gtrade.schedule import describe, is_open_at
 
