@@ -233,7 +233,7 @@ def build(conn: "Connection", sender: str, steps: list[Step], *, max_fee_gwei: D
     for si, step in enumerate(steps):
         order_at = max((i for i, t in enumerate(step.txs) if t.kind == "order"), default=-1)
         for i, t in enumerate(step.txs):
-            p = txp.PreparedTx(t, conn.chain_id, sender, nonce, 0, max_fee, tip, gas_is_cap=True)
+            p = txp.PreparedTx(t, conn.chain_id, sender, nonce, 0, max_fee, tip, gas_is_cap=True, head_block=block)
             txs.append(BundleTx(si, p, step.execution_fee_wei if i == order_at else 0))
             nonce += 1
     return Bundle(conn.chain_id, sender, block, steps, txs, fetch_eth_usd(conn))

@@ -5,7 +5,8 @@ for; unknown and its nonce still free -> the *same signed bytes* are sent again 
 and sending); its nonce used by another transaction -> ``replaced``; too old to resend -> ``abandoned``.
 A resend the node answers with an error is settled by chain state (``chain.outcome``), not by its words;
 a reverted receipt gets its reason at its own block. For each order still ``pending``: its executed /
-cancelled / frozen outcome is read from the venue's events.
+cancelled / frozen outcome is read from the venue's events, from the block its transaction was mined in
+(journaled, or from its receipt; else the head when it was prepared), never from block 0.
 
 Nothing new is signed here, except when the caller passes ``cancel_with`` (a signer): an abandoned
 transaction's signature is then made void by a zero-value self-transfer at its nonce (``chain.cancel``);
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from hedgefi.venues.base import Venue
 
 RESEND_MAX_AGE_S = 600
+LOOKBACK_BLOCKS = 100_000      # an order whose transaction's block is nowhere to be found: how far back to look
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,16 +105,38 @@ def resume(conn: "Connection", account: str, journal: Journal, *, wait_s: float 
         actions += _void_abandoned(conn, cancel_with, journal, account, max_fee_gwei)
     for o in journal.orders(chain_id=conn.chain_id, account=account, states=UNFINISHED_ORDER):
         venue = _venue(conn, o.venue)
-        tx = journal.tx(o.tx_hash)
-        outcome = venue.wait_outcome(o.key, tx.block if tx and tx.block else 0, 0.0 if o.waits_for_trigger else 2.0)
+        from_block, note = _order_from_block(conn, journal, o.tx_hash)
+        outcome = venue.wait_outcome(o.key, from_block, 0.0 if o.waits_for_trigger else 2.0)
         if outcome.status == "pending":
             if o.waits_for_trigger:
                 journal.set_order(o.key, "placed", "waiting for its trigger price")
                 actions.append(Action("order", o.key, "pending", "placed"))
+            elif note:
+                actions.append(Action("order", o.key, "pending", "pending", note))
             continue
         journal.set_order(o.key, outcome.status, outcome.reason or None)
         actions.append(Action("order", o.key, "pending", outcome.status, outcome.reason))
     return actions
+
+
+def _order_from_block(conn: "Connection", journal: Journal, tx_hash: str) -> tuple[int, str]:
+    """The block an order's outcome search starts at, and a note when it is only a guess: the block its
+    transaction was mined in (journaled, else from its receipt), else the head when it was prepared,
+    else the last ``LOOKBACK_BLOCKS`` blocks. Never block 0: public RPCs refuse such ranges."""
+    tx = journal.tx(tx_hash)
+    if tx is not None and tx.block:
+        return tx.block, ""
+    receipt = conn.request("eth_getTransactionReceipt", [tx_hash])
+    if receipt:
+        block = _int(receipt["blockNumber"])
+        if tx is not None:
+            journal.set_tx(tx.hash, tx.state, block=block)
+        return block, ""
+    if tx is not None and tx.head_block:
+        return tx.head_block, ""
+    head = _int(conn.request("eth_blockNumber", []))
+    return max(1, head - LOOKBACK_BLOCKS), (f"its transaction {tx_hash} is unknown to the node: searched only the last "
+                                            f"{LOOKBACK_BLOCKS} blocks for its outcome")
 
 
 def _void_abandoned(conn: "Connection", signer: "TxSigner", journal: Journal, account: str,

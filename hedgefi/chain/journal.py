@@ -7,6 +7,8 @@ the next one to resume it (rebroadcast the same bytes) or report it, and never t
 Transaction states: signed -> sent -> mined | failed; or rejected (the node refused it), replaced (its nonce
 went to another transaction, e.g. a ``tx cancel``), abandoned (never seen by the node, too old to resend).
 Order states: pending -> executed | cancelled | frozen; placed (a trigger order waiting).
+A transaction keeps the chain's head when it was prepared (``head_block``) and, once mined, its ``block``:
+the searches for an order's outcome start there (``recovery``), never at block 0.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS txs (
     hash TEXT PRIMARY KEY, chain_id INTEGER NOT NULL, account TEXT NOT NULL, nonce INTEGER NOT NULL,
     raw TEXT NOT NULL, description TEXT NOT NULL, kind TEXT NOT NULL, venue TEXT, state TEXT NOT NULL,
-    reason TEXT, block INTEGER, created_at REAL NOT NULL, updated_at REAL NOT NULL);
+    reason TEXT, block INTEGER, created_at REAL NOT NULL, updated_at REAL NOT NULL, head_block INTEGER);
 CREATE TABLE IF NOT EXISTS orders (
     key TEXT PRIMARY KEY, tx_hash TEXT NOT NULL, chain_id INTEGER NOT NULL, account TEXT NOT NULL,
     venue TEXT NOT NULL, waits_for_trigger INTEGER NOT NULL, state TEXT NOT NULL, reason TEXT,
@@ -49,6 +51,7 @@ class TxEntry:
     block: int | None
     created_at: float
     updated_at: float
+    head_block: int | None = None      # the chain's head when it was prepared (it was mined after it)
 
     def as_json(self) -> dict[str, Any]:
         return {"hash": self.hash, "chain_id": self.chain_id, "account": self.account, "nonce": self.nonce,
@@ -83,17 +86,20 @@ class Journal:
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(txs)")}
+        if "head_block" not in columns:       # a journal written before the column existed
+            self.db.execute("ALTER TABLE txs ADD COLUMN head_block INTEGER")
 
     def close(self) -> None:
         self.db.close()
 
     # ---------------------------------------------------------------- transactions
     def record_signed(self, *, hash: str, chain_id: int, account: str, nonce: int, raw: str, description: str,
-                      kind: str, venue: str | None) -> None:
+                      kind: str, venue: str | None, head_block: int | None = None) -> None:
         now = time.time()
-        self.db.execute("INSERT OR IGNORE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        self.db.execute("INSERT OR IGNORE INTO txs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         (hash, chain_id, account.lower(), nonce, raw, description, kind, venue, "signed", None, None,
-                         now, now))
+                         now, now, head_block))
 
     def set_tx(self, hash: str, state: str, *, reason: str | None = None, block: int | None = None) -> None:
         self.db.execute("UPDATE txs SET state=?, reason=COALESCE(?, reason), block=COALESCE(?, block), updated_at=? "

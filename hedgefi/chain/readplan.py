@@ -7,12 +7,17 @@ round it gathers the calls every live reader yielded and sends them as one JSON-
 ``aggregate3`` ``eth_call`` per reader, so no single call grows past what one read costs today), with the
 chain-id check in the first. A command whose readers need two stages therefore takes two HTTP
 requests, however many venues it reads. ``read(conn, reader)`` runs one reader alone.
+
+One block for every stage: a batch at ``latest`` reads its block number inside its first stage (the L2
+block on Arbitrum, ``chain.blocks``; no extra request) and pins every later stage to it, so a second stage
+never mixes a newer block's state with the first stage's prices. ``ReadBatch.block`` is then that block.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3_many
 
 if TYPE_CHECKING:
@@ -84,7 +89,13 @@ class ReadBatch:
             if not live:
                 return
             self.rounds += 1
-            answers = fetch_aggregate3_many(self.conn, [e.calls or [] for e in live], self.block)
+            groups = [e.calls or [] for e in live]
+            head = block_number_calls(self.conn) if self.block == "latest" else []
+            groups[0] = head + groups[0]
+            answers = fetch_aggregate3_many(self.conn, groups, self.block)
+            if head:                          # pin the later stages to the block this one ran at
+                self.block = block_number_from(answers[0][:len(head)])
+                answers[0] = answers[0][len(head):]
             for e, answer in zip(live, answers):
                 e.advance(answer)
 

@@ -54,6 +54,7 @@ class PreparedTx:
     max_fee_per_gas: int
     max_priority_fee_per_gas: int
     gas_is_cap: bool = False      # not estimated yet (it depends on the transaction before it): an upper bound
+    head_block: int = 0           # the chain's head when it was prepared: it is mined after this (0: unknown)
 
     @property
     def max_gas_cost_wei(self) -> int:
@@ -110,10 +111,17 @@ def with_margin(gas: int) -> int:
     return int(Decimal(gas) * GAS_MARGIN)
 
 
-@money
 def fetch_fees(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FEE_GWEI) -> tuple[int, int]:
     """(max fee per gas, priority fee) for a transaction sent now: twice the base fee plus the tip, held
     to ``max_fee_gwei`` (raises ``InputError`` above it; None: no cap, for a dry-run)."""
+    max_fee, tip, _ = fetch_fees_and_head(conn, max_fee_gwei)
+    return max_fee, tip
+
+
+@money
+def fetch_fees_and_head(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FEE_GWEI
+                        ) -> tuple[int, int, int]:
+    """``fetch_fees`` and the number of the head block they were read at (the same request)."""
     block = conn.request("eth_getBlockByNumber", ["latest", False])
     base_fee = hex_int(block.get("baseFeePerGas", "0x0"))
     try:
@@ -124,7 +132,7 @@ def fetch_fees(conn: "Connection", max_fee_gwei: Decimal | None = DEFAULT_MAX_FE
     if max_fee_gwei is not None and max_fee > int(max_fee_gwei * 10**9):
         raise InputError(f"network fees ({from_raw(max_fee, 9)} gwei) are above the cap --max-fee-gwei "
                          f"{max_fee_gwei}; nothing was sent")
-    return max_fee, min(tip, max_fee)
+    return max_fee, min(tip, max_fee), hex_int(block["number"])
 
 
 def fetch_next_nonce(conn: "Connection", sender: str, journal: "Journal | None" = None) -> int:
@@ -140,10 +148,10 @@ def prepare(conn: "Connection", sender: str, utx: UnsignedTx, decoder: ErrorDeco
     """Simulate, estimate and price ``utx`` for ``sender``; raise before anything is signed."""
     simulate(conn, sender, utx, decoder)
     gas = with_margin(fetch_gas_estimate(conn, sender, utx, decoder))
-    max_fee, tip = fetch_fees(conn, max_fee_gwei)
+    max_fee, tip, head = fetch_fees_and_head(conn, max_fee_gwei)
     if nonce is None:
         nonce = fetch_next_nonce(conn, sender, journal)
-    return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, tip)
+    return PreparedTx(utx, conn.chain_id, sender, nonce, gas, max_fee, tip, head_block=head)
 
 
 def _journal_floor(conn: "Connection", sender: str, journal: "Journal | None") -> int:
@@ -187,7 +195,8 @@ def send(conn: "Connection", signer: TxSigner, p: PreparedTx, decoder: ErrorDeco
     tx_hash = tx_hash_of(raw)
     if journal:
         journal.record_signed(hash=tx_hash, chain_id=p.chain_id, account=p.sender, nonce=p.nonce,
-                              raw="0x" + raw.hex(), description=p.utx.description, kind=p.utx.kind, venue=venue)
+                              raw="0x" + raw.hex(), description=p.utx.description, kind=p.utx.kind, venue=venue,
+                              head_block=p.head_block or None)
     checkpoint("after_sign")
     response = conn.raw("eth_sendRawTransaction", ["0x" + raw.hex()])  # a lost answer raises SendOutcomeUnknown
     if "error" in response:
@@ -255,5 +264,5 @@ def wait_receipt(conn: "Connection", tx_hash: str, raw_hex: str, sender: str, no
 
 
 __all__ = ["TxRevertedError", "InsufficientBalanceError", "PreparedTx", "simulate", "prepare", "check_balance",
-           "fetch_gas_estimate", "fetch_fees", "fetch_next_nonce", "with_margin",
+           "fetch_gas_estimate", "fetch_fees", "fetch_fees_and_head", "fetch_next_nonce", "with_margin",
            "send", "raw_call", "wait_receipt", "tx_hash_of", "settle_on_error"]

@@ -44,7 +44,7 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
         row["funding_apr"] = fmt(q.short_funding_apr) if q else None
         row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
         positions.append(row)
-        equity += p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd  # USDC collateral
+        equity += p.collateral_value_usd + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd  # collateral at its price
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
@@ -185,7 +185,7 @@ def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) ->
     for p in positions:
         q = carry.get((p.venue, p.asset))
         legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens,
-                             p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd,
+                             p.collateral_value_usd + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd,
                              p.liquidation_price, q.short_carry_apr if q else Decimal(0), notional(p)))
     if ratio is None and plan_file is None:
         return legs

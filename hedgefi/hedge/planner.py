@@ -205,8 +205,10 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
     notes = []
     budget: Decimal | None = None
     if ap.max_collateral is not None:
-        # collateral is a stablecoin here (USD ~ token units); what the shorts already hold counts
-        budget = ap.max_collateral - sum((p.collateral_amount for p in shorts), Decimal(0))
+        # token units of ap.collateral: what the shorts already hold in that token counts
+        # (the USD cap below still takes one token as $1: the planner is not given the collateral's price)
+        budget = ap.max_collateral - sum((p.collateral_amount for p in shorts
+                                          if p.collateral_token.upper() == ap.collateral.upper()), Decimal(0))
     for m in _candidates(markets, ap):
         if remaining <= 0:
             break

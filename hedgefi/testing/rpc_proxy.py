@@ -10,7 +10,10 @@ failover node that says "nonce too low" for the transaction the first one took);
 truth, like a lagging node; ``unsupported = {"eth_simulateV1"}`` answers those methods with JSON-RPC error
 -32601 "method not found" without forwarding them, like a node that does not serve them. ``randomize({"502": 0.05, ...}, seed=7)`` also injects faults at random, each
 request drawing once from a seeded RNG (a flaky RPC, reproducible); ``injected`` counts the faults
-injected, by kind. It only ever listens on 127.0.0.1.
+injected, by kind. With ``record = True`` every forwarded request is kept with its answer (``records``,
+``calls(method)``); ``after_answer(n, methods)`` runs after the node answered the n-th HTTP request and
+before the proxy passes the answer on (a test changes the chain between two stages of a read). It only
+ever listens on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 from hedgefi.chain.transport import RpcTransport
 from hedgefi.sim.upstream import send_json
@@ -39,6 +42,9 @@ class CountingProxy:
         self.unsupported: set[str] = set()
         self.random_faults: dict[str, float] = {}
         self.injected: Counter[str] = Counter()
+        self.record = False                 # keep every forwarded request and its answer in ``records``
+        self.records: list[dict[str, Any]] = []
+        self.after_answer: Callable[[int, list[str]], None] | None = None
         self._rng = random.Random(0)
         self._lock = threading.Lock()
         self._upstream = RpcTransport.loopback(upstream, timeout=30)
@@ -67,6 +73,9 @@ class CountingProxy:
                     return
                 status, raw = proxy._upstream.post_raw(body)
                 content = proxy._rewrite(body, raw)
+                proxy._record(body, content)
+                if proxy.after_answer is not None:
+                    proxy.after_answer(proxy.http_requests, methods)
                 if fault == "drop_after":
                     self.close_connection = True
                     self.connection.shutdown(2)
@@ -103,6 +112,26 @@ class CountingProxy:
             for m in methods:
                 self.counts[m] += 1
         return methods
+
+    def _record(self, request: bytes, content: bytes) -> None:
+        if not self.record:
+            return
+        try:
+            req, resp = json.loads(request), json.loads(content)
+        except ValueError:
+            return
+        reqs = req if isinstance(req, list) else [req]
+        by_id = {r.get("id"): r for r in (resp if isinstance(resp, list) else [resp]) if isinstance(r, dict)}
+        with self._lock:
+            for r in reqs:
+                answer = by_id.get(r.get("id"), {})
+                self.records.append({"method": r.get("method"), "params": r.get("params"),
+                                     "result": answer.get("result"), "error": answer.get("error")})
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """The recorded requests of ``method`` (with ``record = True``), in order."""
+        with self._lock:
+            return [r for r in self.records if r["method"] == method]
 
     def randomize(self, rates: dict[str, float], *, seed: int) -> None:
         """Inject each fault kind with its probability per request (``{"502": 0.05, "drop_after": 0.03,
@@ -188,6 +217,8 @@ class CountingProxy:
             self.unsupported = set()
             self.random_faults = {}
             self.injected.clear()
+            self.records = []
+            self.after_answer = None
 
     def __enter__(self) -> "CountingProxy":
         self._thread.start()

@@ -106,7 +106,9 @@ class PositionView:
     liquidation_distance: Decimal | None   # fraction of mark: 0.25 = price must move 25%
     key: str = ""
     collateral_token_address: str = ""
-    size_usd_raw: int = 0
+    size_usd_e30: int = 0              # GMX: the position's sizeInUsd (1e30 USD); 0 on gTrade
+    size_collateral_raw: int = 0       # gTrade: collateral x leverage, in the collateral token's units; 0 on GMX
+    collateral_value_usd: Decimal = Decimal(0)     # the collateral valued at its token's price (never assumed $1)
     price_stale: bool = False          # the mark comes from a feed older than its heartbeat (chain.freshness)
 
     def as_json(self) -> dict[str, Any]:
@@ -114,6 +116,7 @@ class PositionView:
             "venue": self.venue, "market": self.market, "asset": self.asset, "side": self.side,
             "size_usd": fmt(self.size_usd), "size_tokens": fmt(self.size_tokens),
             "collateral_token": self.collateral_token, "collateral_amount": fmt(self.collateral_amount),
+            "collateral_value_usd": fmt(self.collateral_value_usd),
             "entry_price": fmt(self.entry_price), "mark_price": fmt(self.mark_price), "pnl_usd": fmt(self.pnl_usd),
             "funding_fee_usd": fmt(self.funding_fee_usd), "borrowing_fee_usd": fmt(self.borrowing_fee_usd),
             "liquidation_price": None if self.liquidation_price is None else fmt(self.liquidation_price),

@@ -1,6 +1,6 @@
 """Holdings: native and ERC-20 balances of a wallet, valued with USD price feeds, in one read.
 
-``fetch_holdings`` builds one Multicall3 batch (block number, native balance, and per token its
+``fetch_holdings`` builds one Multicall3 batch (the block number, L2 on Arbitrum: ``chain.blocks``; native balance, and per token its
 ``balanceOf``, ``decimals``, ``symbol`` and its feed's ``latestRoundData`` and ``decimals``, plus the
 block time and any L2 sequencer feed) and sends it as a single ``eth_call``, whatever the number of
 tokens (``holdings_reader`` is the same read as a ``chain.readplan`` reader, for a command that batches it
@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Sequence
 
 from hedgefi.chain.abi import AbiDecodeError, decode, decode_string_or_bytes32, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, read
@@ -154,8 +155,9 @@ def holdings_reader(conn: "Connection", address: str, extra_tokens: Sequence[str
             known[extra.lower()] = tokens[-1]
 
     ctx = context_calls(profile)
+    blocks = block_number_calls(conn)         # the L2 block on Arbitrum, not Multicall3's block.number
     calls: list[Call] = [
-        Call(mc, encode_call("getBlockNumber()")),
+        *blocks,
         Call(mc, encode_call("getEthBalance(address)", ["address"], [address])),
         *ctx,
         *_feed_calls(profile.native_feed),
@@ -172,10 +174,11 @@ def holdings_reader(conn: "Connection", address: str, extra_tokens: Sequence[str
         spans.append((t, start, len(calls)))
 
     results = yield calls
-    block_number = int(decode(["uint256"], results[0].data)[0])
-    native_balance = int(decode(["uint256"], results[1].data)[0])
-    pricer = _Pricer(conn, read_context(conn, results[2:2 + len(ctx)]))
-    n0 = 2 + len(ctx)
+    nb = len(blocks)
+    block_number = block_number_from(results[:nb])
+    native_balance = int(decode(["uint256"], results[nb].data)[0])
+    pricer = _Pricer(conn, read_context(conn, results[nb + 1:nb + 1 + len(ctx)]))
+    n0 = nb + 1 + len(ctx)
     native_price, native_err, native_stale = pricer(profile.native_feed,
                                                     results[n0:n0 + len(_feed_calls(profile.native_feed))])
     rows = [AssetHolding(profile.native_symbol, None, 18, native_balance, native_price, native_err, native_stale)]

@@ -30,7 +30,7 @@ def _positions(fc: Any) -> list[Any]:
 
 
 def _facts(positions: list[Any]) -> list[tuple[Any, ...]]:
-    return sorted((p.venue, p.asset, p.side, p.size_usd_raw, p.size_tokens, p.collateral_token, p.collateral_amount,
+    return sorted((p.venue, p.asset, p.side, p.size_usd_e30, p.size_tokens, p.collateral_token, p.collateral_amount,
                    p.funding_fee_usd, p.borrowing_fee_usd, p.entry_price) for p in positions)
 
 

@@ -21,7 +21,7 @@ def quote(venue: str = "gmx", asset: str = "ETH", carry: str = "0.05", liquidity
 def short(size_usd: str, venue: str = "gmx", asset: str = "ETH", price: str = "3000") -> PositionView:
     tokens = D(size_usd) / D(price)
     return PositionView(venue, f"{venue}-{asset}", asset, "short", D(size_usd), tokens, "USDC", D(1000), D(price),
-                        D(price), D(0), D(0), D(0), None, None, size_usd_raw=int(D(size_usd) * 10**30))
+                        D(price), D(0), D(0), D(0), None, None, size_usd_e30=int(D(size_usd) * 10**30))
 
 
 ETH = [Exposure("ETH", D(100000), D(3000))]

@@ -7,11 +7,13 @@ from typing import Any
 
 from eth_abi.abi import encode
 
-from hedgefi.chain.abi import decode
+from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import ReadBatch, Reader, both, read
 
 MC = "0x" + "ca" * 20
+GET_BLOCK = encode_call("getBlockNumber()")
+HEAD = 1234
 
 
 @dataclass
@@ -21,18 +23,23 @@ class _Profile:
 
 @dataclass
 class EchoConnection:
-    """Answers every aggregate3 ``eth_call`` with each call's own data (success when it is not empty)."""
+    """Answers every aggregate3 ``eth_call`` with each call's own data (success when it is not empty), and
+    Multicall3's ``getBlockNumber()`` with ``HEAD``; keeps the block tag of every ``eth_call``."""
 
     profile: _Profile = field(default_factory=_Profile)
+    chain_id: int = 31337
     batches: list[list[str]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         self.batches.append([m for m, _ in calls])
         out = []
         for method, params in calls:
             assert method == "eth_call" and params[0]["to"] == MC
+            self.tags.append(params[1])
             (rows,) = decode(["(address,bool,bytes)[]"], bytes.fromhex(params[0]["data"][10:]))
-            answer = [(True, bytes(data)) for _, _, data in rows]
+            answer = [(True, HEAD.to_bytes(32, "big") if target.lower() == MC and bytes(data) == GET_BLOCK
+                       else bytes(data)) for target, _, data in rows]
             out.append("0x" + encode(["(bool,bytes)[]"], [answer]).hex())
         return out
 
@@ -71,6 +78,19 @@ def test_each_stage_of_every_reader_goes_out_in_one_batch() -> None:
     assert a.value == ["gmx-a", "gmx-b", "gmx-after-gmx-b"]
     assert b.value == "holdings"
     assert c.value == ["gtrade-a", "gtrade-b", "gtrade-after-gtrade-b"]
+
+
+def test_later_stages_read_the_block_the_first_one_ran_at() -> None:
+    conn = EchoConnection()
+    batch = ReadBatch(conn)  # type: ignore[arg-type]
+    a, b = batch.add(two_stage("gmx")), batch.add(two_stage("gtrade"))
+    batch.run()
+    assert conn.tags == ["latest", "latest", hex(HEAD), hex(HEAD)] and batch.block == HEAD
+    assert a.value == ["gmx-a", "gmx-b", "gmx-after-gmx-b"]         # the block call is not the reader's
+    assert b.value == ["gtrade-a", "gtrade-b", "gtrade-after-gtrade-b"]
+    pinned = EchoConnection()
+    assert read(pinned, two_stage("x"), 77)[0] == "x-a"  # type: ignore[arg-type]
+    assert pinned.tags == [hex(77), hex(77)]                        # an explicit block is kept
 
 
 def test_an_empty_stage_costs_no_request() -> None:

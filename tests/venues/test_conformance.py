@@ -22,8 +22,8 @@ MARKET_KEYS = {"venue", "market", "asset", "asset_class", "price", "short_fundin
                "short_carry_apr", "long_oi_usd", "short_oi_usd", "available_short_liquidity_usd", "max_leverage", "open",
                "can_reduce", "position_fee_rate", "min_size_usd", "price_stale"}
 POSITION_KEYS = {"venue", "market", "asset", "side", "size_usd", "size_tokens", "collateral_token",
-                 "collateral_amount", "entry_price", "mark_price", "pnl_usd", "funding_fee_usd", "borrowing_fee_usd",
-                 "liquidation_price", "liquidation_distance", "price_stale"}
+                 "collateral_amount", "collateral_value_usd", "entry_price", "mark_price", "pnl_usd",
+                 "funding_fee_usd", "borrowing_fee_usd", "liquidation_price", "liquidation_distance", "price_stale"}
 ORDER_KEYS = {"venue", "key", "type", "asset", "size_delta_usd", "created_at"}
 
 

@@ -54,6 +54,7 @@ def test_funding_and_borrowing_accrue_in_the_markets_direction(conn, demo) -> No
 def test_stop_loss_is_triggered_by_a_price_move(conn, demo) -> None:  # type: ignore[no-untyped-def]
     v = GmxVenue(conn)
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("8000"), stop_loss_price=Decimal("3300")))
+    start = int(conn.request("eth_blockNumber", []), 16)
     r = send(conn, v, demo, plan.txs, wait_s=5)
     statuses = sorted(o.status for o in r.orders)
     assert statuses == ["executed", "placed"], r.orders  # the increase ran; the stop waits for its trigger
@@ -61,7 +62,7 @@ def test_stop_loss_is_triggered_by_a_price_move(conn, demo) -> None:  # type: ig
     assert [o.type for o in pending] == ["StopLossDecrease"]
     control.set_price("ETH", "3400")
     sl_key = pending[0].key
-    outcome = v.wait_outcome(sl_key, 0, timeout_s=15)
+    outcome = v.wait_outcome(sl_key, start, timeout_s=15)
     assert outcome.status == "executed"
     assert short_position(v, demo.address) is None
 
@@ -73,6 +74,7 @@ def test_missed_acceptable_price_cancels_and_refunds(conn, demo, keeper_paused) 
     usdc_before = usdc_raw(conn, demo.address)
     eth_before = int(conn.request("eth_getBalance", [demo.address, "latest"]), 16)
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000"), max_slippage=Decimal("0.005")))
+    start = int(conn.request("eth_blockNumber", []), 16)
     r = send(conn, v, demo, plan.txs, wait_s=0.5)
     assert [o.status for o in r.orders] == ["pending"]
     assert usdc_raw(conn, demo.address) == usdc_before - 5_000_000_000  # collateral sits in the OrderVault
@@ -81,7 +83,7 @@ def test_missed_acceptable_price_cancels_and_refunds(conn, demo, keeper_paused) 
     # the keeper tx succeeds and GMX cancels the order inside it: reported as cancelled, never as executed
     assert len(results) == 1 and results[0].tx_hash and not results[0].executed
     assert results[0].note.startswith("cancelled: the price moved past your slippage limit")
-    outcome = v.wait_outcome(r.orders[0].key, 0, timeout_s=5)
+    outcome = v.wait_outcome(r.orders[0].key, start, timeout_s=5)
     assert outcome.status == "cancelled" and outcome.error_name == "OrderNotFulfillableAtAcceptablePrice"
     assert "slippage" in outcome.reason
     assert usdc_raw(conn, demo.address) == usdc_before  # collateral refunded in full
@@ -134,7 +136,8 @@ def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  #
         receipts = [fs.send_as(demo.address, t, fv.errors) for t in plan.txs]
         assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address)[0].executed
         ((key, _),) = fv.order_keys(receipts[-1])
-        assert fv.wait_outcome(key, 0, 5).status == "executed"
+        mined = receipts[-1]["blockNumber"]
+        assert fv.wait_outcome(key, int(mined, 16) if isinstance(mined, str) else int(mined), 5).status == "executed"
 
 
 def test_execution_fee_is_checked_against_the_gas_price(conn, demo) -> None:  # type: ignore[no-untyped-def]

@@ -159,6 +159,7 @@ def test_closed_market_is_refused_then_forced_times_out_and_is_recovered(devnet,
     r = cli("short", "open", "NVDA", "--size-usd", "1000")                              # auto: nothing open
     assert r.code == 1 and "closed" in r.stderr
     usdc_before = usdc_raw(conn, demo.address)
+    start = int(conn.request("eth_blockNumber", []), 16)
     r = cli("short", "open", "NVDA", "--size-usd", "1000", "--venue", "gtrade", "--force", "--broadcast", "--yes",
             "--json")
     assert r.code == 6, r.output                                                        # sent, pending
@@ -172,7 +173,7 @@ def test_closed_market_is_refused_then_forced_times_out_and_is_recovered(devnet,
     assert usdc_raw(conn, demo.address) == usdc_before                                      # all of it came back
     assert json.loads(cli("orders", "--json").stdout)["pending_orders"] == []
     v = GtradeVenue(conn)
-    assert v.wait_outcome(key, 0, 0).reason.startswith("no oracle answer in time")
+    assert v.wait_outcome(key, start, 0).reason.startswith("no oracle answer in time")
 
 
 def test_venue_auto_chooses_by_cost_and_falls_back_on_liquidity(devnet, cli) -> None:  # type: ignore[no-untyped-def]

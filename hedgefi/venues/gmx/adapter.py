@@ -147,7 +147,7 @@ class GmxVenue:
             for key in old:
                 bundle.entries.append(router.encode("cancelOrder", bytes.fromhex(key.removeprefix("0x"))))
             self._add_stop_loss(bundle, account, market, coll, req, fees, index_price,
-                                size_raw + (existing.size_usd_raw if existing else 0))
+                                size_raw + (existing.size_usd_e30 if existing else 0))
             notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short"
                          + (f"; it replaces {len(old)} earlier stop-loss order(s)" if old else ""))
         action = "increase" if existing else "open"
@@ -174,7 +174,7 @@ class GmxVenue:
         if existing is None:
             raise InputError(f"there is no GMX {req.asset} short with {coll.symbol} collateral to reduce or close")
         if req.close or -req.size_delta_usd >= existing.size_usd:
-            size_raw, action = existing.size_usd_raw, "close"
+            size_raw, action = existing.size_usd_e30, "close"
         else:
             size_raw, action = to_raw(-req.size_delta_usd, 30, what="size"), "decrease"
         fee = fees.execution_fee(False)

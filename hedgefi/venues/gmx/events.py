@@ -7,10 +7,10 @@ OrderFrozen appears (receipt success only means the order was *created*).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.chain.logs import follow_logs
 from hedgefi.venues.base import CreatedOrder, OrderOutcome, Receipt
 from hedgefi.venues.gmx.constants import codec
 
@@ -90,30 +90,29 @@ def is_order_key(key: str) -> bool:
 
 def fetch_order_outcome(conn: "Connection", emitter: str, key: str, from_block: int,
                         timeout_s: float = 30.0, poll_s: float = 0.25) -> OrderOutcome:
-    """Wait for the keeper: the first OrderExecuted / OrderCancelled / OrderFrozen log for ``key``."""
+    """Wait for the keeper: the first OrderExecuted / OrderCancelled / OrderFrozen log for ``key``, from
+    ``from_block`` on in bounded ranges (``chain.logs``). The filter names the order key (EventLog2's
+    indexed topic1, narrower than its account topic2): only this order's own final events come back."""
     from hedgefi.venues.gmx.errors import decoder
 
     c = codec("EventEmitter")
     finals = ["0x" + event_name_hash(n).hex() for n in ("OrderExecuted", "OrderCancelled", "OrderFrozen")]
-    flt = {"address": emitter, "fromBlock": hex(from_block), "toBlock": "latest",
-           "topics": ["0x" + c.event_topic("EventLog2").hex(), finals, key]}
-    deadline = time.monotonic() + timeout_s
-    while True:
-        logs = conn.request("eth_getLogs", [flt])
-        for log in logs or []:
-            ev = decode_log(log)
-            if ev is None:
-                continue
-            if ev.name == "OrderExecuted":
-                return OrderOutcome("executed", key, tx_hash=ev.tx_hash)
-            reason_bytes = ev.items.get("reasonBytes", b"")
-            decoded = decoder().decode(bytes(reason_bytes)) if reason_bytes else None
-            reason = decoded.message if decoded else (ev.items.get("reason") or "no reason given")
-            return OrderOutcome("cancelled" if ev.name == "OrderCancelled" else "frozen", key, reason,
-                                decoded.name if decoded else "", ev.tx_hash)
-        if time.monotonic() >= deadline:
-            return OrderOutcome("pending", key, "the keeper has not executed it yet")
-        time.sleep(poll_s)
+    flt = {"address": emitter, "topics": ["0x" + c.event_topic("EventLog2").hex(), finals, key.lower()]}
+
+    def match(log: dict[str, Any]) -> OrderOutcome | None:
+        ev = decode_log(log)
+        if ev is None:
+            return None
+        if ev.name == "OrderExecuted":
+            return OrderOutcome("executed", key, tx_hash=ev.tx_hash)
+        reason_bytes = ev.items.get("reasonBytes", b"")
+        decoded = decoder().decode(bytes(reason_bytes)) if reason_bytes else None
+        reason = decoded.message if decoded else (ev.items.get("reason") or "no reason given")
+        return OrderOutcome("cancelled" if ev.name == "OrderCancelled" else "frozen", key, reason,
+                            decoded.name if decoded else "", ev.tx_hash)
+
+    found = follow_logs(conn, [flt], from_block, match, timeout_s=timeout_s, poll_s=poll_s)
+    return found if found is not None else OrderOutcome("pending", key, "the keeper has not executed it yet")
 
 
 __all__ = ["GmxEvent", "decode_log", "events_in_receipt", "order_keys_from_receipt", "OrderOutcome",

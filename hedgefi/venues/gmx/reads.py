@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, read
@@ -104,22 +105,24 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
     reader = reader_codec(d)
     table = _token_table(conn, d)
     feeds = sorted({feed for _, feed in table.values() if feed})
-    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()")),
-             Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
+    blocks = block_number_calls(conn)             # the L2 block on Arbitrum, not Multicall3's block.number
+    calls = [Call(d.reader, reader.encode("getMarkets", d.data_store, 0, MAX_MARKETS))]
     for feed in feeds:
         calls += round_calls(feed)
     ctx = context_calls(conn.profile)
     calls += ctx
+    calls += blocks
     calls += extra or []
     r = yield calls
-    if not r[1].ok:
+    if not r[0].ok:
         raise ChainError(f"GMX Reader {d.reader} did not answer getMarkets; is GMX deployed on this chain?")
-    block = int(decode(["uint256"], r[0].data)[0])
-    n_ctx = 2 + 2 * len(feeds)
-    block_time = read_context(conn, r[n_ctx:n_ctx + len(ctx)])
+    n_ctx = 1 + 2 * len(feeds)
+    n_blocks = n_ctx + len(ctx)
+    block = block_number_from(r[n_blocks:n_blocks + len(blocks)])
+    block_time = read_context(conn, r[n_ctx:n_blocks])
     feed_answer: dict[str, tuple[int, int]] = {}
     for i, feed in enumerate(feeds):
-        a, dec = r[2 + 2 * i], r[3 + 2 * i]
+        a, dec = r[1 + 2 * i], r[2 + 2 * i]
         rnd = decode_round(a)
         if rnd is not None and dec.ok:
             answer = rnd[0]
@@ -135,7 +138,7 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
             exp = 30 - meta.decimals - fdec
             prices[address] = answer * 10**exp if exp >= 0 else answer // 10**-exp
     markets = []
-    for m in reader.decode_output("getMarkets", r[1].data):
+    for m in reader.decode_output("getMarkets", r[0].data):
         idx, lng, sht = m["indexToken"].lower(), m["longToken"].lower(), m["shortToken"].lower()
         if int(idx, 16) == 0 or not all(t in prices for t in (idx, lng, sht)):
             continue  # swap-only market, or one hedgefi cannot price
@@ -144,7 +147,7 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
                                  meta.decimals))
     stale = frozenset(address for address, (_, token_feed) in table.items()
                       if token_feed in feed_answer and not conn.prices.usable(token_feed))
-    return Snapshot(block, markets, prices, tokens, r[n_ctx + len(ctx):], stale, d.release)
+    return Snapshot(block, markets, prices, tokens, r[n_blocks + len(blocks):], stale, d.release)
 
 
 def to_checksum(address: str) -> str:
@@ -357,7 +360,8 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         entry_price=entry, mark_price=mark_h, pnl_usd=_usd(int(info["basePnlUsd"])),
         funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
         liquidation_price=liq_h, liquidation_distance=distance,
-        key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_raw=size_usd,
+        key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_e30=size_usd,
+        collateral_value_usd=_usd(coll_raw * cp_min),
         price_stale=snap.market_stale(m),
     )
 

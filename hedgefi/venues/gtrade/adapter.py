@@ -3,8 +3,9 @@
 ``plan_short`` turns a human request into an ``OrderPlan``: the USDC approval for the diamond (when the
 allowance is short) and one request transaction (``openTrade``, ``increasePositionSize``, or a
 ``multicall`` that sets the closing slippage before ``decreasePositionSize`` / ``closeTradeMarket``).
-v10 keeps the collateral as sent (size = collateral x leverage) and realises the opening fee against
-the trade, so the collateral is simply size / leverage. A market outside its trading hours is refused for
+v10 keeps the collateral as sent (size = collateral x leverage, in collateral units) and realises the
+opening fee against the trade, so the collateral is size / leverage / the collateral's USD price
+(``getCollateralPriceUsd``, read with the pair). A market outside its trading hours is refused for
 a new order unless forced; while trading is CLOSE_ONLY only decreases and closes go out.
 """
 
@@ -14,6 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.multicall import Call, fetch_aggregate3
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
@@ -122,19 +124,23 @@ class GtradeVenue:
         fee_rate = CONTEXT.divide(Decimal(info.fee_p_e10), Decimal(100 * PERCENT_E10))
         size = req.size_delta_usd
         notes: list[str] = []
+        # collateral is sized at its own price (getCollateralPriceUsd), never assumed to be $1
+        coll_usd = info.collateral_usd
+        if coll_usd <= 0:
+            raise BadAmountError("gTrade reports no USD price for its USDC collateral; nothing was planned")
         if existing is not None:
             # the trade's own leverage, from its raw size and collateral (both in collateral units)
             coll_units = existing.collateral_amount * 10**usdc.decimals
-            lev = CONTEXT.divide(Decimal(existing.size_usd_raw), coll_units) if existing.size_usd_raw and coll_units \
-                else DEFAULT_LEVERAGE
+            lev = CONTEXT.divide(Decimal(existing.size_collateral_raw), coll_units) \
+                if existing.size_collateral_raw and coll_units else DEFAULT_LEVERAGE
             lev = lev.quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
-            coll = CONTEXT.divide(size, lev)
+            coll = CONTEXT.divide(size, lev * coll_usd)
         elif req.collateral_amount is not None:
             coll = req.collateral_amount
-            lev = CONTEXT.divide(size, coll)
+            lev = CONTEXT.divide(size, coll * coll_usd)
         else:
             lev = req.leverage if req.leverage is not None else DEFAULT_LEVERAGE
-            coll = CONTEXT.divide(size, lev)
+            coll = CONTEXT.divide(size, lev * coll_usd)
         lev_e3 = leverage_e3(lev)
         if not (info.min_leverage_e3 <= lev_e3 <= info.max_leverage_e3):
             raise BadAmountError(f"leverage {fmt(lev)}x is outside gTrade {info.asset}/USD's range "
@@ -215,12 +221,12 @@ class GtradeVenue:
         c = codec()
         r = fetch_aggregate3(self.conn, [Call(self.d.diamond, c.encode("getPendingOrder", (user, index))),
                                          Call(self.d.diamond, c.encode("getMarketOrdersTimeoutBlocks")),
-                                         *reads.block_number_calls(self.conn)])
+                                         *block_number_calls(self.conn)])
         po = c.decode_output("getPendingOrder", r[0].data)
         if not po["isOpen"]:
             raise InputError(f"gTrade order {order_key} is not pending (already executed, cancelled or refunded)")
         timeout = int(c.decode_output("getMarketOrdersTimeoutBlocks", r[1].data))
-        block = reads.block_number_from(r[2:])
+        block = block_number_from(r[2:])
         ready = int(po["createdBlock"]) + timeout
         if block < ready:
             raise InputError(f"gTrade order {order_key} can be cancelled only after its timeout: {ready - block} more "
@@ -235,7 +241,8 @@ class GtradeVenue:
         return order_keys_from_receipt(receipt, self.d.diamond)
 
     def wait_outcome(self, key: str, from_block: int, timeout_s: float = 30.0) -> OrderOutcome:
-        out = fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s)
+        out = fetch_order_outcome(self.conn, self.d.diamond, key, from_block, timeout_s,
+                                  pair_indices=tuple(i for _, i in self.d.pairs))
         if out.status == "pending":
             c = codec()
             raw = self.conn.request("eth_call", [{"to": self.d.diamond,

@@ -3,14 +3,16 @@
 The request receipt carries ``MarketOrderInitiated`` / ``PositionSizeUpdateInitiated`` with the pending
 order id ``(user, index)``: hedgefi's order key is ``"<user>:<index>"``. The outcome is the first diamond
 log among MarketExecuted, MarketOpenCanceled, MarketCloseCanceled, PositionSize{Increase,Decrease}Executed
-(``cancelReason`` 0 = executed) and ChainlinkCallbackTimeout whose first data field is that id.
+(``cancelReason`` 0 = executed) and ChainlinkCallbackTimeout whose first data field is that id. The
+logs are asked by the indexed trader (topic1 of the Market* events, topic2 of the position-size ones; the
+timeout event indexes only its pair), from the order's block on, in bounded ranges (``chain.logs``).
 """
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.chain.logs import follow_logs, topic_address, topic_uint
 from hedgefi.venues.base import CreatedOrder, OrderOutcome, Receipt
 from hedgefi.venues.gtrade.constants import CANCEL_REASONS, codec
 
@@ -75,29 +77,54 @@ def _outcome(name: str, fields: dict[str, Any], key: str, tx: str) -> OrderOutco
     return OrderOutcome("executed", key, tx_hash=tx)
 
 
+# where each outcome event indexes the trader: topic1 for Market*, topic2 for the position-size events
+BY_TRADER_TOPIC1 = ("MarketExecuted", "MarketOpenCanceled", "MarketCloseCanceled")
+BY_TRADER_TOPIC2 = ("PositionSizeIncreaseExecuted", "PositionSizeDecreaseExecuted")
+TIMEOUT = "ChainlinkCallbackTimeout"      # indexes only the pair: filtered by the pairs hedgefi trades
+
+
+def outcome_filters(diamond: str, user: str, pair_indices: tuple[int, ...] = ()) -> list[dict[str, Any]]:
+    """The ``eth_getLogs`` filters for one trader's outcomes: never the whole diamond's traffic."""
+    c = codec()
+
+    def topics(names: tuple[str, ...]) -> list[str]:
+        return ["0x" + c.event_topic(n).hex() for n in names]
+
+    trader = topic_address(user)
+    timeout: list[Any] = [topics((TIMEOUT,))]
+    if pair_indices:
+        timeout.append([topic_uint(i) for i in pair_indices])
+    return [{"address": diamond, "topics": [topics(BY_TRADER_TOPIC1), trader]},
+            {"address": diamond, "topics": [topics(BY_TRADER_TOPIC2), None, trader]},
+            {"address": diamond, "topics": timeout}]
+
+
 def fetch_order_outcome(conn: "Connection", diamond: str, key: str, from_block: int, timeout_s: float = 30.0,
-                        poll_s: float = 0.25, timeout_blocks: int | None = None) -> OrderOutcome:
-    """Wait for the oracles: the first outcome log for ``key``; "pending" after ``timeout_s``."""
+                        poll_s: float = 0.25, timeout_blocks: int | None = None,
+                        pair_indices: tuple[int, ...] = ()) -> OrderOutcome:
+    """Wait for the oracles: the first outcome log for ``key`` from ``from_block`` on (the trader's own
+    events, in bounded ranges: ``chain.logs``); "pending" after ``timeout_s``."""
     c = codec()
     user, index = parse_key(key)
     by_topic = {"0x" + c.event_topic(n).hex(): n for n in OUTCOMES}
-    flt = {"address": diamond, "fromBlock": hex(from_block), "toBlock": "latest", "topics": [list(by_topic)]}
-    deadline = time.monotonic() + timeout_s
-    while True:
-        for log in conn.request("eth_getLogs", [flt]) or []:
-            data = _bytes(log["data"])
-            if _order_id(data) != (user, index):
-                continue
-            name = by_topic[log["topics"][0]]
-            fields = c.decode_event_data(name, data)
-            return _outcome(name, fields, key, log["transactionHash"])
-        if time.monotonic() >= deadline:
-            note = "the oracles have not answered yet"
-            if timeout_blocks is not None:
-                note += (f"; after {timeout_blocks} blocks it can be cancelled for a refund with "
-                         f"`hedgefi orders --venue gtrade --cancel {key}`")
-            return OrderOutcome("pending", key, note)
-        time.sleep(poll_s)
+
+    def match(log: dict[str, Any]) -> OrderOutcome | None:
+        data = _bytes(log["data"])
+        name = by_topic.get(str(log["topics"][0]).lower())
+        if name is None or _order_id(data) != (user, index):
+            return None
+        return _outcome(name, c.decode_event_data(name, data), key, log["transactionHash"])
+
+    found = follow_logs(conn, outcome_filters(diamond, user, pair_indices), from_block, match,
+                        timeout_s=timeout_s, poll_s=poll_s)
+    if found is not None:
+        return found
+    note = "the oracles have not answered yet"
+    if timeout_blocks is not None:
+        note += (f"; after {timeout_blocks} blocks it can be cancelled for a refund with "
+                 f"`hedgefi orders --venue gtrade --cancel {key}`")
+    return OrderOutcome("pending", key, note)
 
 
-__all__ = ["order_key", "parse_key", "is_order_key", "order_keys_from_receipt", "OrderOutcome", "fetch_order_outcome", "OUTCOMES"]
+__all__ = ["order_key", "parse_key", "is_order_key", "order_keys_from_receipt", "OrderOutcome", "fetch_order_outcome", "OUTCOMES",
+           "outcome_filters"]

@@ -9,7 +9,8 @@ trading state and the block time (Multicall3), with any L2 sequencer feed: a pai
 than its heartbeat is marked ``price_stale`` (``hedgefi.chain.freshness``). Round trip 2, per pair: ``pairs(i)`` (checked against
 the expected asset), leverage and size limits, v10 token OI, pre-v10 OI, the max-OI and skew caps,
 the current funding rate, funding and borrowing parameters, the position fee. Positions. 1: ``getTrades``,
-``getPendingOrders``, collaterals, feeds and each pair's liquidation parameters; 2: per trade its pending
+``getPendingOrders``, collaterals, feeds and each pair's liquidation parameters; 2: the USD price of
+each collateral in use (``getCollateralPriceUsd``: collateral is never assumed to be $1), per trade its pending
 holding fees, its own liquidation parameters and its liquidation price computed with its pair's. A trade
 whose stored parameters differ from its pair's (they are fixed when it opens) gets its price read again
 with its own in a third stage; on the devnet replica and for trades opened since the pair's last change,
@@ -24,15 +25,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
+from hedgefi.chain.blocks import block_number_calls, block_number_from
 from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read_context, round_calls
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, both, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, from_raw, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, TradingState
-from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, FUNDING_RATE_SCALE, GROUP_CLASS, LEVERAGE_SCALE,
-                                             PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR, USD_E18,
-                                             PendingOrderType, codec)
+from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PRICE_DECIMALS, FUNDING_RATE_SCALE,
+                                             GROUP_CLASS, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR,
+                                             USD_E18, PendingOrderType, codec)
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
 from hedgefi.venues.gtrade.schedule import describe, is_open_at
 
@@ -43,27 +45,9 @@ APR_Q = Decimal("0.0000000001")
 PRICE_Q = Decimal("0.00000001")
 RATIO_Q = Decimal("0.000001")
 GET_TIMESTAMP = "getCurrentBlockTimestamp()"
-ARBSYS = "0x0000000000000000000000000000000000000064"
-ARBITRUM_CHAIN_IDS = {42161, 421614}
 TRADING_STATES: dict[int, TradingState] = {0: "open", 1: "close-only", 2: "paused"}   # the diamond's TradingState
 
 
-def block_number_calls(conn: "Connection") -> list[Call]:
-    """The block numbers gTrade's ``createdBlock`` and timeouts use: on Arbitrum the L2 height from
-    ``ArbSys.arbBlockNumber()`` (``block.number`` there is the L1 one), elsewhere ``block.number``. Both
-    are asked: an anvil fork without ArbSys fails the first call, and the second stands in."""
-    calls = [Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
-    if conn.chain_id in ARBITRUM_CHAIN_IDS:
-        calls.insert(0, Call(ARBSYS, encode_call("arbBlockNumber()")))
-    return calls
-
-
-def block_number_from(results: list[CallResult]) -> int:
-    """Read what ``block_number_calls`` asked (the first answer that came back)."""
-    for r in results:
-        if r.ok and len(r.data) >= 32:
-            return int(decode(["uint256"], r.data)[0])
-    raise ChainError("could not read the block number")
 ORDER_TYPE_NAMES = {PendingOrderType.MARKET_OPEN: "MarketOpen", PendingOrderType.MARKET_CLOSE: "MarketClose",
                     PendingOrderType.MARKET_PARTIAL_OPEN: "MarketPartialOpen",
                     PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose"}
@@ -80,6 +64,7 @@ class PairInfo:
     min_size_usd: Decimal
     spread_p_e10: int
     fee_p_e10: int                      # pairTotalPositionSizeFeeP: opening (and closing) fee, 1e10 % of size
+    collateral_usd: Decimal = Decimal(1)    # USD per collateral token (getCollateralPriceUsd, 1e8), at this read
 
 
 @dataclass
@@ -89,6 +74,7 @@ class Snapshot:
     collateral_index: int
     prices_e10: dict[str, int]                 # asset -> 1e10 USD price
     stale_assets: frozenset[str] = frozenset()     # assets whose feed is stale (all of them: sequencer down)
+    block: int = 0                             # the (L2) block the snapshot was read at (``chain.blocks``)
 
 
 def _feed_calls(conn: "Connection", d: GtradeDeployment) -> tuple[list[tuple[str, str]], list[Call]]:
@@ -138,16 +124,19 @@ def snapshot_reader(conn: "Connection", d: GtradeDeployment, extra: list[Call] |
             Call(conn.profile.multicall3, encode_call(GET_TIMESTAMP))]
     extra = extra or []
     ctx = context_calls(conn.profile)
-    r = yield head + feed_calls + ctx + extra
+    blocks = block_number_calls(conn)
+    r = yield head + feed_calls + ctx + blocks + extra
     if not (r[0].ok and r[1].ok and r[2].ok):
         raise ChainError(f"the gTrade diamond {d.diamond} did not answer; is gTrade deployed on this chain?")
     n_ctx = 3 + len(feed_calls)
-    prices, stale = _prices(conn, assets, r[3:n_ctx], read_context(conn, r[n_ctx:n_ctx + len(ctx)]))
+    n_blocks = n_ctx + len(ctx)
+    prices, stale = _prices(conn, assets, r[3:n_ctx], read_context(conn, r[n_ctx:n_blocks]))
     snap = Snapshot(int(decode(["uint256"], r[2].data)[0]), int(c.decode_output("getTradingActivated", r[1].data)),
-                    int(c.decode_output("getCollateralIndex", r[0].data)), prices, stale)
+                    int(c.decode_output("getCollateralIndex", r[0].data)), prices, stale,
+                    block_number_from(r[n_blocks:n_blocks + len(blocks)]))
     if snap.collateral_index == 0:
         raise ChainError("the gTrade diamond does not list USDC as collateral")
-    return snap, r[n_ctx + len(ctx):]
+    return snap, r[n_blocks + len(blocks):]
 
 
 def _pair_calls(d: GtradeDeployment, snap: Snapshot, asset: str, i: int) -> list[Call]:
@@ -204,8 +193,7 @@ def _markets_stage(conn: "Connection", d: GtradeDeployment, snap: Snapshot) -> R
     c = codec()
     ci = snap.collateral_index
     wanted = [(a, i) for a, i in d.pairs if a in snap.prices_e10]
-    calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci)),
-             Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
+    calls = [Call(d.diamond, c.encode("getCollateral", ci)), Call(d.diamond, c.encode("getCollateralPriceUsd", ci))]
     for asset, i in wanted:
         calls += _pair_calls(d, snap, asset, i)
     r = yield calls
@@ -221,11 +209,11 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
     pd = int(coll["precisionDelta"])
     coll_usd = CONTEXT.divide(Decimal(c.decode_output("getCollateralPriceUsd", r[1].data)), Decimal(10**8))
     precision = Decimal(int(coll["precision"]))
-    block = int(decode(["uint256"], r[2].data)[0])
+    block = snap.block
     now = datetime.fromtimestamp(snap.block_time, timezone.utc)
     quotes, infos = [], {}
     for n, (asset, i) in enumerate(wanted):
-        rr = r[3 + n * N_PAIR_CALLS: 3 + (n + 1) * N_PAIR_CALLS]
+        rr = r[2 + n * N_PAIR_CALLS: 2 + (n + 1) * N_PAIR_CALLS]
         if not all(x.ok for x in rr):
             continue
         pair = c.decode_output("pairs", rr[0].data)
@@ -270,7 +258,7 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
             trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
             hours=describe(klass, now), pair_index=i, price_stale=asset in snap.stale_assets))
         infos[asset.upper()] = PairInfo(asset, i, klass, price, int(max_lev), int(min_lev), min_size,
-                                        int(pair["spreadP"]), fee_p)
+                                        int(pair["spreadP"]), fee_p, coll_usd)
     return block, quotes, infos
 
 
@@ -330,8 +318,7 @@ def _positions_extra(conn: "Connection", d: GtradeDeployment, account: str) -> l
     return [Call(dia, c.encode("getTrades", account)), Call(dia, c.encode("getPendingOrders", account)),
             Call(dia, c.encode("getCollaterals")), Call(dia, c.encode("getTradeInfos", account)),
             Call(dia, c.encode("getMarketOrdersTimeoutBlocks")),
-            *[Call(dia, c.encode("getPairLiquidationParams", i)) for _, i in d.pairs],
-            *block_number_calls(conn)]
+            *[Call(dia, c.encode("getPairLiquidationParams", i)) for _, i in d.pairs]]
 
 
 def _liq_params(r: CallResult, name: str) -> dict[str, int]:
@@ -343,8 +330,9 @@ def _liq_params(r: CallResult, name: str) -> dict[str, int]:
 
 def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap: Snapshot,
                      extra: list[CallResult]) -> Reader[PositionsRead]:
-    """After the snapshot: pending orders decoded, then one stage for the trades' fees and liquidation prices
-    (a second only for a trade whose own liquidation parameters differ from its pair's)."""
+    """After the snapshot: one stage for the price of each collateral in use (pending orders are sized in
+    collateral units: their USD is at that price) and the trades' fees and liquidation prices (a second
+    only for a trade whose own liquidation parameters differ from its pair's)."""
     c = codec()
     dia = d.diamond
     if not all(x.ok for x in extra[:5]):
@@ -356,12 +344,14 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
     n_pairs = len(d.pairs)
     pair_params = {int(i): _liq_params(r, "getPairLiquidationParams")
                    for (_, i), r in zip(d.pairs, extra[5:5 + n_pairs])}
-    block = block_number_from(extra[5 + n_pairs:])
+    block = snap.block
     names = {int(p_i): a for a, p_i in d.pairs}
-    pending = _pending_views(orders, trades, collats, names, block, timeout_blocks)
     priced = [t for t in trades if names.get(int(t["pairIndex"])) in snap.prices_e10]
-    if not priced:
-        return block, [], pending, trades
+    if not priced and not orders:
+        return block, [], [], trades
+    # each collateral in use valued at its own price (1e8 USD), read once in the next stage
+    indices = sorted(({int(t["collateralIndex"]) for t in trades} | {int(o["trade"]["collateralIndex"]) for o in orders})
+                     - {0})
 
     def liq_call(t: dict[str, Any], params: dict[str, int]) -> Call:
         return Call(dia, c.encode("getTradeLiquidationPrice", {
@@ -373,20 +363,24 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
             "partialCloseMultiplier": 10**18, "beforeOpened": False}))
 
     guesses = [pair_params.get(int(t["pairIndex"]), NO_LIQ_PARAMS) for t in priced]
-    calls = []
+    calls = [Call(dia, c.encode("getCollateralPriceUsd", ci)) for ci in indices]
     for t, guess in zip(priced, guesses):
         price = snap.prices_e10[names[int(t["pairIndex"])]]
         calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
                   Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
-                  Call(dia, c.encode("getCollateralPriceUsd", t["collateralIndex"])),
                   liq_call(t, guess)]
     r = yield calls
+    coll_prices = {ci: int(c.decode_output("getCollateralPriceUsd", x.data)) for ci, x in zip(indices, r) if x.ok}
+    missing = [ci for ci in indices if ci not in coll_prices]
+    if missing:
+        raise ChainError(f"the gTrade diamond did not return the price of collateral {missing[0]}")
+    r = r[len(indices):]
+    pending = _pending_views(orders, trades, collats, names, block, timeout_blocks, coll_prices)
     fees, liq, again = [], [], []
     for n, t in enumerate(priced):
-        h, lp, cp, lq = r[4 * n: 4 * n + 4]
+        h, lp, lq = r[3 * n: 3 * n + 3]
         hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
-        coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
-        fees.append((hold, coll_price))
+        fees.append((hold, coll_prices[int(t["collateralIndex"])]))
         liq.append(lq)
         own = _liq_params(lp, "getTradeLiquidationParams")
         if own != guesses[n]:
@@ -407,7 +401,9 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
 
 @money
 def _pending_views(orders: list[dict[str, Any]], trades: list[dict[str, Any]], collats: list[dict[str, Any]],
-                   names: dict[int, str], block: int, timeout_blocks: int) -> list[PendingOrderView]:
+                   names: dict[int, str], block: int, timeout_blocks: int,
+                   coll_prices_e8: dict[int, int]) -> list[PendingOrderView]:
+    """Pending market orders; their size (collateral units in v10) valued at the collateral's price."""
     open_by_index = {int(t["index"]): t for t in trades}
     pending = []
     for o in orders:
@@ -416,9 +412,14 @@ def _pending_views(orders: list[dict[str, Any]], trades: list[dict[str, Any]], c
             if int(o["orderType"]) in PendingOrderType._value2member_map_ else str(o["orderType"])
         size_raw, ci = _pending_size_raw(o, open_by_index.get(int(t["index"])))
         dec = _decimals(collats, ci)
+        if size_raw and ci not in coll_prices_e8:
+            raise ChainError(f"no price for gTrade collateral {ci} (pending order {o['index']})")
+        usd = from_raw(size_raw, dec) * CONTEXT.divide(Decimal(coll_prices_e8.get(ci, 0)),
+                                                       Decimal(10**COLLATERAL_PRICE_DECIMALS))
         pending.append(PendingOrderView(
             venue="gtrade", key=f"{str(o['user']).lower()}:{o['index']}", type=kind,
-            asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"), size_delta_usd=from_raw(size_raw, dec),
+            asset=names.get(int(t["pairIndex"]), f"pair {t['pairIndex']}"),
+            size_delta_usd=usd.quantize(Decimal("0.000001")),
             created_at=int(o["createdBlock"]), market=f"{names.get(int(t['pairIndex']), t['pairIndex'])}/USD",
             expired=block >= int(o["createdBlock"]) + timeout_blocks))
     return pending
@@ -437,7 +438,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
     dec = _decimals(collats, ci)
     coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
     symbol = next((tk.symbol for tk in conn.profile.tokens if tk.address.lower() == coll_addr.lower()), coll_addr)
-    cusd = CONTEXT.divide(Decimal(coll_price_e8), Decimal(10**8))
+    cusd = CONTEXT.divide(Decimal(coll_price_e8), Decimal(10**COLLATERAL_PRICE_DECIMALS))
 
     def usd(raw: int) -> Decimal:
         return (from_raw(raw, dec) * cusd).quantize(Decimal("0.000001"))
@@ -459,7 +460,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         collateral_amount=from_raw(int(t["collateralAmount"]), dec), entry_price=entry, mark_price=mark,
         pnl_usd=pnl, funding_fee_usd=funding, borrowing_fee_usd=borrowing, liquidation_price=liq_h,
         liquidation_distance=distance, key=f"{account.lower()}:{t['index']}", collateral_token_address=coll_addr,
-        size_usd_raw=size_raw, price_stale=stale)
+        size_collateral_raw=size_raw, collateral_value_usd=usd(int(t["collateralAmount"])), price_stale=stale)
 
 
 __all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "snapshot_reader", "markets_reader",
