@@ -85,14 +85,15 @@ function key({ fn, args, constant }) {
   return { key: dataStore[fn](...(args || [])) };
 }
 
-function executionFee({ kind, gasLimits, gasPrice, oraclePriceCount, nativeToken, swapsCount, chainId }) {
+function executionFee({ kind, gasLimits, gasPrice, nativeToken, swapsCount, chainId }) {
   const order = { swapsCount: swapsCount || 0, callbackGasLimit: 0n, decreaseSwapType: 0 };
+  const oraclePriceCount = fees.estimateOrderOraclePriceCount(order.swapsCount);
   const estimated = kind === "increase"
     ? fees.estimateExecuteIncreaseOrderGasLimit(gasLimits, order)
     : fees.estimateExecuteDecreaseOrderGasLimit(gasLimits, order);
   const tokensData = { [tokens.NATIVE_TOKEN_ADDRESS]: { address: tokens.NATIVE_TOKEN_ADDRESS, ...nativeToken } };
   const fee = fees.getExecutionFee(chainId, gasLimits, tokensData, estimated, gasPrice, oraclePriceCount);
-  return { estimatedGasLimit: estimated, gasLimit: fee.gasLimit, feeTokenAmount: fee.feeTokenAmount };
+  return { estimatedGasLimit: estimated, oraclePriceCount, gasLimit: fee.gasLimit, feeTokenAmount: fee.feeTokenAmount };
 }
 
 function fundingBorrowing({ marketInfo, isLong, periodSeconds, sizeInUsd }) {
@@ -139,6 +140,8 @@ const OPS = {
   decrease_calldata: (c) => createOrderCalldata("decrease", c.params),
   key: (c) => key(c),
   hash_string: (c) => hash.hashString(c.value),
+  // a key the SDK's table lacks, hashed the SDK's way: hashData(["bytes32", ...types], [hashString(name), ...values])
+  hash_data: (c) => hash.hashData(["bytes32", ...c.types], [hash.hashString(c.name), ...c.values]),
   execution_fee: (c) => executionFee(c),
   funding_borrowing: (c) => fundingBorrowing(c),
   position: (c) => position(c),

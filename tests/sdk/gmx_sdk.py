@@ -113,10 +113,14 @@ class GmxSdk:
     def hash_string(self, text: str) -> Pending[str]:
         return self._add("hash_string", value=text)
 
-    def execution_fee(self, kind: str, gas_limits: dict[str, int], gas_price_wei: int, oracle_price_count: int,
-                      native_decimals: int, native_price_e30: int, chain_id: int) -> Pending[dict[str, str]]:
-        return self._add("execution_fee", kind=kind, gasLimits=gas_limits, gasPrice=gas_price_wei,
-                         oraclePriceCount=oracle_price_count, chainId=_raw(chain_id),
+    def hash_data(self, name: str, types: list[str], values: list[Any]) -> Pending[str]:
+        """The SDK's ``hashData(["bytes32", *types], [hashString(name), *values])`` (keys its table lacks)."""
+        return self._add("hash_data", name=name, types=types, values=values)
+
+    def execution_fee(self, kind: str, gas_limits: dict[str, int], gas_price_wei: int, native_decimals: int,
+                      native_price_e30: int, chain_id: int) -> Pending[dict[str, str]]:
+        """``estimateExecute{Increase,Decrease}OrderGasLimit`` + ``getExecutionFee`` (no swaps, no callback)."""
+        return self._add("execution_fee", kind=kind, gasLimits=gas_limits, gasPrice=gas_price_wei, chainId=_raw(chain_id),
                          nativeToken={"decimals": _raw(native_decimals),
                                       "prices": {"minPrice": native_price_e30, "maxPrice": native_price_e30}})
 
