@@ -15,7 +15,7 @@ import json
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -229,7 +229,10 @@ def test_createorder_calldata_is_byte_identical_for_increase_decrease_and_close(
     _calldata_round(conn, demo, GmxVenue(conn), "v2.2c")
 
 
-def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str) -> None:
+def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str,
+                    while_open: Callable[[], None] | None = None) -> None:
+    """Increase (plan, compare, send), then decrease and close plans compared while the short is open."""
+    suffix = "" if label == "v2.2c" else f" ({label})"
     req = ShortRequest("ETH", Decimal("10000"))
     plan = v.plan_short(demo.address, req)
     snap, m = _market(conn, v.d)
@@ -238,13 +241,17 @@ def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str) -> None:
                                                  int(plan.collateral_amount * 10**6), _wei(plan.execution_fee_eth),
                                                  req.max_slippage))
     sdk.run()
-    record_bytes("createOrder multicall calldata, increase", plan.txs[-1].data, inc.value["callData"])
+    record_bytes(f"createOrder multicall calldata, increase{suffix}", plan.txs[-1].data, inc.value["callData"])
     assert int(inc.value["value"]) == plan.txs[-1].value and inc.value["methods"] == ["sendWnt", "sendTokens",
                                                                                        "createOrder"]
     r = send(conn, v, demo, plan.txs)
     assert r.all_executed, r.orders
     p = short_position(v, demo.address)
     assert p is not None and p.size_usd == 10_000
+    if while_open is not None:
+        while_open()
+        p = short_position(v, demo.address)
+        assert p is not None
 
     decrease = v.plan_short(demo.address, ShortRequest("ETH", Decimal("-4000")), existing=p)
     close = v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p)
@@ -255,8 +262,8 @@ def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str) -> None:
     cls = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, p.size_usd_raw,
                                                  _wei(close.execution_fee_eth), req.max_slippage))
     sdk.run()
-    record_bytes("createOrder multicall calldata, decrease", decrease.txs[-1].data, dec.value["callData"])
-    record_bytes("createOrder multicall calldata, close", close.txs[-1].data, cls.value["callData"])
+    record_bytes(f"createOrder multicall calldata, decrease{suffix}", decrease.txs[-1].data, dec.value["callData"])
+    record_bytes(f"createOrder multicall calldata, close{suffix}", close.txs[-1].data, cls.value["callData"])
     assert [int(dec.value["value"]), int(cls.value["value"])] == [decrease.txs[-1].value, close.txs[-1].value]
     assert send(conn, v, demo, close.txs).all_executed and short_position(v, demo.address) is None
 
@@ -461,18 +468,12 @@ def test_v22b_calldata_and_position_decode_match_the_sdk(v22b) -> None:  # type:
     conn, demo = v22b
     v = GmxVenue(conn)
     assert v.d.release == "v2.2b"
-    req = ShortRequest("ETH", Decimal("8000"), leverage=Decimal("3"))
-    plan = v.plan_short(demo.address, req)
-    snap, m = _market(conn, v.d)
-    sdk = sdk_for(conn, v.d)
-    inc = sdk.increase_calldata(_increase_params(conn, v.d, m, snap, demo.address, 8_000 * FLOAT,
-                                                 int(plan.collateral_amount * 10**6), _wei(plan.execution_fee_eth),
-                                                 req.max_slippage))
-    sdk.run()
-    record_bytes("createOrder multicall calldata, increase (v2.2b)", plan.txs[-1].data, inc.value["callData"])
-    assert send(conn, v, demo, plan.txs).all_executed
-    control.advance(3_600)   # the manifest this process reads is the v2.2b devnet's during the test
-    _compare_position(conn, v, demo.address, with_quotes=False)   # decoded in v2.2b's 7-field PositionInfo
+
+    def decode_and_compare() -> None:
+        control.advance(3_600)   # the manifest this process reads is the v2.2b devnet's during the test
+        _compare_position(conn, v, demo.address, with_quotes=False)   # v2.2b's 7-field PositionInfo
+
+    _calldata_round(conn, demo, v, "v2.2b", decode_and_compare)
 
 
 # ---------------------------------------------------------------------------------------------- report
@@ -487,7 +488,7 @@ def test_report_the_largest_difference_per_quantity(capsys: pytest.CaptureFixtur
     target = os.environ.get("HEDGEFI_SDK_DIFF_REPORT_GMX")
     if target:
         Path(target).write_text(json.dumps({"sdk": "@gmx-io/sdk@1.4.0",
-                                            "largest_relative_difference": {k: str(d) for k, d in rows},
+                                            "largest_relative_difference": {k: f"{d:.4E}" if d else "0" for k, d in rows},
                                             "samples": SAMPLES}, indent=2))
     assert all(d <= TOLERANCE for k, d in rows if "calldata" not in k and k != "DataStore keys")
     assert all(d == 0 for k, d in rows if "calldata" in k or k == "DataStore keys")
