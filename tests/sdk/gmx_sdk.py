@@ -52,11 +52,6 @@ def wire(value: Any) -> Any:
     return value
 
 
-def number(x: Any) -> int:
-    """A bigint the bridge returned (a decimal string) as an int."""
-    return int(x)
-
-
 @dataclass
 class Pending(Generic[T]):
     """One queued call's answer, filled by ``GmxSdk.run``."""
@@ -163,4 +158,4 @@ def _raw_ints(tokens: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: Raw(v) if k == "decimals" else v for k, v in t.items()} for t in tokens]
 
 
-__all__ = ["GmxSdk", "Pending", "SdkError", "Raw", "sdk_available", "number", "BRIDGE"]
+__all__ = ["GmxSdk", "Pending", "SdkError", "Raw", "sdk_available", "BRIDGE"]
