@@ -69,6 +69,7 @@ FUNDING_FACTOR = "0.00000001"               # per second at full skew (~31.5% a 
 MAX_FUNDING_FACTOR_PER_SECOND = "0.00000001"
 BORROWING_PER_SECOND = {True: "0.000000002", False: "0.0000000015"}   # ~6.3% and ~4.7% a year
 POSITION_FEE_FACTOR = {False: "0.0006", True: "0.0004"}
+MAX_IMPACT_FOR_LIQUIDATIONS = "0.01"
 
 
 def gmx_artifacts(release: str = "v2.2c") -> dict[str, Artifact]:
@@ -158,6 +159,9 @@ def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
         set_uint(keys.funding_factor_key(market), _f(FUNDING_FACTOR))
         set_uint(keys.funding_exponent_factor_key(market), F)
         set_uint(keys.min_collateral_factor_key(market), _f(spec.min_collateral_factor))
+        # liquidation uses its own, lower factor and caps the negative impact it counts (as on mainnet)
+        set_uint(keys.min_collateral_factor_for_liquidation_key(market), _f(spec.min_collateral_factor) // 2)
+        set_uint(keys.max_position_impact_factor_for_liquidations_key(market), _f(MAX_IMPACT_FOR_LIQUIDATIONS))
         set_uint(keys.funding_updated_at_key(market), now)
     # the deployer keeps no CONTROLLER role after configuration, as on mainnet
     dep.call(role_store, "RoleStore", "revokeRole", admin, keys.role_key("CONTROLLER"))

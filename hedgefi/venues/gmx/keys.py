@@ -72,6 +72,14 @@ def min_collateral_factor_key(market: str) -> bytes:
     return _param_key("MIN_COLLATERAL_FACTOR", ["address"], [market])
 
 
+def min_collateral_factor_for_liquidation_key(market: str) -> bytes:
+    return _param_key("MIN_COLLATERAL_FACTOR_FOR_LIQUIDATION", ["address"], [market])
+
+
+def max_position_impact_factor_for_liquidations_key(market: str) -> bytes:
+    return _param_key("MAX_POSITION_IMPACT_FACTOR_FOR_LIQUIDATIONS", ["address"], [market])
+
+
 def position_fee_factor_key(market: str, balance_was_improved: bool) -> bytes:
     return _param_key("POSITION_FEE_FACTOR", ["address", "bool"], [market, balance_was_improved])
 

@@ -26,7 +26,7 @@ from hedgefi.chain.readplan import Reader, read
 from hedgefi.core.errors import ChainError
 from hedgefi.core.units import CONTEXT, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
-from hedgefi.venues.gmx import keys
+from hedgefi.venues.gmx import keys, liquidation
 from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec
 from hedgefi.venues.gmx.deployment import ZERO, GmxDeployment
 from hedgefi.venues.gmx.releases import codec_for, reader_codec
@@ -289,8 +289,7 @@ def _position_calls(d: GmxDeployment, snap: Snapshot, account: str) -> list[Call
     calls = [Call(d.reader, reader.encode(
         "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
         [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
-    calls += [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.min_collateral_factor_key(m.key)]))
-              for m in snap.markets]
+    calls += [c for m in snap.markets for c in liquidation.market_calls(d.data_store, m.key)]
     return calls
 
 
@@ -316,14 +315,14 @@ def _positions(snap: Snapshot, extra: list[CallResult], r: list[CallResult]
         from hedgefi.venues.gmx.errors import decoder
 
         raise ChainError(f"GMX Reader could not list positions: {decoder().decode(r[0].data)}")
-    min_factor = {m.key.lower(): _uint(x) for m, x in zip(snap.markets, r[1:])}
+    min_factor = liquidation.market_params([m.key for m in snap.markets], r[1:], min_collateral_usd)
     views = [_position_view(i, snap, by_key, min_factor, min_collateral_usd)
              for i in reader.decode_output("getAccountPositionInfoList", r[0].data)]
     return views, pending
 
 
 def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMarket],
-                   min_factor: dict[str, int], min_collateral_usd: int) -> PositionView:
+                   min_factor: dict[str, liquidation.LiquidationParams], min_collateral_usd: int) -> PositionView:
     p = info["position"]
     a, n = p["addresses"], p["numbers"]
     m = by_key[a["market"].lower()]
@@ -336,18 +335,10 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
     funding_usd = int(fees["funding"]["fundingFeeAmount"]) * cp_min
     claim_usd = (int(fees["funding"]["claimableLongTokenAmount"]) + int(fees["funding"]["claimableShortTokenAmount"])) * cp_min
     borrowing_usd = int(fees["borrowing"]["borrowingFeeUsd"])
-    # Liquidation: collateral value - costs + pnl(P) = max(MIN_COLLATERAL_USD, size x MIN_COLLATERAL_FACTOR)
-    required = max(min_collateral_usd, size_usd * min_factor.get(m.key.lower(), 0) // FLOAT)
-    costs = int(fees["totalCostAmount"]) * cp_min - claim_usd
     coll_is_index = a["collateralToken"].lower() == m.index_token.lower()
-    liq_e30: int | None = None
-    sign = 1 if is_long else -1
-    # value(P) = C*(P or Pc) - costs + sign*(tokens*P - size); solve value(P) = required for P
-    slope = sign * size_tokens_raw + (coll_raw if coll_is_index else 0)
-    const = (0 if coll_is_index else coll_raw * cp_min) - costs - sign * size_usd - required
-    if slope != 0:
-        candidate = -const // slope if slope > 0 else -(-const // -slope)
-        liq_e30 = candidate if candidate > 0 else None
+    index_e30 = snap.prices_e30[m.index_token.lower()]
+    liq_e30 = liquidation.liquidation_price_e30(liquidation.inputs_from_position_info(
+        info, cp_min, coll_is_index, index_e30, index_e30), min_factor[m.key.lower()])
     mark_h = human_price(mark, m.index_decimals)
     liq_h = human_price(liq_e30, m.index_decimals).quantize(PRICE_Q) if liq_e30 else None
     entry = (CONTEXT.divide(Decimal(size_usd) * Decimal(10) ** m.index_decimals, Decimal(size_tokens_raw) * FLOAT)
