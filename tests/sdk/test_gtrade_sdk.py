@@ -17,11 +17,19 @@ from typing import Any
 
 import pytest
 
+from hedgefi.chain.local import wait_receipt
+from hedgefi.chain.profiles import get_profile
+from hedgefi.chain.rpc import connect
 from hedgefi.sim import control
+from hedgefi.sim.keeper import set_paused
 from hedgefi.testing.devnet import set_market_hours
+from hedgefi.venues.base import ShortRequest
+from hedgefi.venues.gtrade.adapter import GtradeVenue
 from hedgefi.venues.gtrade.deployment import deployment_for
+from hedgefi.venues.gtrade.events import order_keys_from_receipt
 from hedgefi.venues.gtrade.keeper import feed_price_e10
-from tests.helpers import DEMO
+from hedgefi.wallet.signers import resolve_identity
+from tests.helpers import DEMO, short_position
 from tests.sdk import contexts as cx
 from tests.sdk import convert as cv
 from tests.sdk.bridge import GtradeSdk, SdkCall
@@ -100,11 +108,9 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
     asset_of = {i: a for a, i in d.pairs}
     set_market_hours(url, "commodities", True)
     set_market_hours(url, "forex", True)
+    conn, ident, venue = _venue(devnet)
     start = latest_block(url) + 1
-    for asset, lev, size in SHORTS:
-        r = cli("short", "open", asset, "--size-usd", size, "--venue", "gtrade", "--leverage", lev, "--broadcast",
-                "--yes")
-        assert r.code == 0, r.output
+    _open_shorts(conn, ident, venue)
 
     # 1. each open against the state just before its fill: entry price after impact, opening fee, liq price
     opens = [(b, ev) for b, ev in diamond_logs(url, d.diamond, "MarketExecuted", start)
@@ -142,8 +148,11 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
     for asset, move in DAY_MOVES.items():
         control.set_price(asset, move)
     resize_from = latest_block(url) + 1
-    r = cli("short", "resize", RESIZE[0], "--to-usd", RESIZE[1], "--broadcast", "--yes")
-    assert r.code == 0, r.output
+    existing = short_position(venue, ident.address, RESIZE[0])
+    plan = venue.plan_short(ident.address, ShortRequest(RESIZE[0], Decimal(RESIZE[1]) - existing.size_usd),
+                            existing=existing)
+    ((key, sent_block),) = _sign_and_send(conn, ident, venue, plan.txs)
+    assert venue.wait_outcome(key, sent_block, 60).status == "executed"
     (block, ev), = [(b, e) for b, e in diamond_logs(url, d.diamond, "PositionSizeIncreaseExecuted", resize_from)
                     if str(e["orderId"]["user"]).lower() == DEMO.lower()]
     assert int(ev["cancelReason"]) == 0, ev
@@ -273,6 +282,47 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
         diff_report.check("size_usd (positions)", asset, _json_decimal(pos, "size_usd"),
                           trade["collateralAmount"] * trade["leverage"] * cp, usd_unit)
     _finish(diff_report, capsys, "open shorts: gTrade replica and hedgefi vs @gainsnetwork/sdk")
+
+
+def _venue(devnet: Any) -> tuple[Any, Any, GtradeVenue]:
+    conn = connect(get_profile("devnet"))
+    ident = resolve_identity(conn.profile)
+    assert ident is not None and ident.address.lower() == DEMO.lower()
+    return conn, ident, GtradeVenue(conn)
+
+
+def _sign_and_send(conn: Any, ident: Any, venue: GtradeVenue, txs: list[Any]) -> list[tuple[str, int]]:
+    """Sign each of ``txs`` with the demo key and send it, in order (no fork dry-run: the CLI's own path is
+    tested elsewhere; here only the resulting state matters); the market orders created, with their block."""
+    signer = ident.signer()
+    orders = []
+    for tx in txs:
+        call = tx.as_call(signer.address)
+        raw = signer.sign_transaction({
+            "to": tx.to, "data": call["data"], "value": tx.value, "chainId": int(conn.request("eth_chainId", []), 16),
+            "nonce": int(conn.request("eth_getTransactionCount", [signer.address, "pending"]), 16),
+            "gas": int(conn.request("eth_estimateGas", [call]), 16) * 3 // 2,
+            "gasPrice": 2 * int(conn.request("eth_gasPrice", []), 16)})
+        receipt = wait_receipt(conn.rpc_url, conn.request("eth_sendRawTransaction", ["0x" + raw.hex()]))
+        assert int(receipt["status"], 16) == 1, (tx.description, receipt)
+        orders += [(o.key, int(receipt["blockNumber"], 16)) for o in order_keys_from_receipt(receipt, venue.d.diamond)]
+    return orders
+
+
+def _open_shorts(conn: Any, ident: Any, venue: GtradeVenue) -> None:
+    """Every short of ``SHORTS`` signed and sent while the oracles wait, then answered in one keeper round
+    (each fill in its own block)."""
+    set_paused(True)
+    try:
+        sent = []
+        for asset, lev, size in SHORTS:
+            plan = venue.plan_short(ident.address, ShortRequest(asset, Decimal(size), leverage=Decimal(lev)))
+            sent += _sign_and_send(conn, ident, venue, plan.txs)
+    finally:
+        set_paused(False)
+    assert len(sent) == len(SHORTS)
+    for key, block in sent:
+        assert venue.wait_outcome(key, block, 60).status == "executed", key
 
 
 def _gtrade_positions(cli: Any) -> dict[str, dict[str, Any]]:
