@@ -20,10 +20,12 @@ def gtrade_sdk() -> Iterator[GtradeSdk]:
         sdk.close()
 
 
-@pytest.fixture(scope="module")
-def diff_report(gtrade_sdk: GtradeSdk) -> Iterator[DiffReport]:
-    """Every comparison of the module; written to $HEDGEFI_SDK_DIFF_REPORT (if set) when the module ends."""
+@pytest.fixture
+def diff_report(gtrade_sdk: GtradeSdk, request: pytest.FixtureRequest) -> Iterator[DiffReport]:
+    """The test's comparisons; its section of $HEDGEFI_SDK_DIFF_REPORT (if set) is rewritten when it ends,
+    also when it fails half-way."""
     report = DiffReport()
     yield report
-    report.write(f"gTrade vs @gainsnetwork/sdk {gtrade_sdk.version} ({gtrade_sdk.path}): largest relative "
-                 f"difference per quantity; tolerance: one on-chain unit or 1e-6 relative")
+    report.write(request.node.nodeid, f"gTrade vs @gainsnetwork/sdk {gtrade_sdk.version} ({gtrade_sdk.path}): "
+                                      f"largest relative difference per quantity; tolerance: one on-chain unit "
+                                      f"or 1e-6 relative")

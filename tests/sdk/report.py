@@ -4,11 +4,13 @@
 ``|got - want| <= unit`` (one on-chain unit of the figure) or ``|got - want| <= 1e-6 * |want|``. The tests
 record every comparison first and fail at the end with the whole table, so one run tells what is off and
 by how much. ``table()`` gives, per quantity, the largest relative difference and its case; ``write()``
-saves it where ``$HEDGEFI_SDK_DIFF_REPORT`` points (for the lead's closing note).
+puts it where ``$HEDGEFI_SDK_DIFF_REPORT`` points (for the lead's closing note): one section per test,
+replaced on each run, under a file lock (xdist workers may write at the same time).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -80,13 +82,25 @@ class DiffReport:
         return "\n".join(f"{'ok ' if r.ok else 'BAD'} {r.quantity:<38} {r.case:<26} got={_num(r.got)} "
                          f"sdk={_num(r.want)} rel={_rel(r.rel_diff)}" for r in self.rows)
 
-    def write(self, header: str = "") -> Path | None:
+    def write(self, section: str, header: str = "") -> Path | None:
+        """Replace this ``section`` (a test's name) of the report file with the current table and rows."""
         target = os.environ.get("HEDGEFI_SDK_DIFF_REPORT")
         if not target:
             return None
         path = Path(target)
-        path.write_text((header + "\n" if header else "") + self.table() + "\n\n" + self.details() + "\n")
+        body = f"{SECTION}{section}\n" + (header + "\n" if header else "") + self.table() + "\n\n" + \
+            self.details() + "\n\n"
+        with open(path, "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            kept = [s for s in f.read().split(SECTION) if s.strip() and not s.startswith(section + "\n")]
+            f.seek(0)
+            f.truncate()
+            f.write("".join(SECTION + s for s in kept) + body)
         return path
+
+
+SECTION = "=== "
 
 
 def _num(x: Decimal | None) -> str:

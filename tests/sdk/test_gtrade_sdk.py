@@ -49,7 +49,7 @@ APR_JSON_UNIT = Decimal("0.0000000001")
 
 
 def _finish(report: DiffReport, capsys: pytest.CaptureFixture[str], title: str) -> None:
-    report.write(title)
+    """Print the table (past pytest's capture), then fail with every differing comparison."""
     with capsys.disabled():
         print(f"\n{title}\n{report.table()}\n")
     bad = report.failures()
