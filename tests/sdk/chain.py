@@ -55,6 +55,7 @@ def pair_state(d: DiamondAt, ci: int, pair: int, price_e10: int) -> dict[str, An
     p = d.call("pairs", pair)
     skew_depth = d.optional("getPairSkewDepth", ci, pair)
     global_fees = d.optional("getGlobalTradeFeeParams")
+    depth = d.optional("getPairDepthBandsDecoded", pair)
     before_long, before_short = d.call("getPairOisBeforeV10Collateral", ci, pair)
     acc_long, acc_short, rate = d.call("getPairPendingAccFundingFees", ci, pair, price_e10)
     return {
@@ -70,6 +71,8 @@ def pair_state(d: DiamondAt, ci: int, pair: int, price_e10: int) -> dict[str, An
         "oi_before_v10": {"long": int(before_long), "short": int(before_short)},
         "skew_depth_e18": int(skew_depth) if skew_depth is not None else None,
         "global_fees": global_fees,
+        # cumulative-volume impact's depth (USD above + below); None: not declared / not modelled
+        "depth_bands_usd": None if depth is None else int(depth[0]) + int(depth[1]),
         "pending_funding": {"accLong": int(acc_long), "accShort": int(acc_short), "rate": int(rate)},
         "pending_borrowing": int(d.call("getPairPendingAccBorrowingFees", ci, pair, price_e10)),
     }

@@ -119,7 +119,8 @@ def opening_impact(ps: dict[str, Any], pair: int, ci: int, collateral_raw: int, 
     {skewDepth, pairOiToken}}."""
     dec = decimals(ps)
     inp = {"collateralIndex": ci, "pairIndex": pair, "long": False,
-           "collateralAmount": cv.collateral_from_raw(collateral_raw, dec), "leverage": cv.leverage_from_e3(leverage_e3),
+           "collateralAmount": cv.collateral_from_raw(collateral_raw, dec),
+           "leverage": cv.leverage_from_e3(leverage_e3),
            "openPrice": cv.price_from_e10(oracle_price_e10), "pairSpreadP": cv.percent_from_pct_e10(ps["spreadP"]),
            "fee": cv.sdk_fee(ps["fee"]), "contractsVersion": V10, "isCounterTrade": False}
     ctx = {"collateralPriceUsd": collateral_price_usd(ps), "cumulVolContext": {}, "skewContext": skew_context(ps)}

@@ -70,8 +70,8 @@ def _json_decimal(p: dict[str, Any], key: str) -> Decimal | None:
     return None if p.get(key) is None else Decimal(str(p[key]))
 
 
-def test_planned_short_liquidation_distance_matches_the_sdk(devnet, gtrade_sdk: GtradeSdk,  # type: ignore[no-untyped-def]
-                                                             diff_report: DiffReport, capsys) -> None:
+def test_planned_short_liquidation_distance_matches_the_sdk(  # type: ignore[no-untyped-def]
+        devnet, gtrade_sdk: GtradeSdk, diff_report: DiffReport, capsys) -> None:
     """A trade not yet opened (``beforeOpened = true``, the pair's liquidation params): what the hedge policy
     must check a planned leverage against (the SDK's distance at 4.5x, not 1/4.5)."""
     url = devnet.rpc_url
@@ -87,7 +87,8 @@ def test_planned_short_liquidation_distance_matches_the_sdk(devnet, gtrade_sdk: 
         lev_e3 = int(Decimal(lev) * 1000)
         coll_raw = int(Decimal(size) / Decimal(lev) * 10 ** cx.decimals(ps))
         trade = cx.planned_trade(ps, pair, ci, coll_raw, lev_e3, mark)
-        calls.append(SdkCall("getLiquidationPrice", [trade, cx.liquidation_context(ps, None, mark, ts_now, at.block)]))
+        ctx = cx.liquidation_context(ps, None, mark, ts_now, at.block)
+        calls.append(SdkCall("getLiquidationPrice", [trade, ctx]))
         raw_input = liq_input({"collateralIndex": ci, "pairIndex": pair, "index": 0, "openPrice": mark, "long": False,
                                "collateralAmount": coll_raw, "leverage": lev_e3, "isCounterTrade": False},
                               DEMO, ps["liq_params"], mark, before_opened=True)
@@ -100,8 +101,8 @@ def test_planned_short_liquidation_distance_matches_the_sdk(devnet, gtrade_sdk: 
     _finish(diff_report, capsys, "planned shorts: gTrade replica vs @gainsnetwork/sdk")
 
 
-def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, gtrade_sdk: GtradeSdk,  # type: ignore[no-untyped-def]
-                                                                    diff_report: DiffReport, capsys) -> None:
+def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(  # type: ignore[no-untyped-def]
+        devnet, cli, gtrade_sdk: GtradeSdk, diff_report: DiffReport, capsys) -> None:
     url = devnet.rpc_url
     d = deployment_for(devnet.manifest.profile())
     pair_of = dict(d.pairs)
@@ -166,7 +167,8 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
     delta = cv.collateral_from_raw(v["positionSizeCollateralDelta"], dec)
     opening_fee = gtrade_sdk.call("getTotalTradeFeesCollateral", ci, "", pair, delta, False, cx.fee_context(ps))
     sdk_liq = gtrade_sdk.call(
-        "getLiquidationPriceAfterPositionUpdate", cx.trade(ts, ps), cv.collateral_from_raw(v["newCollateralAmount"], dec),
+        "getLiquidationPriceAfterPositionUpdate", cx.trade(ts, ps),
+        cv.collateral_from_raw(v["newCollateralAmount"], dec),
         cv.leverage_from_e3(v["newLeverage"]), False, delta, 0,
         cx.liquidation_context(ps, ts, oracle, fill_ts, block, additional_fee=opening_fee,
                                new_open_price_e10=int(v["newOpenPrice"])))
@@ -223,8 +225,9 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
         acc, close = r1[7 * n + 2], r1[7 * n + 5]
         oi = cv.sdk_pair_oi_token(ps["oi_token"])
         second += [
-            SdkCall("getLongShortAprMultiplier", [acc["currentFundingRatePerSecondP"], oi["oiLongToken"],
-                                                  oi["oiShortToken"], bool(ps["funding_params"]["aprMultiplierEnabled"])]),
+            SdkCall("getLongShortAprMultiplier", [
+                acc["currentFundingRatePerSecondP"], oi["oiLongToken"], oi["oiShortToken"],
+                bool(ps["funding_params"]["aprMultiplierEnabled"])]),
             SdkCall("fundingRateToAPR", [acc["currentFundingRatePerSecondP"]]),
             SdkCall("borrowingRateToAPRV2", [cv.rate_cap_from_e10(ps["borrowing_params"]["borrowingRatePerSecondP"])]),
             SdkCall("getComprehensivePnl", [trade, cv.price_from_e10(mark), close["priceAfterImpact"],
@@ -279,6 +282,9 @@ def test_open_shorts_after_a_day_a_move_and_a_resize_match_the_sdk(devnet, cli, 
                           pnl["uPnlCollateral"] * cp, usd_unit)
         diff_report.check("close_value_usd (positions)", asset, _json_decimal(pos, "close_value_usd"),
                           max(pnl["tradeValue"], Decimal(0)) * cp, usd_unit)
+        # the contexts here give the SDK no depth bands (cumulative-volume impact 0); a replica that starts
+        # modelling them must be met by a cumulVolContext first (depth bands, OI windows, pair factors)
+        diff_report.check("cumul-vol depth USD (must be unmodelled)", asset, ps["depth_bands_usd"] or 0, 0)
         diff_report.check("size_usd (positions)", asset, _json_decimal(pos, "size_usd"),
                           trade["collateralAmount"] * trade["leverage"] * cp, usd_unit)
     _finish(diff_report, capsys, "open shorts: gTrade replica and hedgefi vs @gainsnetwork/sdk")
