@@ -120,9 +120,9 @@ class GmxSdk:
                                       "prices": {"minPrice": native_price_e30, "maxPrice": native_price_e30}})
 
     def funding_borrowing(self, market_info: dict[str, Any], is_long: bool, period_s: int,
-                          size_usd_raw: int) -> Pending[dict[str, str]]:
+                          size_usd_e30: int) -> Pending[dict[str, str]]:
         return self._add("funding_borrowing", marketInfo=market_info, isLong=is_long, periodSeconds=_raw(period_s),
-                         sizeInUsd=size_usd_raw)
+                         sizeInUsd=size_usd_e30)
 
     def position(self, market_info: dict[str, Any], collateral_token: dict[str, Any], position: dict[str, Any],
                  min_collateral_usd_raw: int) -> Pending[dict[str, str | None]]:

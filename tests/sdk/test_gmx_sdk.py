@@ -259,7 +259,7 @@ def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str,
     sdk = sdk_for(conn, v.d)
     dec = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, 4_000 * FLOAT,
                                                  _wei(decrease.execution_fee_eth), req.max_slippage))
-    cls = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, p.size_usd_raw,
+    cls = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, p.size_usd_e30,
                                                  _wei(close.execution_fee_eth), req.max_slippage))
     sdk.run()
     record_bytes(f"createOrder multicall calldata, decrease{suffix}", decrease.txs[-1].data, dec.value["callData"])

@@ -20,7 +20,7 @@ ETH_E30 = 10**12          # 1 USD per ETH, per wei, x 1e30
 USDC_E30 = 10**24         # 1 USD per USDC unit (6 decimals), x 1e30
 
 SHORT = LiquidationInputs(
-    is_long=False, size_usd_raw=10_000 * USD, size_tokens_raw=4 * 10**18, collateral_raw=2_000 * 10**6,
+    is_long=False, size_usd_e30=10_000 * USD, size_tokens_raw=4 * 10**18, collateral_raw=2_000 * 10**6,
     collateral_price_min_e30=USDC_E30, collateral_is_index=False, funding_fee_amount_raw=3 * 10**6,
     borrowing_fee_usd_raw=2 * USD, close_impact_usd_raw=-15 * USD, pending_impact_amount_raw=-2 * 10**15,
     index_price_min_e30=2_500 * ETH_E30, index_price_max_e30=2_500 * ETH_E30)
@@ -60,7 +60,7 @@ def test_liquidation_factor_not_the_opening_factor() -> None:
 
 def test_long_with_index_collateral_values_the_collateral_at_the_liquidation_price() -> None:
     x = LiquidationInputs(
-        is_long=True, size_usd_raw=10_000 * USD, size_tokens_raw=4 * 10**18, collateral_raw=8 * 10**17,
+        is_long=True, size_usd_e30=10_000 * USD, size_tokens_raw=4 * 10**18, collateral_raw=8 * 10**17,
         collateral_price_min_e30=2_500 * ETH_E30, collateral_is_index=True, funding_fee_amount_raw=10**15,
         borrowing_fee_usd_raw=2 * USD, close_impact_usd_raw=0, pending_impact_amount_raw=0,
         index_price_min_e30=2_500 * ETH_E30, index_price_max_e30=2_500 * ETH_E30)
@@ -71,7 +71,7 @@ def test_long_with_index_collateral_values_the_collateral_at_the_liquidation_pri
 
 def test_claimable_funding_is_not_collateral() -> None:
     def info(claim_long: int, claim_short: int) -> dict[str, object]:
-        return {"position": {"numbers": {"sizeInUsd": SHORT.size_usd_raw, "sizeInTokens": SHORT.size_tokens_raw,
+        return {"position": {"numbers": {"sizeInUsd": SHORT.size_usd_e30, "sizeInTokens": SHORT.size_tokens_raw,
                                          "collateralAmount": SHORT.collateral_raw,
                                          "pendingImpactAmount": SHORT.pending_impact_amount_raw},
                              "flags": {"isLong": False}},

@@ -46,7 +46,7 @@ class LiquidationInputs:
     """One position, in the Reader's raw units."""
 
     is_long: bool
-    size_usd_raw: int
+    size_usd_e30: int
     size_tokens_raw: int
     collateral_raw: int
     collateral_price_min_e30: int
@@ -67,35 +67,35 @@ def liquidation_impact_usd(x: LiquidationInputs, p: LiquidationParams) -> int:
     """The price impact the check counts: never positive, capped below at the liquidation factor."""
     pending_price = x.index_price_min_e30 if x.pending_impact_amount_raw > 0 else x.index_price_max_e30
     total = x.close_impact_usd_raw + x.pending_impact_amount_raw * pending_price
-    floor = -apply_factor(x.size_usd_raw, p.max_position_impact_factor_for_liquidations)
+    floor = -apply_factor(x.size_usd_e30, p.max_position_impact_factor_for_liquidations)
     return 0 if total > 0 else max(total, floor)
 
 
 def liquidation_costs_usd(x: LiquidationInputs, p: LiquidationParams) -> int:
     return (x.funding_fee_amount_raw * x.collateral_price_min_e30 + x.borrowing_fee_usd_raw
-            + apply_factor(x.size_usd_raw, p.closing_fee_factor))
+            + apply_factor(x.size_usd_e30, p.closing_fee_factor))
 
 
 def required_collateral_usd(x: LiquidationInputs, p: LiquidationParams) -> int:
-    return max(p.min_collateral_usd_raw, apply_factor(x.size_usd_raw, p.min_collateral_factor_for_liquidation))
+    return max(p.min_collateral_usd_raw, apply_factor(x.size_usd_e30, p.min_collateral_factor_for_liquidation))
 
 
 def remaining_collateral_usd(x: LiquidationInputs, p: LiquidationParams, index_price_e30: int) -> int:
     """``remaining(P)`` of the module docstring at index price ``P`` (per smallest unit x 1e30)."""
     coll = x.collateral_raw * (index_price_e30 if x.collateral_is_index else x.collateral_price_min_e30)
     value = x.size_tokens_raw * index_price_e30
-    pnl = value - x.size_usd_raw if x.is_long else x.size_usd_raw - value
+    pnl = value - x.size_usd_e30 if x.is_long else x.size_usd_e30 - value
     return coll + pnl + liquidation_impact_usd(x, p) - liquidation_costs_usd(x, p)
 
 
 def liquidation_price_e30(x: LiquidationInputs, p: LiquidationParams) -> int | None:
     """The index price (per smallest unit x 1e30) at which the position becomes liquidatable, or None."""
-    if x.size_usd_raw <= 0 or x.size_tokens_raw <= 0:
+    if x.size_usd_e30 <= 0 or x.size_tokens_raw <= 0:
         return None
     sign = 1 if x.is_long else -1
     # remaining(P) = slope x P + const
     slope = sign * x.size_tokens_raw + (x.collateral_raw if x.collateral_is_index else 0)
-    const = ((0 if x.collateral_is_index else x.collateral_raw * x.collateral_price_min_e30) - sign * x.size_usd_raw
+    const = ((0 if x.collateral_is_index else x.collateral_raw * x.collateral_price_min_e30) - sign * x.size_usd_e30
              + liquidation_impact_usd(x, p) - liquidation_costs_usd(x, p))
     if slope == 0:
         return None
@@ -141,7 +141,7 @@ def inputs_from_position_info(info: dict[str, Any], collateral_price_min_e30: in
     n = info["position"]["numbers"]
     fees = info["fees"]
     return LiquidationInputs(
-        is_long=bool(info["position"]["flags"]["isLong"]), size_usd_raw=int(n["sizeInUsd"]),
+        is_long=bool(info["position"]["flags"]["isLong"]), size_usd_e30=int(n["sizeInUsd"]),
         size_tokens_raw=int(n["sizeInTokens"]), collateral_raw=int(n["collateralAmount"]),
         collateral_price_min_e30=collateral_price_min_e30, collateral_is_index=collateral_is_index,
         funding_fee_amount_raw=int(fees["funding"]["fundingFeeAmount"]),
