@@ -31,6 +31,7 @@ def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Dec
 def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.hedge.executor import fetch_state
     from hedgefi.risk.alerts import evaluate
+    from hedgefi.risk.equity import equity_usd
     from hedgefi.core.units import fmt
 
     st = fetch_state(conn, address)
@@ -44,7 +45,7 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
         row["funding_apr"] = fmt(q.short_funding_apr) if q else None
         row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
         positions.append(row)
-        equity += p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd  # USDC collateral
+        equity += equity_usd(p)
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
@@ -176,6 +177,7 @@ def scenario(
 def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) -> list[Any]:
     from hedgefi.hedge.planner import notional, plan
     from hedgefi.hedge.policy import HedgePolicy, load_plan
+    from hedgefi.risk.equity import equity_usd
     from hedgefi.risk.scenario import ShortLeg
     from hedgefi.core.units import parse_decimal
 
@@ -184,8 +186,7 @@ def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) ->
     positions = [p for p in st.positions if p.asset == exp.asset and p.side == "short"]
     for p in positions:
         q = carry.get((p.venue, p.asset))
-        legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens,
-                             p.collateral_amount + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd,
+        legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens, equity_usd(p),
                              p.liquidation_price, q.short_carry_apr if q else Decimal(0), notional(p)))
     if ratio is None and plan_file is None:
         return legs
@@ -198,5 +199,5 @@ def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) ->
         min_coll = 1 / q.max_leverage if q.max_leverage else Decimal("0.01")
         liq = exp.price * (1 + 1 / i.leverage - min_coll)
         legs.append(ShortLeg(f"planned {i.venue} {i.asset} short", i.size_delta_usd / exp.price,
-                             i.size_delta_usd / i.leverage, liq, q.short_carry_apr, i.size_delta_usd))
+                             i.size_delta_usd / i.leverage - i.est_fee_usd, liq, q.short_carry_apr, i.size_delta_usd))
     return legs

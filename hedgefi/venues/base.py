@@ -108,8 +108,18 @@ class PositionView:
     collateral_token_address: str = ""
     size_usd_raw: int = 0
     price_stale: bool = False          # the mark comes from a feed older than its heartbeat (chain.freshness)
+    # what the position is worth, in USD (collateral valued at its price); None: the venue did not say
+    net_pnl_usd: Decimal | None = None         # the venue's own uPnL: PnL after impact - pending fees + realised
+    close_value_usd: Decimal | None = None     # what a full close now returns (>= 0), all fees of the close paid
+    closing_fee_usd: Decimal | None = None     # the position fee of a full close now
+    realized_trading_fees_usd: Decimal = Decimal(0)   # gTrade: trading fees already charged against the trade
+    realized_pnl_usd: Decimal = Decimal(0)     # gTrade: PnL already realised into the trade (holding fees at resizes)
+    claimable_funding_usd: Decimal = Decimal(0)   # GMX: funding earned, claimable apart from the close
 
     def as_json(self) -> dict[str, Any]:
+        def opt(v: Decimal | None) -> str | None:
+            return None if v is None else fmt(v)
+
         return {
             "venue": self.venue, "market": self.market, "asset": self.asset, "side": self.side,
             "size_usd": fmt(self.size_usd), "size_tokens": fmt(self.size_tokens),
@@ -119,6 +129,10 @@ class PositionView:
             "liquidation_price": None if self.liquidation_price is None else fmt(self.liquidation_price),
             "liquidation_distance": None if self.liquidation_distance is None else fmt(self.liquidation_distance),
             "price_stale": self.price_stale,
+            "net_pnl_usd": opt(self.net_pnl_usd), "close_value_usd": opt(self.close_value_usd),
+            "closing_fee_usd": opt(self.closing_fee_usd),
+            "realized_trading_fees_usd": fmt(self.realized_trading_fees_usd),
+            "realized_pnl_usd": fmt(self.realized_pnl_usd), "claimable_funding_usd": fmt(self.claimable_funding_usd),
         }
 
 

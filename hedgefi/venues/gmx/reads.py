@@ -331,6 +331,7 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
     funding_usd = int(fees["funding"]["fundingFeeAmount"]) * cp_min
     claim_usd = (int(fees["funding"]["claimableLongTokenAmount"]) + int(fees["funding"]["claimableShortTokenAmount"])) * cp_min
     borrowing_usd = int(fees["borrowing"]["borrowingFeeUsd"])
+    worth = _position_worth(info, snap, m, cp_min, funding_usd)
     # Liquidation: collateral value - costs + pnl(P) = max(MIN_COLLATERAL_USD, size x MIN_COLLATERAL_FACTOR)
     required = max(min_collateral_usd, size_usd * min_factor.get(m.key.lower(), 0) // FLOAT)
     costs = int(fees["totalCostAmount"]) * cp_min - claim_usd
@@ -356,8 +357,27 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
         liquidation_price=liq_h, liquidation_distance=distance,
         key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_raw=size_usd,
-        price_stale=snap.market_stale(m),
+        price_stale=snap.market_stale(m), net_pnl_usd=_usd(worth[0]), close_value_usd=_usd(worth[1]),
+        closing_fee_usd=_usd(worth[2]), claimable_funding_usd=_usd(worth[3]),
     )
+
+
+def _position_worth(info: dict[str, Any], snap: Snapshot, m: GmxMarket, cp_min: int, funding_usd: int
+                    ) -> tuple[int, int, int, int]:
+    """(net PnL, close value, closing fee, claimable funding), 1e30 USD, from a ``PositionInfo`` read with the
+    position's size as the size delta (``getAccountPositionInfoList`` does): net PnL = PnL after price impact -
+    pending borrowing - funding owed; close value = collateral + PnL after impact - every cost of a full close
+    (``totalCostAmount``: borrowing, funding, the closing position fee, net of discounts), at the collateral's
+    min price, floored at 0; claimable funding priced per its own token (long token / short token)."""
+    fees = info["fees"]
+    coll_raw = int(info["position"]["numbers"]["collateralAmount"])
+    pnl = int(info["pnlAfterPriceImpactUsd"])
+    borrowing = int(fees["borrowing"]["borrowingFeeUsd"])
+    closing = max(0, int(fees["positionFeeAmount"]) - int(fees["totalDiscountAmount"])) * cp_min
+    close_value = max(0, coll_raw * cp_min + pnl - int(fees["totalCostAmount"]) * cp_min)
+    claimable = (int(fees["funding"]["claimableLongTokenAmount"]) * snap.prices_e30.get(m.long_token.lower(), 0)
+                 + int(fees["funding"]["claimableShortTokenAmount"]) * snap.prices_e30.get(m.short_token.lower(), 0))
+    return pnl - borrowing - funding_usd, close_value, closing, claimable
 
 
 __all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price",
