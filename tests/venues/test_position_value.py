@@ -1,0 +1,109 @@
+"""What a short is worth, on both venues: net PnL, closing fee and close value against an independent
+computation (gTrade: the SDK's ``getComprehensivePnl`` formula written here from the diamond's raw reads;
+GMX: its Solidity formula from the Reader's ``PositionInfo`` and the DataStore), and against what closing
+the short then actually pays back."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from hedgefi.sim import control
+from hedgefi.venues.base import ShortRequest
+from hedgefi.venues.gmx.adapter import GmxVenue
+from hedgefi.venues.gtrade.adapter import GtradeVenue
+from hedgefi.venues.gtrade.constants import codec
+from tests.helpers import send, short_position, usdc_raw
+
+
+def _read(conn, to: str, name: str, *args):  # type: ignore[no-untyped-def]
+    c = codec()
+    out = conn.request("eth_call", [{"to": to, "data": "0x" + c.encode(name, *args).hex()}, "latest"])
+    return c.decode_output(name, bytes.fromhex(out[2:]))
+
+
+def _sdk_gtrade(conn, v, account: str, index: int, price_e10: int) -> dict[str, D]:  # type: ignore[no-untyped-def]
+    """``getComprehensivePnl`` (uPnL, trade value) and ``getTotalTradeFeesCollateral`` as the SDK writes them,
+    from the diamond's raw values (SDK units: prices / 1e10, leverage / 1e3, fee % / 1e12, 1e18 USD)."""
+    dia = v.d.diamond
+    t = _read(conn, dia, "getTrade", account, index)
+    fd = _read(conn, dia, "getTradeFeesData", account, index)
+    hold = _read(conn, dia, "getTradePendingHoldingFeesCollateral", account, index, price_e10)
+    pair = int(t["pairIndex"])
+    fee_p = D(_read(conn, dia, "pairTotalPositionSizeFeeP", pair)) / 10**12
+    min_usd = D(_read(conn, dia, "pairMinPositionSizeUsd", pair)) / 10**18
+    spread_p = D(_read(conn, dia, "pairs", pair)["spreadP"]) / 10**10         # percent
+    coll_usd = D(_read(conn, dia, "getCollateralPriceUsd", int(t["collateralIndex"]))) / 10**8
+    coll, lev = D(int(t["collateralAmount"])) / 10**6, D(int(t["leverage"])) / 1000
+    open_, price = D(int(t["openPrice"])) / 10**10, D(price_e10) / 10**10
+
+    def pnl_p(p: D) -> D:
+        return max((open_ - p) / open_ * 100 * lev, D(-100))
+
+    close_price = price + price * (spread_p / 2) / 100           # getFixedSpreadP(spread, short, close) = +spread/2
+    holding = D(int(hold["totalFeeCollateral"])) / 10**6
+    realized = D(int(fd["realizedPnlCollateral"]) - int(fd["realizedTradingFeesCollateral"])) / 10**6
+    closing = fee_p * max(coll * lev, min_usd / coll_usd)
+    upnl = coll * pnl_p(price) / 100 - holding + realized
+    value = max(D(0), coll + coll * pnl_p(close_price) / 100 - holding - closing + realized)
+    return {"net_pnl_usd": upnl * coll_usd, "close_value_usd": value * coll_usd, "closing_fee_usd": closing * coll_usd,
+            "realized_trading_fees_usd": D(int(fd["realizedTradingFeesCollateral"])) / 10**6 * coll_usd}
+
+
+def test_gtrade_short_value_after_a_resize_a_day_and_a_price_move(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GtradeVenue(conn)
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", D("20000"), leverage=D("4"))).txs
+                ).all_executed
+    control.advance(86400)
+    p = short_position(v, demo.address, "ETH")
+    # an increase realises the day's holding fees and adds its own opening fee to the realised fees
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", D("8000")), existing=p).txs).all_executed
+    control.advance(86400)
+    control.set_price("ETH", "-3%")
+    p = short_position(v, demo.address, "ETH")
+    index = int(p.key.split(":")[1])
+    price_e10 = int(p.mark_price * 10**10)
+    want = _sdk_gtrade(conn, v, demo.address, index, price_e10)
+    for name, expected in want.items():
+        got = getattr(p, name)
+        assert got == pytest.approx(expected, abs=D("0.000002")), (name, got, expected)
+    assert p.realized_trading_fees_usd > 0 and p.closing_fee_usd > 0
+    # the uPnL is the raw PnL less the fees: a profitable short after two days of fees
+    assert p.net_pnl_usd < p.pnl_usd and p.close_value_usd < p.collateral_amount + p.net_pnl_usd
+    before = usdc_raw(conn, demo.address)
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True),
+                                            existing=p).txs).all_executed
+    paid = D(usdc_raw(conn, demo.address) - before) / 10**6
+    # what the close paid, to the few seconds of holding fees that accrued between the read and the fill
+    assert paid == pytest.approx(p.close_value_usd, abs=D("0.05")), (paid, p.close_value_usd)
+
+
+def test_gmx_short_value_after_a_day_and_a_price_move(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.abi import decode, encode_call
+    from hedgefi.venues.gmx import keys
+
+    v = GmxVenue(conn)
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", D("12000"), leverage=D("3"))).txs
+                ).all_executed
+    control.advance(86400)
+    control.set_price("ETH", "+2%")
+    p = short_position(v, demo.address, "ETH")
+    # GMX's own formula (PositionUtils / the SDK's getPositionNetValue): a full close pays the position fee
+    # (size x positionFeeFactor), pending borrowing and funding; PnL of a short = size - tokens x price
+    raw = conn.request("eth_call", [{"to": v.d.data_store, "data": "0x" + encode_call(
+        "getUint(bytes32)", ["bytes32"], [keys.position_fee_factor_key(p.market, False)]).hex()}, "latest"])
+    fee_factor = D(int(decode(["uint256"], bytes.fromhex(raw[2:]))[0])) / D(10) ** 30
+    closing = p.size_usd * fee_factor
+    pnl = p.size_usd - p.size_tokens * p.mark_price
+    owed_funding = p.funding_fee_usd + p.claimable_funding_usd       # funding_fee_usd is owed - earned
+    assert p.closing_fee_usd == pytest.approx(closing, abs=D("0.000001"))
+    assert p.pnl_usd == pytest.approx(pnl, abs=D("0.000001")) and p.pnl_usd < 0
+    assert p.net_pnl_usd == pytest.approx(pnl - p.borrowing_fee_usd - owed_funding, abs=D("0.00001"))
+    want = p.collateral_amount + pnl - closing - p.borrowing_fee_usd - owed_funding   # USDC at $1 on the devnet
+    assert p.close_value_usd == pytest.approx(want, abs=D("0.00001"))
+    before = usdc_raw(conn, demo.address)
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True),
+                                            existing=p).txs).all_executed
+    paid = D(usdc_raw(conn, demo.address) - before) / 10**6
+    assert paid == pytest.approx(p.close_value_usd, abs=D("0.05")), (paid, p.close_value_usd)
