@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, Mapping, NamedTuple, Protocol, Sequence
 
 from hedgefi.chain.readplan import Reader
 from hedgefi.chain.revert import ErrorDecoder
@@ -63,6 +63,7 @@ class MarketQuote:
     short_token: str = ""
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
     price_stale: bool = False                  # a feed pricing it is older than its heartbeat (chain.freshness)
+    min_fee_basis_usd: Decimal = Decimal(0)    # position fees are charged on at least this size (gTrade)
 
     @property
     @money
@@ -215,6 +216,18 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class LiquidationQuote:
+    """Where a new short would be liquidated, as the venue computes it (gTrade: ``getTradeLiquidationPrice``
+    with ``beforeOpened``; GMX: its liquidation formula), for a planned leverage at the current price."""
+
+    venue: str
+    asset: str
+    leverage: Decimal
+    liquidation_price: Decimal
+    distance: Decimal                  # fraction of the current price the price must rise to liquidate
+
+
+@dataclass(frozen=True, slots=True)
 class KeeperAction:
     """What playing the venue's keeper (GMX ORDER_KEEPER, gTrade oracle nodes) did for one pending order."""
 
@@ -229,7 +242,8 @@ class Venue(Protocol):
 
     ``fetch_*`` call the chain; ``*_reader`` are the same reads as ``chain.readplan`` readers, for a command
     that runs several venues' reads together (``venues.gather``); ``state_reader`` reads markets and
-    positions off one snapshot. ``last_block`` is the block of the last fetch or finished reader;
+    positions off one snapshot; ``liquidation_reader`` where new shorts at the given leverages (per asset;
+``"*"`` for every asset the venue trades) would be liquidated, in two stages. ``last_block`` is the block of the last fetch or finished reader;
     ``owns_order_key`` and ``errors`` are local. ``play_keeper`` only works on a local chain (devnet or fork)."""
 
     @property
@@ -248,6 +262,7 @@ class Venue(Protocol):
     def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]: ...
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]: ...
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]: ...
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan: ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
     def owns_order_key(self, key: str) -> bool: ...
@@ -258,4 +273,4 @@ class Venue(Protocol):
 
 __all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
-           "KeeperAction"]
+           "KeeperAction", "LiquidationQuote"]

@@ -8,14 +8,14 @@ Sizes are clamped against the live position before any decrease.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
-                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+                                 PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
 from hedgefi.venues.gmx.deployment import GmxDeployment, deployment_for, fetch_verify
@@ -68,6 +68,11 @@ class GmxVenue:
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
         self.last_block, quotes, positions, pending = yield from reads.state_reader(self.conn, self.d, account)
         return quotes, positions, pending
+
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
+        from hedgefi.venues.gmx.liquidation import liquidation_reader
+
+        return liquidation_reader(self.conn, self.d, leverages)
 
     # ------------------------------------------------------------------ orders
     def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:

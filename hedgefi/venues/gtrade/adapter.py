@@ -11,7 +11,7 @@ a new order unless forced; while trading is CLOSE_ONLY only decreases and closes
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
@@ -19,8 +19,8 @@ from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
-                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+                                 PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gtrade import orders, reads
 from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,
                                              leverage_e3, price_e10, slippage_e3)
@@ -72,6 +72,11 @@ class GtradeVenue:
         (block, quotes, _), (block_p, positions, pending, _) = yield from reads.state_reader(self.conn, self.d, account)
         self.last_block = max(block, block_p)
         return quotes, positions, pending
+
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
+        from hedgefi.venues.gtrade.liquidation import liquidation_reader
+
+        return liquidation_reader(self.conn, self.d, leverages)
 
     # ------------------------------------------------------------------ orders
     def _pair(self, asset: str) -> tuple[MarketQuote, reads.PairInfo]:

@@ -266,6 +266,7 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
             max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
             open=snap.trading_state == 0 and hours_open,
             position_fee_rate=CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10)), min_size_usd=min_size,
+            min_fee_basis_usd=min_size,
             min_leverage=CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
             # CLOSE_ONLY (1) still takes decreases and closes, within market hours
             trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
