@@ -144,7 +144,9 @@ def plan(p: object) -> None:
     assert isinstance(p, OrderPlan)
     err.print(f"[bold]{p.action.capitalize()} {p.asset} short[/] on {p.venue}: size delta {usd(p.size_delta_usd)}, "
               f"collateral {amount(p.collateral_amount, 6)} {p.collateral_symbol}, price {usd(p.index_price)}, "
-              f"acceptable {usd(p.acceptable_price)}, execution fee {amount(p.execution_fee_eth, 8)} ETH")
+              f"acceptable {usd(p.acceptable_price)}, execution fee {amount(p.execution_fee_eth, 8)} ETH"
+              + (f", position fee {usd(p.position_fee_usd)}" if p.position_fee_usd is not None else "")
+              + (f" (closing later: {usd(p.closing_fee_usd)})" if p.closing_fee_usd else ""))
     for n in p.notes:
         err.print(f"  note: {n}")
 

@@ -186,9 +186,13 @@ class OrderPlan:
     execution_fee_eth: Decimal
     txs: list[UnsignedTx] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    position_fee_usd: Decimal | None = None    # the venue's fee on this order (None: not estimated)
+    closing_fee_usd: Decimal | None = None     # what closing the resulting position would cost at today's price
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "action": self.action, "asset": self.asset, "market": self.market,
+                "position_fee_usd": None if self.position_fee_usd is None else fmt(self.position_fee_usd),
+                "closing_fee_usd": None if self.closing_fee_usd is None else fmt(self.closing_fee_usd),
                 "size_delta_usd": fmt(self.size_delta_usd), "collateral_token": self.collateral_symbol,
                 "collateral_amount": fmt(self.collateral_amount), "index_price": fmt(self.index_price),
                 "acceptable_price": fmt(self.acceptable_price), "execution_fee_eth": fmt(self.execution_fee_eth),

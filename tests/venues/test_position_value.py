@@ -107,3 +107,35 @@ def test_gmx_short_value_after_a_day_and_a_price_move(conn, demo) -> None:  # ty
                                             existing=p).txs).all_executed
     paid = D(usdc_raw(conn, demo.address) - before) / 10**6
     assert paid == pytest.approx(p.close_value_usd, abs=D("0.05")), (paid, p.close_value_usd)
+
+
+@pytest.mark.parametrize("venue_cls", [GtradeVenue, GmxVenue])
+def test_planned_liquidation_is_where_the_opened_short_liquidates(conn, demo, venue_cls) -> None:  # type: ignore[no-untyped-def]
+    """The distance the hedge policy is checked against (``liquidation_reader``, before opening) is the
+    liquidation price the venue gives the short once opened at that leverage."""
+    from hedgefi.chain.readplan import read
+
+    v = venue_cls(conn)
+    lev = D("4.5")
+    [quote] = [q for q in read(conn, v.liquidation_reader({"ETH": [lev]})) if q.asset == "ETH"]
+    assert quote.venue == v.name and quote.leverage == lev and D(0) < quote.distance < 1 / lev
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", D("9000"), leverage=lev)).txs
+                ).all_executed
+    p = short_position(v, demo.address, "ETH")
+    assert p.liquidation_price == pytest.approx(quote.liquidation_price, rel=D("0.0001")), (p, quote)
+
+
+def test_gtrade_preview_fees_floor_the_basis_at_the_pairs_minimum(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    v = GtradeVenue(conn)
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", D("1000"))).txs).all_executed
+    p = short_position(v, demo.address, "ETH")
+    pair = dict(v.d.pairs)["ETH"]
+    rate = D(_read(conn, v.d.diamond, "pairTotalPositionSizeFeeP", pair)) / 10**12
+    floor = D(_read(conn, v.d.diamond, "pairMinPositionSizeUsd", pair)) / 10**18
+    small = floor / 5                                                  # an increase below the fee basis floor
+    plan = v.plan_short(demo.address, ShortRequest("ETH", small), existing=p)
+    assert plan.position_fee_usd == pytest.approx(floor * rate, abs=D("0.000001"))
+    assert plan.position_fee_usd > small * rate
+    assert plan.closing_fee_usd == pytest.approx((p.size_usd + small) * rate, abs=D("0.000001"))
+    close = v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p)
+    assert close.position_fee_usd == p.closing_fee_usd
