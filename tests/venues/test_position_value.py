@@ -150,3 +150,21 @@ def test_gtrade_preview_fees_floor_the_basis_at_the_pairs_minimum(conn, demo) ->
     assert plan.closing_fee_usd == pytest.approx((p.size_usd + small) * rate, abs=D("0.000001"))
     close = v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True), existing=p)
     assert close.position_fee_usd == p.closing_fee_usd
+
+
+def test_gmx_preview_states_the_position_fee_and_the_later_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.abi import decode, encode_call
+    from hedgefi.venues.gmx import keys
+
+    v = GmxVenue(conn)
+    plan = v.plan_short(demo.address, ShortRequest("ETH", D("10000")))
+    raw = conn.request("eth_call", [{"to": v.d.data_store, "data": "0x" + encode_call(
+        "getUint(bytes32)", ["bytes32"], [keys.position_fee_factor_key(plan.market, False)]).hex()}, "latest"])
+    factor = D(int(decode(["uint256"], bytes.fromhex(raw[2:]))[0])) / D(10) ** 30
+    assert factor > 0 and plan.position_fee_usd == D(10000) * factor == plan.closing_fee_usd
+    before = usdc_raw(conn, demo.address)
+    assert send(conn, v, demo, plan.txs).all_executed
+    p = short_position(v, demo.address, "ETH")
+    # the collateral GMX keeps is what was sent less the fee the preview stated
+    assert D(before - usdc_raw(conn, demo.address)) / 10**6 - p.collateral_amount == plan.position_fee_usd
+    assert p.closing_fee_usd == plan.closing_fee_usd

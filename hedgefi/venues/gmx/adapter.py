@@ -99,7 +99,7 @@ class GmxVenue:
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address)
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key)
         is_increase = req.size_delta_usd > 0 and not req.close
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
@@ -155,7 +155,9 @@ class GmxVenue:
         txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
         return OrderPlan("gmx", action, market.asset, market.key, req.size_delta_usd, coll.symbol,
                          from_raw(coll_raw, coll.decimals), reads.human_price(accept, market.index_decimals),
-                         index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes)
+                         index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes,
+                         position_fee_usd=fees.position_fee_usd(size_raw),
+                         closing_fee_usd=fees.position_fee_usd(size_raw + (existing.size_usd_raw if existing else 0)))
 
     def _add_stop_loss(self, bundle: OrderBundle, account: str, market: reads.GmxMarket, coll: reads.TokenMeta,
                        req: ShortRequest, fees: FeeContext, index_price: Decimal, size_raw: int) -> None:
@@ -186,7 +188,9 @@ class GmxVenue:
         size_usd = from_raw(size_raw, 30)
         tx = bundle.tx(self.d, f"GMX {action} {req.asset} short by ${fmt(size_usd)}")
         return OrderPlan("gmx", action, market.asset, market.key, -size_usd, coll.symbol, Decimal(0),
-                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx])
+                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx],
+                         position_fee_usd=fees.position_fee_usd(size_raw),
+                         closing_fee_usd=fees.position_fee_usd(max(0, existing.size_usd_raw - size_raw)))
 
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]:
         return [cancel_tx(self.d, order_key)]
