@@ -207,17 +207,20 @@ def hedge_plan(hp: object, to_stderr: bool = False) -> None:
     console.print(t)
     if hp.intents:
         o = Table(title="Orders")
-        for col in ("Venue", "Asset", "Action", "Size delta", "Est. fee", "Why"):
-            o.add_column(col, justify="right" if col in ("Size delta", "Est. fee") else "left")
+        for col in ("Venue", "Asset", "Action", "Size delta", "Leverage", "Est. fee", "Why"):
+            o.add_column(col, justify="right" if col in ("Size delta", "Leverage", "Est. fee") else "left")
         for i in hp.intents:
-            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), usd(i.est_fee_usd), i.reason)
+            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") else ""
+            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), lev, usd(i.est_fee_usd), i.reason)
         console.print(o)
     else:
         console.print("No orders: every asset is within its drift band.")
     console.print(f"Estimated fees {usd(hp.est_fees_usd)}; yearly carry of the resulting shorts "
                   f"{usd(hp.carry_apr_usd_after)} (> 0 a cost, < 0 an income)")
+    for n in hp.notes:
+        console.print(f"[yellow]Capped:[/] {n}", soft_wrap=True)
     if hp.refused:
-        console.print(f"[red]Refused:[/] {hp.refused}")
+        console.print(f"[red]Refused:[/] {hp.refused}", soft_wrap=True)
 
 
 def hedge_result(r: object) -> None:

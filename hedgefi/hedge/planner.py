@@ -81,6 +81,7 @@ class HedgePlan:
     intents: list[OrderIntent] = field(default_factory=list)
     carry_apr_usd_after: Decimal = Decimal(0)    # yearly carry of the resulting shorts, USD (> 0 a cost)
     refused: str | None = None
+    notes: list[str] = field(default_factory=list)   # leverages capped at the venue's liquidation distance
 
     @property
     @money
@@ -90,7 +91,7 @@ class HedgePlan:
     def as_json(self) -> dict[str, Any]:
         return {"assets": [ln.as_json() for ln in self.lines], "orders": [i.as_json() for i in self.intents],
                 "est_fees_usd": fmt(self.est_fees_usd), "yearly_carry_usd": fmt(self.carry_apr_usd_after),
-                "refused": self.refused}
+                "refused": self.refused, "notes": self.notes}
 
 
 @money
@@ -177,6 +178,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             refusals = [w for w in why if w.endswith("lower max_leverage")]
             if refusals and not out.refused:
                 out.refused = refusals[0]
+            out.notes += [w for w in why if w not in refusals]
             out.intents += intents
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {(m.venue, m.asset): m for m in markets}

@@ -41,7 +41,12 @@ def _sdk_gtrade(conn, v, account: str, index: int, price_e10: int) -> dict[str, 
     def pnl_p(p: D) -> D:
         return max((open_ - p) / open_ * 100 * lev, D(-100))
 
-    close_price = price + price * (spread_p / 2) / 100           # getFixedSpreadP(spread, short, close) = +spread/2
+    skew_p = D(0)
+    if "getTradeSkewPriceImpactP" in codec().functions:       # the close's skew impact, the diamond's own
+        skew_p = D(int(_read(conn, dia, "getTradeSkewPriceImpactP", int(t["collateralIndex"]), pair, False,
+                             int(t["positionSizeToken"]), False))) / 10**10
+    # getFixedSpreadP(spread, short, close) = +spread/2, then getPriceAfterImpact
+    close_price = price + price * (spread_p / 2 + skew_p) / 100
     holding = D(int(hold["totalFeeCollateral"])) / 10**6
     realized = D(int(fd["realizedPnlCollateral"]) - int(fd["realizedTradingFeesCollateral"])) / 10**6
     closing = fee_p * max(coll * lev, min_usd / coll_usd)

@@ -384,16 +384,17 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
                   liq_call(t, guess),
                   *_value_calls(dia, account, t)]
     r = yield calls
+    per_trade = len(calls) // len(priced)
     fees, liq, again, worth = [], [], [], []
     for n, t in enumerate(priced):
-        h, lp, cp, lq = r[PER_TRADE * n: PER_TRADE * n + 4]
+        h, lp, cp, lq = r[per_trade * n: per_trade * n + 4]
         hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
         coll_price = int(c.decode_output("getCollateralPriceUsd", cp.data)) if cp.ok else 10**8
         fees.append((hold, coll_price))
         liq.append(lq)
         own = _liq_params(lp, "getTradeLiquidationParams")
         worth.append(_trade_value(t, snap.prices_e10[names[int(t["pairIndex"])]], collats, hold, coll_price, own,
-                                  r[PER_TRADE * n + 4: PER_TRADE * (n + 1)]))
+                                  r[per_trade * n + 4: per_trade * (n + 1)]))
         if own != guesses[n]:
             again.append((n, liq_call(t, own)))
     if again:
@@ -410,16 +411,21 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
     return block, positions, pending, trades
 
 
-PER_TRADE = 8          # calls per trade in the positions stage: 4 for fees and liquidation, 4 for its value
+SKEW_IMPACT = "getTradeSkewPriceImpactP"
 
 
 def _value_calls(dia: str, account: str, t: dict[str, Any]) -> list[Call]:
     """What a trade's value needs beyond its holding fees: its realised fees and PnL, and its pair's
-    fee rate, minimum position size (the fee basis floor) and spread (a close's fixed spread)."""
+    fee rate, minimum position size (the fee basis floor) and spread (a close's fixed spread); and, where the
+    diamond's interface declares it, the skew price impact a full close would meet."""
     c, pair = codec(), int(t["pairIndex"])
-    return [Call(dia, c.encode("getTradeFeesData", account, t["index"])),
-            Call(dia, c.encode("pairTotalPositionSizeFeeP", pair)),
-            Call(dia, c.encode("pairMinPositionSizeUsd", pair)), Call(dia, c.encode("pairs", pair))]
+    calls = [Call(dia, c.encode("getTradeFeesData", account, t["index"])),
+             Call(dia, c.encode("pairTotalPositionSizeFeeP", pair)),
+             Call(dia, c.encode("pairMinPositionSizeUsd", pair)), Call(dia, c.encode("pairs", pair))]
+    if SKEW_IMPACT in c.functions:
+        calls.append(Call(dia, c.encode(SKEW_IMPACT, t["collateralIndex"], pair, t["long"], t["positionSizeToken"],
+                                        False)))
+    return calls
 
 
 def _trade_value(t: dict[str, Any], price_e10: int, collats: list[dict[str, Any]], hold: dict[str, Any] | None,
@@ -438,7 +444,8 @@ def _trade_value(t: dict[str, Any], price_e10: int, collats: list[dict[str, Any]
         price_e10=price_e10, long=bool(t["long"]), holding_fees=int(hold["totalFeeCollateral"]),
         realized_pnl=int(fd["realizedPnlCollateral"]), realized_trading_fees=int(fd["realizedTradingFeesCollateral"]),
         fee_p_e10=int(c.decode_output("pairTotalPositionSizeFeeP", r[1].data)), min_size_collateral=min_coll,
-        pair_spread_p_e10=int(c.decode_output("pairs", r[3].data)["spreadP"]), liq_params=liq_params)
+        pair_spread_p_e10=int(c.decode_output("pairs", r[3].data)["spreadP"]), liq_params=liq_params,
+        close_impact_p_e10=int(c.decode_output(SKEW_IMPACT, r[4].data)) if len(r) > 4 else 0)
 
 
 @money

@@ -11,8 +11,9 @@ to USD at the collateral's price (``getCollateralPriceUsd``, 1e8):
   none, and liquidation ignores them too).
 * uPnL = raw PnL (oracle price) - pending holding fees + realised PnL - realised trading fees
   (``getTradeFeesData``): what gTrade shows for an open trade.
-* close value = collateral + PnL at the closing execution price (fixed spread reversed for a close)
-  - holding fees - closing fee + realised PnL - realised trading fees, floored at 0.
+* close value = collateral + PnL at the closing execution price (fixed spread reversed for a close, plus the
+  skew impact where the diamond reports it; cumulative-volume impact is not counted) - holding fees - closing
+  fee + realised PnL - realised trading fees, floored at 0.
 """
 
 from __future__ import annotations
@@ -90,11 +91,13 @@ def closing_spread_p_e10(pair_spread_p_e10: int, long: bool) -> int:
 
 def trade_value(*, collateral: int, leverage_e3: int, open_e10: int, price_e10: int, long: bool,
                 holding_fees: int, realized_pnl: int, realized_trading_fees: int, fee_p_e10: int,
-                min_size_collateral: int, pair_spread_p_e10: int, liq_params: dict[str, int]) -> TradeValue:
-    """All of a trade's figures at ``price_e10`` (the oracle price)."""
+                min_size_collateral: int, pair_spread_p_e10: int, liq_params: dict[str, int],
+                close_impact_p_e10: int = 0) -> TradeValue:
+    """All of a trade's figures at ``price_e10`` (the oracle price); ``close_impact_p_e10``: the price impact a
+    close meets beyond the fixed spread (v10's skew impact, ``getTradeSkewPriceImpactP``), 1e10 %, signed."""
     size = collateral * leverage_e3 // LEVERAGE_SCALE
     raw_p = pnl_percent_e10(open_e10, price_e10, long, leverage_e3)
-    close_price = price_after_impact(price_e10, closing_spread_p_e10(pair_spread_p_e10, long))
+    close_price = price_after_impact(price_e10, closing_spread_p_e10(pair_spread_p_e10, long) + close_impact_p_e10)
     impact_p = pnl_percent_e10(open_e10, close_price, long, leverage_e3)
     if raw_p <= -liq_threshold_e10(liq_params, leverage_e3):
         raw_p = impact_p = PNL_FLOOR_E10              # at or past the liquidation threshold
