@@ -19,20 +19,35 @@ def _read(conn, to: str, name: str, *args):  # type: ignore[no-untyped-def]
     return c.decode_output(name, bytes.fromhex(out[2:]))
 
 
-def _sdk_distance(conn, asset: str, leverage: D) -> D:  # type: ignore[no-untyped-def]
-    """SDK ``getLiquidationPrice`` (beforeOpened, the opening fee as additional fee) for a new short at the
-    current price, as a fraction of that price (SDK units: fractions, prices / 1e10)."""
+def _planned(conn, asset: str):  # type: ignore[no-untyped-def]
+    """(venue, pair, price, open price of a new $10k short after the spread and, where the diamond declares
+    it, its skew impact), prices 1e10."""
     from hedgefi.venues.gtrade.adapter import GtradeVenue
 
     v = GtradeVenue(conn)
     pair = dict(v.d.pairs)[asset]
+    half = int(_read(conn, v.d.diamond, "pairs", pair)["spreadP"]) // 2
+    price = int(next(q.price for q in v.fetch_markets() if q.asset == asset) * 10**10)
+    open_ = price - price * half // 10**10 // 100
+    if "getTradeSkewPriceImpactP" in codec().functions:
+        ci = int(_read(conn, v.d.diamond, "getCollateralIndex", v.d.usdc))
+        tokens = 10_000 * 10**18 * 10**10 // open_
+        total = int(_read(conn, v.d.diamond, "getTradeSkewPriceImpactP", ci, pair, False, tokens, True)) - half
+        open_ = price + price * total // 10**10 // 100 if total >= 0 else price - price * -total // 10**10 // 100
+    return v, pair, price, open_
+
+
+def _sdk_distance(conn, asset: str, leverage: D) -> D:  # type: ignore[no-untyped-def]
+    """SDK ``getLiquidationPrice`` (beforeOpened, the opening fee as additional fee) for a new short at the
+    current price, as a fraction of that price (SDK units: fractions, prices / 1e10)."""
+    v, pair, price_e10, open_e10 = _planned(conn, asset)
     dia = v.d.diamond
     lp = _read(conn, dia, "getPairLiquidationParams", pair)
     fee_p = D(_read(conn, dia, "pairTotalPositionSizeFeeP", pair)) / 10**12
     min_usd = D(_read(conn, dia, "pairMinPositionSizeUsd", pair)) / 10**18
     spread = D(_read(conn, dia, "pairs", pair)["spreadP"]) / 10**12               # fraction
-    price = next(q.price for q in v.fetch_markets() if q.asset == asset)
-    coll = D(100_000) / leverage
+    price, open_ = D(price_e10) / 10**10, D(open_e10) / 10**10
+    coll = D(10_000) / leverage
     size = coll * leverage
     fee = fee_p * max(size, min_usd)                      # closing fee; the opening fee is the same
     p = {k: D(int(lp[k])) / (10**3 if "Leverage" in k else 10**12) for k in
@@ -46,7 +61,6 @@ def _sdk_distance(conn, asset: str, leverage: D) -> D:  # type: ignore[no-untype
     else:
         thr = p["startLiqThresholdP"] - (leverage - p["startLeverage"]) * (
             p["startLiqThresholdP"] - p["endLiqThresholdP"]) / (p["endLeverage"] - p["startLeverage"])
-    open_ = price * (1 - spread / 2)                      # a short opens half the spread below
     dist = open_ * (coll * thr - 2 * fee) / coll / leverage
     if p["maxLiqSpreadP"] > 0:
         dist -= open_ * min(spread / 2, p["maxLiqSpreadP"])
@@ -55,26 +69,13 @@ def _sdk_distance(conn, asset: str, leverage: D) -> D:  # type: ignore[no-untype
 
 def _diamond_distance(conn, asset: str, leverage: D) -> D:  # type: ignore[no-untyped-def]
     """The diamond's own ``getTradeLiquidationPrice`` for the same planned short, asked here directly."""
-    from hedgefi.venues.gtrade.adapter import GtradeVenue
-
-    v = GtradeVenue(conn)
-    pair = dict(v.d.pairs)[asset]
+    v, pair, price, open_ = _planned(conn, asset)
     dia = v.d.diamond
     lp = _read(conn, dia, "getPairLiquidationParams", pair)
     fee_p = int(_read(conn, dia, "pairTotalPositionSizeFeeP", pair))
-    spread = int(_read(conn, dia, "pairs", pair)["spreadP"])
-    price = int(next(q.price for q in v.fetch_markets() if q.asset == asset) * 10**10)
     ci = int(_read(conn, dia, "getCollateralIndex", v.d.usdc))
     lev = int(leverage * 1000)
     coll = 10_000 * 10**6 * 1000 // lev
-    half = spread // 2
-    open_ = price - price * half // 10**10 // 100
-    skew = 0
-    if "getTradeSkewPriceImpactP" in codec().functions:       # the open's skew impact, for the same $10k
-        tokens = 10_000 * 10**18 * 10**10 // open_
-        skew = int(_read(conn, dia, "getTradeSkewPriceImpactP", ci, pair, False, tokens, True))
-        total = skew - half
-        open_ = price + price * total // 10**10 // 100 if total >= 0 else price - price * -total // 10**10 // 100
     liq = _read(conn, dia, "getTradeLiquidationPrice", {
         "collateralIndex": ci, "trader": "0x" + "00" * 20,
         "pairIndex": pair, "index": 0, "openPrice": open_, "long": False, "collateral": coll, "leverage": lev,

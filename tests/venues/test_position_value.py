@@ -84,8 +84,10 @@ def test_gtrade_short_value_after_a_day_and_a_price_move(conn, demo, asset, size
         got = getattr(p, name)
         assert got == pytest.approx(expected, abs=D("0.000002")), (name, got, expected)
     assert p.realized_trading_fees_usd > 0 and p.closing_fee_usd > 0
-    # the uPnL is the raw PnL less the fees (the opening fee at least: holding fees may be an income)
-    assert p.net_pnl_usd < p.pnl_usd + p.funding_fee_usd + p.borrowing_fee_usd
+    # the uPnL is the raw PnL less the pending holding fees, plus what was realised, less the trading fees
+    before_fees = p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd + p.realized_pnl_usd
+    assert p.net_pnl_usd == pytest.approx(before_fees - p.realized_trading_fees_usd, abs=D("0.00001"))
+    assert p.net_pnl_usd < before_fees
     assert p.close_value_usd < p.collateral_amount + p.net_pnl_usd
     before = usdc_raw(conn, demo.address)
     assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest(asset, -p.size_usd, close=True),
