@@ -130,3 +130,17 @@ def test_the_diamond_distance_is_the_sdks(devnet) -> None:  # type: ignore[no-un
     conn = connect(get_profile("devnet"))
     for lev in (D("2"), D("4.5"), D("10")):
         assert _diamond_distance(conn, "ETH", lev) == pytest.approx(_sdk_distance(conn, "ETH", lev), abs=D("0.000001"))
+
+
+def test_apply_opens_at_the_capped_leverage_and_the_short_clears_the_floor(devnet, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    plan = tmp_path / "plan.toml"
+    plan.write_text('[assets.ETH]\nratio = 0.5\nvenue = "gtrade"\nmax_leverage = 4.5\n'
+                    'min_liquidation_distance = 0.2\n')
+    r = cli("hedge", "apply", "--plan", str(plan), "--broadcast", "--yes", "--json")
+    assert r.code == 0, r.stderr[-800:]
+    [order] = [o for o in json.loads(r.stdout)["plan"]["orders"] if o["asset"] == "ETH"]
+    assert D(order["leverage"]) < D("4.5") and "capped" in order["reason"]
+    positions = json.loads(cli("positions", "--json").stdout)["positions"]
+    [short] = [p for p in positions if p["venue"] == "gtrade" and p["asset"] == "ETH"]
+    assert D(short["liquidation_distance"]) > D("0.2"), short
+    assert D(short["size_usd"]) / D(short["collateral_amount"]) == pytest.approx(D(order["leverage"]), rel=D("0.001"))
