@@ -52,8 +52,8 @@ def plan_cmd(
     policy = _policy(ratio, plan_file, max_fees_usd)
     ident = require_identity(OPTIONS.profile(), address=address, account=account)
     conn = OPTIONS.connect()
-    state = fetch_state(conn, ident.address)
-    hp = plan(state.exposures, state.positions, state.pending, state.markets, policy)
+    state = fetch_state(conn, ident.address, policy=policy)
+    hp = plan(state.exposures, state.positions, state.pending, state.markets, policy, state.liquidation)
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": state.block, "address": ident.address, **hp.as_json()})
     else:

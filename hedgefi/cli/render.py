@@ -115,13 +115,15 @@ def positions_table(positions: list["PositionView"], pending: list["PendingOrder
 
     if positions:
         t = Table(title=title or f"Positions of {address} (chain {chain_id}, block {block})")
-        for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Funding", "Borrow",
-                    "Liq. price", "Liq. dist."):
+        for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Net PnL", "Funding",
+                    "Borrow", "Realised", "Close fee", "Close value", "Liq. price", "Liq. dist."):
             t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
         for p in positions:
             t.add_row(p.venue, p.asset, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
-                      usd(p.entry_price), usd(p.mark_price) + STALE_MARK * p.price_stale, usd(p.pnl_usd), usd(p.funding_fee_usd, 4),
-                      usd(p.borrowing_fee_usd, 4), usd(p.liquidation_price), pct(p.liquidation_distance))
+                      usd(p.entry_price), usd(p.mark_price) + STALE_MARK * p.price_stale, usd(p.pnl_usd),
+                      usd(p.net_pnl_usd), usd(p.funding_fee_usd, 4), usd(p.borrowing_fee_usd, 4),
+                      usd(p.realized_pnl_usd - p.realized_trading_fees_usd, 4), usd(p.closing_fee_usd, 4),
+                      usd(p.close_value_usd), usd(p.liquidation_price), pct(p.liquidation_distance))
         out.print(t)
     else:
         out.print(f"No open positions for {address} on chain {chain_id}.")
@@ -142,7 +144,9 @@ def plan(p: object) -> None:
     assert isinstance(p, OrderPlan)
     err.print(f"[bold]{p.action.capitalize()} {p.asset} short[/] on {p.venue}: size delta {usd(p.size_delta_usd)}, "
               f"collateral {amount(p.collateral_amount, 6)} {p.collateral_symbol}, price {usd(p.index_price)}, "
-              f"acceptable {usd(p.acceptable_price)}, execution fee {amount(p.execution_fee_eth, 8)} ETH")
+              f"acceptable {usd(p.acceptable_price)}, execution fee {amount(p.execution_fee_eth, 8)} ETH"
+              + (f", position fee {usd(p.position_fee_usd)}" if p.position_fee_usd is not None else "")
+              + (f" (closing later: {usd(p.closing_fee_usd)})" if p.closing_fee_usd else ""))
     for n in p.notes:
         err.print(f"  note: {n}")
 
@@ -203,17 +207,20 @@ def hedge_plan(hp: object, to_stderr: bool = False) -> None:
     console.print(t)
     if hp.intents:
         o = Table(title="Orders")
-        for col in ("Venue", "Asset", "Action", "Size delta", "Est. fee", "Why"):
-            o.add_column(col, justify="right" if col in ("Size delta", "Est. fee") else "left")
+        for col in ("Venue", "Asset", "Action", "Size delta", "Leverage", "Est. fee", "Why"):
+            o.add_column(col, justify="right" if col in ("Size delta", "Leverage", "Est. fee") else "left")
         for i in hp.intents:
-            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), usd(i.est_fee_usd), i.reason)
+            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") else ""
+            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), lev, usd(i.est_fee_usd), i.reason)
         console.print(o)
     else:
         console.print("No orders: every asset is within its drift band.")
     console.print(f"Estimated fees {usd(hp.est_fees_usd)}; yearly carry of the resulting shorts "
                   f"{usd(hp.carry_apr_usd_after)} (> 0 a cost, < 0 an income)")
+    for n in hp.notes:
+        console.print(f"[yellow]Capped:[/] {n}", soft_wrap=True)
     if hp.refused:
-        console.print(f"[red]Refused:[/] {hp.refused}")
+        console.print(f"[red]Refused:[/] {hp.refused}", soft_wrap=True)
 
 
 def hedge_result(r: object) -> None:

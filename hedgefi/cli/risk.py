@@ -31,6 +31,7 @@ def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Dec
 def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.hedge.executor import fetch_state
     from hedgefi.risk.alerts import evaluate
+    from hedgefi.risk.equity import equity_usd
     from hedgefi.core.units import fmt
 
     st = fetch_state(conn, address)
@@ -44,7 +45,7 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
         row["funding_apr"] = fmt(q.short_funding_apr) if q else None
         row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
         positions.append(row)
-        equity += p.collateral_value_usd + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd  # collateral at its price
+        equity += equity_usd(p)
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
@@ -155,11 +156,12 @@ def scenario(
     horizon_s = parse_duration(horizon)
     ident = require_identity(OPTIONS.profile(), address=address)
     conn = OPTIONS.connect()
-    st = fetch_state(conn, ident.address)
+    policy = _scenario_policy(ratio, plan_file)
+    st = fetch_state(conn, ident.address, policy=policy)
     exp = next((e for e in st.exposures if e.asset.upper() == asset.upper()), None)
     if exp is None:
         raise UnknownNameError("asset in the wallet", asset, [e.asset for e in st.exposures])
-    legs = _legs(st, exp, ratio, plan_file)
+    legs = _legs(st, exp, policy)
     sc = compute(exp.asset, exp.price, exp.exposure_usd, legs, lo=lo, hi=hi, horizon_s=horizon_s)
     if svg is not None:
         svg.write_text(svg_chart(sc))
@@ -173,30 +175,39 @@ def scenario(
         render.out.print(f"Chart written to {svg}")
 
 
-def _legs(st: Any, exp: Any, ratio: Optional[str], plan_file: Optional[Path]) -> list[Any]:
-    from hedgefi.hedge.planner import notional, plan
+def _scenario_policy(ratio: Optional[str], plan_file: Optional[Path]) -> Any:
     from hedgefi.hedge.policy import HedgePolicy, load_plan
-    from hedgefi.risk.scenario import ShortLeg
     from hedgefi.core.units import parse_decimal
+
+    if ratio is None and plan_file is None:
+        return None
+    return load_plan(plan_file) if plan_file else HedgePolicy.from_ratio(parse_decimal(ratio or "", what="--ratio"))
+
+
+def _legs(st: Any, exp: Any, policy: Any) -> list[Any]:
+    from hedgefi.hedge.planner import notional, plan
+    from hedgefi.risk.equity import equity_usd
+    from hedgefi.risk.scenario import ShortLeg
 
     carry = {(m.venue, m.asset): m for m in st.markets}
     legs = []
     positions = [p for p in st.positions if p.asset == exp.asset and p.side == "short"]
     for p in positions:
         q = carry.get((p.venue, p.asset))
-        legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens,
-                             p.collateral_value_usd + p.pnl_usd - p.funding_fee_usd - p.borrowing_fee_usd,
+        legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens, equity_usd(p),
                              p.liquidation_price, q.short_carry_apr if q else Decimal(0), notional(p)))
-    if ratio is None and plan_file is None:
+    if policy is None:
         return legs
-    policy = load_plan(plan_file) if plan_file else HedgePolicy.from_ratio(parse_decimal(ratio or "", what="--ratio"))
-    hp = plan([exp], positions, st.pending, st.markets, policy)
+    hp = plan([exp], positions, st.pending, st.markets, policy, st.liquidation)
     for i in hp.intents:
         q = carry.get((i.venue, i.asset))
         if i.size_delta_usd <= 0 or q is None:
             continue  # decreases shrink existing legs; shown approximately by the current ones
+        # where the venue itself would liquidate the new short (hedge.liquidation), else 1/L less the margin
+        real = next((x for x in st.liquidation if (x.venue, x.asset, x.leverage) == (i.venue, i.asset, i.leverage)),
+                    None)
         min_coll = 1 / q.max_leverage if q.max_leverage else Decimal("0.01")
-        liq = exp.price * (1 + 1 / i.leverage - min_coll)
+        liq = real.liquidation_price if real is not None else exp.price * (1 + 1 / i.leverage - min_coll)
         legs.append(ShortLeg(f"planned {i.venue} {i.asset} short", i.size_delta_usd / exp.price,
-                             i.size_delta_usd / i.leverage, liq, q.short_carry_apr, i.size_delta_usd))
+                             i.size_delta_usd / i.leverage - i.est_fee_usd, liq, q.short_carry_apr, i.size_delta_usd))
     return legs

@@ -17,7 +17,8 @@ from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
 from hedgefi.core.units import fmt, money
-from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, ShortRequest, UnsignedTx, Venue
+from hedgefi.venues.base import (LiquidationQuote, MarketQuote, PendingOrderView, PositionView, ShortRequest,
+                                 UnsignedTx, Venue)
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile
@@ -45,6 +46,7 @@ class HedgeState:
     positions: list[PositionView]
     pending: list[PendingOrderView]
     markets: list[MarketQuote]
+    liquidation: list[LiquidationQuote] = field(default_factory=list)   # new shorts, read for a policy
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -85,13 +87,20 @@ def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Venue]:
     return [get_venue(n, conn) for n in (names or venue_names())]
 
 
-def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | None = None) -> HedgeState:
+def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | None = None,
+                policy: HedgePolicy | None = None) -> HedgeState:
+    """Holdings, markets, positions and pending orders; with a ``policy``, also where new shorts at its
+    leverages would be liquidated on each venue (``hedge.liquidation``), in the same two round trips."""
     from hedgefi.chain.readplan import ReadBatch
+    from hedgefi.hedge.liquidation import probe_leverages
     from hedgefi.wallet.holdings import holdings_reader
 
     batch = ReadBatch(conn)
     held = batch.add(holdings_reader(conn, address))
-    states = [batch.add(v.state_reader(address)) for v in _venues(conn, venue_names)]
+    venues = _venues(conn, venue_names)
+    states = [batch.add(v.state_reader(address)) for v in venues]
+    probes = probe_leverages(policy) if policy is not None else {}
+    liq = [batch.add(v.liquidation_reader(probes)) for v in venues] if probes else []
     batch.run()
     holdings = held.value
     positions: list[PositionView] = []
@@ -103,7 +112,8 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         positions += pos
         pending += pend
     return HedgeState(conn.chain_id, holdings.block, address, holdings,
-                      exposures_from_holdings(conn.profile, holdings), positions, pending, markets)
+                      exposures_from_holdings(conn.profile, holdings), positions, pending, markets,
+                      [q for slot in liq for q in slot.value])
 
 
 @money
@@ -296,8 +306,8 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     from hedgefi.execution import DeclinedError
 
     account = identity.address
-    before = fetch_state(conn, account, venue_names)
-    hp = plan(before.exposures, before.positions, before.pending, before.markets, policy)
+    before = fetch_state(conn, account, venue_names, policy)
+    hp = plan(before.exposures, before.positions, before.pending, before.markets, policy, before.liquidation)
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)

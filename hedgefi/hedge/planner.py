@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
 from hedgefi.core.units import fmt, money
-from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
+from hedgefi.venues.base import LiquidationQuote, MarketQuote, PendingOrderView, PositionView
 
 LIQUIDITY_MARGIN = Decimal("0.9")
 MIN_TRADE_USD = Decimal("1")
@@ -81,6 +81,7 @@ class HedgePlan:
     intents: list[OrderIntent] = field(default_factory=list)
     carry_apr_usd_after: Decimal = Decimal(0)    # yearly carry of the resulting shorts, USD (> 0 a cost)
     refused: str | None = None
+    notes: list[str] = field(default_factory=list)   # leverages capped at the venue's liquidation distance
 
     @property
     @money
@@ -90,7 +91,7 @@ class HedgePlan:
     def as_json(self) -> dict[str, Any]:
         return {"assets": [ln.as_json() for ln in self.lines], "orders": [i.as_json() for i in self.intents],
                 "est_fees_usd": fmt(self.est_fees_usd), "yearly_carry_usd": fmt(self.carry_apr_usd_after),
-                "refused": self.refused}
+                "refused": self.refused, "notes": self.notes}
 
 
 @money
@@ -114,9 +115,14 @@ def _pending_usd(pending: Iterable[PendingOrderView], asset: str) -> Decimal:
     return total
 
 
-def _fee(q: MarketQuote | None, size: Decimal) -> Decimal:
-    rate = q.position_fee_rate if q else Decimal(0)
-    return (abs(size) * rate).quantize(USD_Q)
+def _fee(q: MarketQuote | None, size: Decimal, *, opening: bool = False) -> Decimal:
+    """The position fees of a trade of ``size``: the venue's rate on the size, the size floored at the venue's
+    minimum fee basis (gTrade's ``pairMinPositionSizeUsd``); an open or increase also counts the fee its
+    eventual close pays on the same size."""
+    if q is None:
+        return Decimal(0)
+    one = (max(abs(size), q.min_fee_basis_usd) * q.position_fee_rate).quantize(USD_Q)
+    return 2 * one if opening else one
 
 
 def check_plan_assets(policy: HedgePolicy, exposures: Sequence[Exposure], positions: Sequence[PositionView],
@@ -134,7 +140,10 @@ def check_plan_assets(policy: HedgePolicy, exposures: Sequence[Exposure], positi
 
 @money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
-         markets: Sequence[MarketQuote], policy: HedgePolicy) -> HedgePlan:
+         markets: Sequence[MarketQuote], policy: HedgePolicy,
+         liquidation: Sequence[LiquidationQuote] = ()) -> HedgePlan:
+    """The plan; ``liquidation``: the venues' own liquidation distances for new shorts (``hedge.liquidation``),
+    against which each open or increase keeps, caps or refuses its leverage."""
     check_plan_assets(policy, exposures, positions, markets)
     out = HedgePlan()
     for exp in sorted(exposures, key=lambda e: e.asset):
@@ -164,6 +173,12 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
                 intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend)
             else:
                 intents, note = _decrease(exp, -delta, shorts, reduce_markets, ap, target == 0)
+            intents, why = _check_leverage(intents, ap, liquidation)
+            note = "; ".join(n for n in (note, *why) if n)
+            refusals = [w for w in why if w.endswith("lower max_leverage")]
+            if refusals and not out.refused:
+                out.refused = refusals[0]
+            out.notes += [w for w in why if w not in refusals]
             out.intents += intents
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {(m.venue, m.asset): m for m in markets}
@@ -179,6 +194,25 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         out.refused = (f"estimated fees ${fmt(out.est_fees_usd)} exceed the cap max_fees_usd "
                        f"${fmt(policy.max_fees_usd)}")
     return out
+
+
+def _check_leverage(intents: list[OrderIntent], ap: AssetPolicy, quotes: Sequence[LiquidationQuote]
+                    ) -> tuple[list[OrderIntent], list[str]]:
+    """Opens and increases at a leverage the venue's liquidation distance allows (capped, or a refusal said)."""
+    from dataclasses import replace
+
+    from hedgefi.hedge.liquidation import check_leverage
+
+    out, said = [], []
+    for i in intents:
+        if i.action in ("open", "increase"):
+            c = check_leverage(i.venue, i.asset, i.leverage, ap.min_liquidation_distance, quotes)
+            if c.refused or c.note:
+                said.append(c.refused or c.note)
+            if c.note:
+                i = replace(i, leverage=c.leverage, reason=f"{i.reason}; {c.note}")
+        out.append(i)
+    return out, said
 
 
 def _recover(asset: str, pending: Iterable[PendingOrderView]) -> list[OrderIntent]:
@@ -229,7 +263,7 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         if pend:
             why += f"; counts ${fmt(pend)} already pending"
         intents.append(OrderIntent(m.venue, exp.asset, "increase" if m.venue in have else "open", take, why,
-                                   ap.collateral, leverage, _fee(m, take)))
+                                   ap.collateral, leverage, _fee(m, take, opening=True)))
         remaining -= take
         if budget is not None:
             budget -= take / leverage

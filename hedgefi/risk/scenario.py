@@ -1,7 +1,7 @@
 """Price scenarios (pure): the portfolio's value, unhedged and hedged, across moves of one asset's price,
 with each short's liquidation point and the carry paid over a horizon; and the chart, as text and SVG.
 
-Model, per short at the current price P0 (tokens n, equity q = collateral value + PnL now, liquidation
+Model, per short at the current price P0 (tokens n, equity q = what closing it now returns, ``risk.equity``, liquidation
 price L, yearly carry c on its notional): at price P = P0 (1 + m) its value change is n (P0 - P) - carry,
 where carry = c x notional x horizon / 1 year; once P reaches L the short is liquidated and its change is
 -q (the margin is lost). The unhedged change is the asset's exposure x m.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, Mapping, NamedTuple, Protocol, Sequence
 
 from hedgefi.chain.readplan import Reader
 from hedgefi.chain.revert import ErrorDecoder
@@ -63,6 +63,7 @@ class MarketQuote:
     short_token: str = ""
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
     price_stale: bool = False                  # a feed pricing it is older than its heartbeat (chain.freshness)
+    min_fee_basis_usd: Decimal = Decimal(0)    # position fees are charged on at least this size (gTrade)
 
     @property
     @money
@@ -110,8 +111,18 @@ class PositionView:
     size_collateral_raw: int = 0       # gTrade: collateral x leverage, in the collateral token's units; 0 on GMX
     collateral_value_usd: Decimal = Decimal(0)     # the collateral valued at its token's price (never assumed $1)
     price_stale: bool = False          # the mark comes from a feed older than its heartbeat (chain.freshness)
+    # what the position is worth, in USD (collateral valued at its price); None: the venue did not say
+    net_pnl_usd: Decimal | None = None         # the venue's own uPnL: PnL after impact - pending fees + realised
+    close_value_usd: Decimal | None = None     # what a full close now returns (>= 0), all fees of the close paid
+    closing_fee_usd: Decimal | None = None     # the position fee of a full close now
+    realized_trading_fees_usd: Decimal = Decimal(0)   # gTrade: trading fees already charged against the trade
+    realized_pnl_usd: Decimal = Decimal(0)     # gTrade: PnL already realised into the trade (holding fees at resizes)
+    claimable_funding_usd: Decimal = Decimal(0)   # GMX: funding earned, claimable apart from the close
 
     def as_json(self) -> dict[str, Any]:
+        def opt(v: Decimal | None) -> str | None:
+            return None if v is None else fmt(v)
+
         return {
             "venue": self.venue, "market": self.market, "asset": self.asset, "side": self.side,
             "size_usd": fmt(self.size_usd), "size_tokens": fmt(self.size_tokens),
@@ -122,6 +133,10 @@ class PositionView:
             "liquidation_price": None if self.liquidation_price is None else fmt(self.liquidation_price),
             "liquidation_distance": None if self.liquidation_distance is None else fmt(self.liquidation_distance),
             "price_stale": self.price_stale,
+            "net_pnl_usd": opt(self.net_pnl_usd), "close_value_usd": opt(self.close_value_usd),
+            "closing_fee_usd": opt(self.closing_fee_usd),
+            "realized_trading_fees_usd": fmt(self.realized_trading_fees_usd),
+            "realized_pnl_usd": fmt(self.realized_pnl_usd), "claimable_funding_usd": fmt(self.claimable_funding_usd),
         }
 
 
@@ -174,9 +189,13 @@ class OrderPlan:
     execution_fee_eth: Decimal
     txs: list[UnsignedTx] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    position_fee_usd: Decimal | None = None    # the venue's fee on this order (None: not estimated)
+    closing_fee_usd: Decimal | None = None     # what closing the resulting position would cost at today's price
 
     def as_json(self) -> dict[str, Any]:
         return {"venue": self.venue, "action": self.action, "asset": self.asset, "market": self.market,
+                "position_fee_usd": None if self.position_fee_usd is None else fmt(self.position_fee_usd),
+                "closing_fee_usd": None if self.closing_fee_usd is None else fmt(self.closing_fee_usd),
                 "size_delta_usd": fmt(self.size_delta_usd), "collateral_token": self.collateral_symbol,
                 "collateral_amount": fmt(self.collateral_amount), "index_price": fmt(self.index_price),
                 "acceptable_price": fmt(self.acceptable_price), "execution_fee_eth": fmt(self.execution_fee_eth),
@@ -204,6 +223,18 @@ class OrderOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class LiquidationQuote:
+    """Where a new short would be liquidated, as the venue computes it (gTrade: ``getTradeLiquidationPrice``
+    with ``beforeOpened``; GMX: its liquidation formula), for a planned leverage at the current price."""
+
+    venue: str
+    asset: str
+    leverage: Decimal
+    liquidation_price: Decimal
+    distance: Decimal                  # fraction of the current price the price must rise to liquidate
+
+
+@dataclass(frozen=True, slots=True)
 class KeeperAction:
     """What playing the venue's keeper (GMX ORDER_KEEPER, gTrade oracle nodes) did for one pending order."""
 
@@ -218,7 +249,8 @@ class Venue(Protocol):
 
     ``fetch_*`` call the chain; ``*_reader`` are the same reads as ``chain.readplan`` readers, for a command
     that runs several venues' reads together (``venues.gather``); ``state_reader`` reads markets and
-    positions off one snapshot. ``last_block`` is the block of the last fetch or finished reader;
+    positions off one snapshot; ``liquidation_reader`` where new shorts at the given leverages (per asset;
+``"*"`` for every asset the venue trades) would be liquidated, in two stages. ``last_block`` is the block of the last fetch or finished reader;
     ``owns_order_key`` and ``errors`` are local. ``play_keeper`` only works on a local chain (devnet or fork)."""
 
     @property
@@ -237,6 +269,7 @@ class Venue(Protocol):
     def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]: ...
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]: ...
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]: ...
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan: ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
     def owns_order_key(self, key: str) -> bool: ...
@@ -247,4 +280,4 @@ class Venue(Protocol):
 
 __all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
-           "KeeperAction"]
+           "KeeperAction", "LiquidationQuote"]

@@ -51,3 +51,22 @@ def test_scenario_bad_inputs(devnet, cli) -> None:  # type: ignore[no-untyped-de
     assert r.code == 1 and "--from must be" in r.stderr
     r = cli("watch", "--once", "--alert-drift", "10%")
     assert r.code == 1 and "--target-ratio" in r.stderr
+
+
+def test_watch_equity_is_holdings_plus_what_closing_returns(devnet, cli) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.sim import control
+
+    _hedge(cli)
+    control.advance(86400)
+    control.set_price("ETH", "-2%")
+    snap = json.loads(cli("watch", "--once", "--json").stdout)
+    held = Decimal(json.loads(cli("holdings", "--json").stdout)["total_value_usd"])
+    positions = snap["positions"]
+    assert {p["venue"] for p in positions} == {"gmx", "gtrade"}
+    closes = sum(Decimal(p["close_value_usd"]) + Decimal(p["claimable_funding_usd"]) for p in positions)
+    assert Decimal(snap["portfolio_value_usd"]) == (held + closes).quantize(Decimal("0.01"))
+    # not collateral + raw PnL: the closing fees (and gTrade's realised opening fees) come off
+    raw = sum(Decimal(p["collateral_amount"]) + Decimal(p["pnl_usd"]) - Decimal(p["funding_fee_usd"])
+              - Decimal(p["borrowing_fee_usd"]) for p in positions)
+    fees = sum(Decimal(p["closing_fee_usd"]) for p in positions)
+    assert fees > 0 and closes < raw

@@ -23,7 +23,9 @@ MARKET_KEYS = {"venue", "market", "asset", "asset_class", "price", "short_fundin
                "can_reduce", "position_fee_rate", "min_size_usd", "price_stale"}
 POSITION_KEYS = {"venue", "market", "asset", "side", "size_usd", "size_tokens", "collateral_token",
                  "collateral_amount", "collateral_value_usd", "entry_price", "mark_price", "pnl_usd",
-                 "funding_fee_usd", "borrowing_fee_usd", "liquidation_price", "liquidation_distance", "price_stale"}
+                 "funding_fee_usd", "borrowing_fee_usd", "liquidation_price", "liquidation_distance", "price_stale",
+                 "net_pnl_usd", "close_value_usd", "closing_fee_usd", "realized_trading_fees_usd", "realized_pnl_usd",
+                 "claimable_funding_usd"}
 ORDER_KEYS = {"venue", "key", "type", "asset", "size_delta_usd", "created_at"}
 
 
@@ -187,6 +189,20 @@ def test_positions_schema_and_empty_wallet(venue, demo) -> None:  # type: ignore
     positions, _ = venue.fetch_positions(seed_short)
     assert positions and all(set(p.as_json()) == POSITION_KEYS for p in positions)
     assert all(p.side == "short" and p.liquidation_price and p.liquidation_price > p.mark_price for p in positions)
+    # every venue says what a short is worth: a close value after its closing fee
+    assert all(p.close_value_usd is not None and p.closing_fee_usd and p.closing_fee_usd > 0 and p.net_pnl_usd
+               is not None for p in positions)
+
+
+def test_liquidation_of_a_planned_short_is_inside_one_over_leverage(venue) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.readplan import read
+
+    quotes = read(venue.conn, venue.liquidation_reader({"*": [Decimal(2), Decimal(5)]}))
+    eth = {q.leverage: q for q in quotes if q.asset == "ETH"}
+    assert set(eth) == {Decimal(2), Decimal(5)} and all(q.venue == venue.name for q in quotes)
+    for lev, q in eth.items():
+        assert Decimal(0) < q.distance < 1 / lev          # fees and the maintenance margin come first
+    assert eth[Decimal(5)].distance < eth[Decimal(2)].distance
 
 
 def test_plan_builds_unsigned_transactions_only(venue, demo) -> None:  # type: ignore[no-untyped-def]

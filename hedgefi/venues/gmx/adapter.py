@@ -8,14 +8,14 @@ Sizes are clamped against the live position before any decrease.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
-                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+                                 PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
 from hedgefi.venues.gmx.deployment import ARBITRUM_RELEASES, GmxDeployment, deployment_for, fetch_verify
@@ -73,6 +73,11 @@ class GmxVenue:
         self.last_block, quotes, positions, pending = yield from reads.state_reader(self.conn, self.d, account)
         return quotes, positions, pending
 
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
+        from hedgefi.venues.gmx.planned_liquidation import liquidation_reader
+
+        return liquidation_reader(self.conn, self.d, leverages)
+
     # ------------------------------------------------------------------ orders
     def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:
         markets = snap.market_by_asset(asset)
@@ -98,7 +103,7 @@ class GmxVenue:
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address)
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key)
         is_increase = req.size_delta_usd > 0 and not req.close
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
@@ -154,7 +159,9 @@ class GmxVenue:
         txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
         return OrderPlan("gmx", action, market.asset, market.key, req.size_delta_usd, coll.symbol,
                          from_raw(coll_raw, coll.decimals), reads.human_price(accept, market.index_decimals),
-                         index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes)
+                         index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes,
+                         position_fee_usd=fees.position_fee_usd(size_raw),
+                         closing_fee_usd=fees.position_fee_usd(size_raw + (existing.size_usd_e30 if existing else 0)))
 
     def _add_stop_loss(self, bundle: OrderBundle, account: str, market: reads.GmxMarket, coll: reads.TokenMeta,
                        req: ShortRequest, fees: FeeContext, index_price: Decimal, size_raw: int) -> None:
@@ -185,7 +192,9 @@ class GmxVenue:
         size_usd = from_raw(size_raw, 30)
         tx = bundle.tx(self.d, f"GMX {action} {req.asset} short by ${fmt(size_usd)}")
         return OrderPlan("gmx", action, market.asset, market.key, -size_usd, coll.symbol, Decimal(0),
-                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx])
+                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx],
+                         position_fee_usd=fees.position_fee_usd(size_raw),
+                         closing_fee_usd=fees.position_fee_usd(max(0, existing.size_usd_e30 - size_raw)))
 
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]:
         return [cancel_tx(self.d, order_key)]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, fetch_aggregate3
-from hedgefi.core.units import money
+from hedgefi.core.units import CONTEXT, money
 from hedgefi.venues.base import UnsignedTx
 from hedgefi.venues.gmx import keys
 from hedgefi.venues.gmx.constants import DEFAULT_FEE_BUFFER, FLOAT, OrderType, codec
@@ -41,6 +41,12 @@ class FeeContext:
     collateral_balance_raw: int
     native_balance_wei: int
     gas_price_wei: int
+    position_fee_factor: int = 0       # the market's POSITION_FEE_FACTOR (balance worsened), 1e30; 0: not read
+
+    @money
+    def position_fee_usd(self, size_usd_e30: int) -> Decimal:
+        """GMX's position fee on an order of this size (before referral and pro discounts), USD."""
+        return CONTEXT.divide(Decimal(size_usd_e30 * self.position_fee_factor // FLOAT), Decimal(FLOAT))
 
     @money
     def execution_fee(self, is_increase: bool, buffer: Decimal = DEFAULT_FEE_BUFFER) -> int:
@@ -49,7 +55,8 @@ class FeeContext:
         return int((Decimal(gas_limit * self.gas_price_wei) * buffer).to_integral_value(rounding=ROUND_CEILING))
 
 
-def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collateral_token: str) -> FeeContext:
+def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collateral_token: str,
+                      market: str | None = None) -> FeeContext:
     def key(name: str) -> Call:
         return Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key(name)]))
 
@@ -59,10 +66,14 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
              Call(collateral_token, encode_call("allowance(address,address)", ["address", "address"], [account, d.router])),
              Call(collateral_token, encode_call("balanceOf(address)", ["address"], [account])),
              Call(conn.profile.multicall3, encode_call("getEthBalance(address)", ["address"], [account]))]
+    if market is not None:
+        calls.append(Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
+                                                    [keys.position_fee_factor_key(market, False)])))
     r = fetch_aggregate3(conn, calls)
     vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r]
     gas_price = int(conn.request("eth_gasPrice", []), 16)
-    return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price)
+    return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price,
+                      position_fee_factor=vals[8] if market is not None else 0)
 
 
 @money

@@ -333,8 +333,8 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
     size_usd, size_tokens_raw, coll_raw = int(n["sizeInUsd"]), int(n["sizeInTokens"]), int(n["collateralAmount"])
     mark = int(info["executionPriceResult"]["executionPrice"])
     funding_usd = int(fees["funding"]["fundingFeeAmount"]) * cp_min
-    claim_usd = (int(fees["funding"]["claimableLongTokenAmount"]) + int(fees["funding"]["claimableShortTokenAmount"])) * cp_min
     borrowing_usd = int(fees["borrowing"]["borrowingFeeUsd"])
+    worth = _position_worth(info, snap, m, cp_min, funding_usd)   # claimables each at its own token's price
     coll_is_index = a["collateralToken"].lower() == m.index_token.lower()
     index_e30 = snap.prices_e30[m.index_token.lower()]
     liq_e30 = liquidation.liquidation_price_e30(liquidation.inputs_from_position_info(
@@ -349,12 +349,31 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         size_usd=_usd(size_usd), size_tokens=CONTEXT.divide(Decimal(size_tokens_raw), Decimal(10) ** m.index_decimals),
         collateral_token=coll.symbol, collateral_amount=CONTEXT.divide(Decimal(coll_raw), Decimal(10) ** coll.decimals),
         entry_price=entry, mark_price=mark_h, pnl_usd=_usd(int(info["basePnlUsd"])),
-        funding_fee_usd=_usd(funding_usd - claim_usd), borrowing_fee_usd=_usd(borrowing_usd),
+        funding_fee_usd=_usd(funding_usd - worth[3]), borrowing_fee_usd=_usd(borrowing_usd),
         liquidation_price=liq_h, liquidation_distance=distance,
         key="0x" + bytes(info["positionKey"]).hex(), collateral_token_address=a["collateralToken"], size_usd_e30=size_usd,
         collateral_value_usd=_usd(coll_raw * cp_min),
-        price_stale=snap.market_stale(m),
+        price_stale=snap.market_stale(m), net_pnl_usd=_usd(worth[0]), close_value_usd=_usd(worth[1]),
+        closing_fee_usd=_usd(worth[2]), claimable_funding_usd=_usd(worth[3]),
     )
+
+
+def _position_worth(info: dict[str, Any], snap: Snapshot, m: GmxMarket, cp_min: int, funding_usd: int
+                    ) -> tuple[int, int, int, int]:
+    """(net PnL, close value, closing fee, claimable funding), 1e30 USD, from a ``PositionInfo`` read with the
+    position's size as the size delta (``getAccountPositionInfoList`` does): net PnL = PnL after price impact -
+    pending borrowing - funding owed; close value = collateral + PnL after impact - every cost of a full close
+    (``totalCostAmount``: borrowing, funding, the closing position fee, net of discounts), at the collateral's
+    min price, floored at 0; claimable funding priced per its own token (long token / short token)."""
+    fees = info["fees"]
+    coll_raw = int(info["position"]["numbers"]["collateralAmount"])
+    pnl = int(info["pnlAfterPriceImpactUsd"])
+    borrowing = int(fees["borrowing"]["borrowingFeeUsd"])
+    closing = max(0, int(fees["positionFeeAmount"]) - int(fees["totalDiscountAmount"])) * cp_min
+    close_value = max(0, coll_raw * cp_min + pnl - int(fees["totalCostAmount"]) * cp_min)
+    claimable = (int(fees["funding"]["claimableLongTokenAmount"]) * snap.prices_e30.get(m.long_token.lower(), 0)
+                 + int(fees["funding"]["claimableShortTokenAmount"]) * snap.prices_e30.get(m.short_token.lower(), 0))
+    return pnl - borrowing - funding_usd, close_value, closing, claimable
 
 
 __all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price",

@@ -12,7 +12,7 @@ a new order unless forced; while trading is CLOSE_ONLY only decreases and closes
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.blocks import block_number_calls, block_number_from
@@ -21,8 +21,8 @@ from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, MarketQuote, OrderOutcome, OrderPlan, PendingOrderView,
-                                 PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
+from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+                                 PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gtrade import orders, reads
 from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,
                                              leverage_e3, price_e10, slippage_e3)
@@ -75,6 +75,11 @@ class GtradeVenue:
         self.last_block = max(block, block_p)
         return quotes, positions, pending
 
+    def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
+        from hedgefi.venues.gtrade.liquidation import liquidation_reader
+
+        return liquidation_reader(self.conn, self.d, leverages)
+
     # ------------------------------------------------------------------ orders
     def _pair(self, asset: str) -> tuple[MarketQuote, reads.PairInfo]:
         self.last_block, quotes, infos = reads.fetch_markets(self.conn, self.d)
@@ -115,7 +120,7 @@ class GtradeVenue:
         slip = slippage_e3(req.max_slippage)
         if req.size_delta_usd > 0 and not req.close:
             return self._plan_increase(account, req, quote, info, index_price, slip, existing)
-        return self._plan_decrease(req, info, index_price, slip, existing)
+        return self._plan_decrease(req, quote, info, index_price, slip, existing)
 
     def _plan_increase(self, account: str, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo,
                        index_price: Decimal, slip: int, existing: PositionView | None) -> OrderPlan:
@@ -178,14 +183,20 @@ class GtradeVenue:
                                  0, inc.description)
             txs.append(inc)
             action = "increase"
+        fee = position_fee_usd(quote, size)
+        closing = position_fee_usd(quote, size + (existing.size_usd if existing is not None else Decimal(0)))
         if fee_rate:
             notes.append(f"gTrade charges its {fmt((fee_rate * 100).normalize())}% opening fee "
-                         f"(${fmt((size * fee_rate).quantize(Decimal('0.01')))}) against the trade, not the collateral")
+                         f"(${fmt(fee.quantize(Decimal('0.01')))}"
+                         + (f", on its ${fmt(quote.min_fee_basis_usd)} minimum" if size < quote.min_fee_basis_usd else "")
+                         + f") against the trade, not the collateral; closing the short later costs "
+                         f"${fmt(closing.quantize(Decimal('0.01')))} more at today's price")
         return OrderPlan("gtrade", action, info.asset, quote.market, size, "USDC", from_raw(coll_raw, usdc.decimals),
-                         accept.quantize(Decimal("0.00000001")), index_price, Decimal(0), txs, notes)
+                         accept.quantize(Decimal("0.00000001")), index_price, Decimal(0), txs, notes,
+                         position_fee_usd=fee, closing_fee_usd=closing)
 
-    def _plan_decrease(self, req: ShortRequest, info: reads.PairInfo, index_price: Decimal, slip: int,
-                       existing: PositionView | None) -> OrderPlan:
+    def _plan_decrease(self, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo, index_price: Decimal,
+                       slip: int, existing: PositionView | None) -> OrderPlan:
         if existing is None:
             raise InputError(f"there is no gTrade {req.asset} short with USDC collateral to reduce or close")
         _, index = parse_key(existing.key)
@@ -193,8 +204,10 @@ class GtradeVenue:
         if req.close or -req.size_delta_usd >= existing.size_usd:
             tx = orders.close_tx(self.d.diamond, index, info.price_e10, slip,
                                  f"gTrade close {info.asset} short of ${fmt(existing.size_usd)}")
+            fee = existing.closing_fee_usd if existing.closing_fee_usd is not None \
+                else position_fee_usd(quote, existing.size_usd)
             return OrderPlan("gtrade", "close", info.asset, existing.market, -existing.size_usd, "USDC", Decimal(0),
-                             accept, index_price, Decimal(0), [tx])
+                             accept, index_price, Decimal(0), [tx], position_fee_usd=fee, closing_fee_usd=Decimal(0))
         fraction = CONTEXT.divide(-req.size_delta_usd, existing.size_usd)
         decimals = self.conn.profile.token("USDC").decimals
         coll_raw = int((existing.collateral_amount * fraction * 10**decimals).to_integral_value(rounding=ROUND_FLOOR))
@@ -205,7 +218,9 @@ class GtradeVenue:
         tx = orders.decrease_tx(self.d.diamond, index, coll_raw, 0, info.price_e10, slip,
                                 f"gTrade decrease {info.asset} short by ${fmt(removed)}")
         return OrderPlan("gtrade", "decrease", info.asset, existing.market, -removed, "USDC", Decimal(0), accept,
-                         index_price, Decimal(0), [tx], ["the collateral shrinks with the size (same leverage)"])
+                         index_price, Decimal(0), [tx], ["the collateral shrinks with the size (same leverage)"],
+                         position_fee_usd=position_fee_usd(quote, removed),
+                         closing_fee_usd=position_fee_usd(quote, existing.size_usd - removed))
 
     def _collateral_index(self) -> int:
         c = codec()
@@ -267,6 +282,15 @@ class GtradeVenue:
         wanted = None if order_keys is None else {k.lower() for k in order_keys}
         return [KeeperAction(f.key, f.executed, f.tx_hashes, f.note) for f in done
                 if wanted is None or f.key.lower() in wanted]
+
+
+@money
+def position_fee_usd(quote: MarketQuote, size_usd: Decimal) -> Decimal:
+    """gTrade's fee to open or close ``size_usd``: the pair's rate on the size, the size floored at the pair's
+    ``pairMinPositionSizeUsd`` (v10 ``getTotalTradeFeesCollateral``; no fee tiers)."""
+    if size_usd <= 0:
+        return Decimal(0)
+    return (max(size_usd, quote.min_fee_basis_usd) * quote.position_fee_rate).quantize(Decimal("0.000001"))
 
 
 _IMPLEMENTS_VENUE: type[Venue] = GtradeVenue   # the type checker proves GtradeVenue is a Venue

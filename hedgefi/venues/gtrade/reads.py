@@ -35,6 +35,7 @@ from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView, Tra
 from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PRICE_DECIMALS, FUNDING_RATE_SCALE,
                                              GROUP_CLASS, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, SECONDS_PER_YEAR,
                                              USD_E18, PendingOrderType, codec)
+from hedgefi.venues.gtrade import value
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
 from hedgefi.venues.gtrade.schedule import describe, is_open_at
 
@@ -253,6 +254,7 @@ def _market_quotes(snap: Snapshot, wanted: list[tuple[str, int]], r: list[CallRe
             max_leverage=CONTEXT.divide(Decimal(max_lev), Decimal(LEVERAGE_SCALE)),
             open=snap.trading_state == 0 and hours_open,
             position_fee_rate=CONTEXT.divide(Decimal(fee_p), Decimal(100 * PERCENT_E10)), min_size_usd=min_size,
+            min_fee_basis_usd=min_size,
             min_leverage=CONTEXT.divide(Decimal(min_lev), Decimal(LEVERAGE_SCALE)),
             # CLOSE_ONLY (1) still takes decreases and closes, within market hours
             trading=TRADING_STATES.get(snap.trading_state, "paused"), hours_open=hours_open,
@@ -368,7 +370,8 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
         price = snap.prices_e10[names[int(t["pairIndex"])]]
         calls += [Call(dia, c.encode("getTradePendingHoldingFeesCollateral", account, t["index"], price)),
                   Call(dia, c.encode("getTradeLiquidationParams", account, t["index"])),
-                  liq_call(t, guess)]
+                  liq_call(t, guess),
+                  *_value_calls(dia, account, t)]
     r = yield calls
     coll_prices = {ci: int(c.decode_output("getCollateralPriceUsd", x.data)) for ci, x in zip(indices, r) if x.ok}
     missing = [ci for ci in indices if ci not in coll_prices]
@@ -376,13 +379,17 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
         raise ChainError(f"the gTrade diamond did not return the price of collateral {missing[0]}")
     r = r[len(indices):]
     pending = _pending_views(orders, trades, collats, names, block, timeout_blocks, coll_prices)
-    fees, liq, again = [], [], []
+    per_trade = len(r) // len(priced) if priced else 0
+    fees, liq, again, worth = [], [], [], []
     for n, t in enumerate(priced):
-        h, lp, lq = r[3 * n: 3 * n + 3]
+        h, lp, lq = r[per_trade * n: per_trade * n + 3]
         hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
-        fees.append((hold, coll_prices[int(t["collateralIndex"])]))
+        coll_price = coll_prices[int(t["collateralIndex"])]
+        fees.append((hold, coll_price))
         liq.append(lq)
         own = _liq_params(lp, "getTradeLiquidationParams")
+        worth.append(_trade_value(t, snap.prices_e10[names[int(t["pairIndex"])]], collats, hold, coll_price, own,
+                                  r[per_trade * n + 3: per_trade * (n + 1)]))
         if own != guesses[n]:
             again.append((n, liq_call(t, own)))
     if again:
@@ -395,8 +402,45 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
         liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
         positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
                                         coll_price, liq_e10, account,
-                                        stale=names[int(t["pairIndex"])] in snap.stale_assets))
+                                        stale=names[int(t["pairIndex"])] in snap.stale_assets, worth=worth[n]))
     return block, positions, pending, trades
+
+
+SKEW_IMPACT = "getTradeSkewPriceImpactP"
+
+
+def _value_calls(dia: str, account: str, t: dict[str, Any]) -> list[Call]:
+    """What a trade's value needs beyond its holding fees: its realised fees and PnL, and its pair's
+    fee rate, minimum position size (the fee basis floor) and spread (a close's fixed spread); and, where the
+    diamond's interface declares it, the skew price impact a full close would meet."""
+    c, pair = codec(), int(t["pairIndex"])
+    calls = [Call(dia, c.encode("getTradeFeesData", account, t["index"])),
+             Call(dia, c.encode("pairTotalPositionSizeFeeP", pair)),
+             Call(dia, c.encode("pairMinPositionSizeUsd", pair)), Call(dia, c.encode("pairs", pair))]
+    if SKEW_IMPACT in c.functions:
+        calls.append(Call(dia, c.encode(SKEW_IMPACT, t["collateralIndex"], pair, t["long"], t["positionSizeToken"],
+                                        False)))
+    return calls
+
+
+def _trade_value(t: dict[str, Any], price_e10: int, collats: list[dict[str, Any]], hold: dict[str, Any] | None,
+                 coll_price_e8: int, liq_params: dict[str, int], r: list[CallResult]) -> value.TradeValue | None:
+    """The trade's uPnL, closing fee and close value (``venues.gtrade.value``), or None when a read failed."""
+    if hold is None or not all(x.ok for x in r):
+        return None
+    c = codec()
+    fd = c.decode_output("getTradeFeesData", r[0].data)
+    ci = int(t["collateralIndex"])
+    delta = int(collats[ci - 1]["precisionDelta"]) if 0 < ci <= len(collats) else 10**12
+    min_coll = value.min_position_size_collateral(int(c.decode_output("pairMinPositionSizeUsd", r[2].data)),
+                                                  coll_price_e8, delta)
+    return value.trade_value(
+        collateral=int(t["collateralAmount"]), leverage_e3=int(t["leverage"]), open_e10=int(t["openPrice"]),
+        price_e10=price_e10, long=bool(t["long"]), holding_fees=int(hold["totalFeeCollateral"]),
+        realized_pnl=int(fd["realizedPnlCollateral"]), realized_trading_fees=int(fd["realizedTradingFeesCollateral"]),
+        fee_p_e10=int(c.decode_output("pairTotalPositionSizeFeeP", r[1].data)), min_size_collateral=min_coll,
+        pair_spread_p_e10=int(c.decode_output("pairs", r[3].data)["spreadP"]), liq_params=liq_params,
+        close_impact_p_e10=int(c.decode_output(SKEW_IMPACT, r[4].data)) if len(r) > 4 else 0)
 
 
 @money
@@ -433,7 +477,7 @@ def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
 @money
 def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collats: list[dict[str, Any]],
                    conn: "Connection", hold: dict[str, Any] | None, coll_price_e8: int, liq_e10: int,
-                   account: str, *, stale: bool = False) -> PositionView:
+                   account: str, *, stale: bool = False, worth: value.TradeValue | None = None) -> PositionView:
     ci = int(t["collateralIndex"])
     dec = _decimals(collats, ci)
     coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
@@ -460,7 +504,11 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         collateral_amount=from_raw(int(t["collateralAmount"]), dec), entry_price=entry, mark_price=mark,
         pnl_usd=pnl, funding_fee_usd=funding, borrowing_fee_usd=borrowing, liquidation_price=liq_h,
         liquidation_distance=distance, key=f"{account.lower()}:{t['index']}", collateral_token_address=coll_addr,
-        size_collateral_raw=size_raw, collateral_value_usd=usd(int(t["collateralAmount"])), price_stale=stale)
+        size_collateral_raw=size_raw, collateral_value_usd=usd(int(t["collateralAmount"])), price_stale=stale,
+        net_pnl_usd=usd(worth.net_pnl) if worth else None, close_value_usd=usd(worth.close_value) if worth else None,
+        closing_fee_usd=usd(worth.closing_fee) if worth else None,
+        realized_trading_fees_usd=usd(worth.realized_trading_fees) if worth else Decimal(0),
+        realized_pnl_usd=usd(worth.realized_pnl) if worth else Decimal(0))
 
 
 __all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "snapshot_reader", "markets_reader",
