@@ -33,6 +33,35 @@ GROUPS: dict[int, tuple[str, int, int]] = {0: ("crypto", 1100, 150_000), 1: ("fo
 
 
 @dataclass(frozen=True, slots=True)
+class LiquidationParams:
+    """A group's GroupLiquidationParams: the liquidation PnL threshold falls linearly from `start_threshold_pct`
+    at `start_leverage` to `end_threshold_pct` at `end_leverage`; the liquidation spread is half the pair's
+    spread capped at `max_liq_spread_pct`."""
+    max_liq_spread_pct: Decimal
+    start_threshold_pct: Decimal
+    end_threshold_pct: Decimal
+    start_leverage: Decimal
+    end_leverage: Decimal
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        """(maxLiqSpreadP, startLiqThresholdP, endLiqThresholdP: 1e10 percent; startLeverage, endLeverage: 1e3)."""
+        return (int(self.max_liq_spread_pct * 10**10), int(self.start_threshold_pct * 10**10),
+                int(self.end_threshold_pct * 10**10), int(self.start_leverage * 1000), int(self.end_leverage * 1000))
+
+
+# Mainnet-like: -90% up to 10x (25x on forex and commodities), easing to -50% at the group's top leverage
+# (crypto: 100x). With the crypto figures a 50x ETH short lies 1.28% from liquidation and a 4.5x one 19.86%,
+# the distances issue #15 measured with the official SDK.
+LIQUIDATION: dict[int, LiquidationParams] = {
+    0: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(100)),
+    1: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(25), Decimal(250)),
+    2: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(50)),
+    5: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(100)),
+    6: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(25), Decimal(250)),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class PairSpec:
     asset: str
     group: int
@@ -97,6 +126,8 @@ def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     for gi in range(max(GROUPS) + 1):
         name, lo, hi = GROUPS.get(gi, (f"unused-{gi}", 1100, 2000))
         call("__addGroup", name, lo, hi)
+        if gi in LIQUIDATION:
+            call("__setGroupLiquidationParams", gi, LIQUIDATION[gi].as_tuple())
     out = {"gtrade:Diamond": diamond}
     for i, p in enumerate(PAIRS):
         _, lo, hi = GROUPS[p.group]
@@ -143,5 +174,5 @@ def seed_gtrade_positions(dev: DevClient, manifest: Manifest) -> None:
         raise RuntimeError(f"the oracles could not fulfil the gTrade seed orders: {results}")
 
 
-__all__ = ["PAIRS", "GROUPS", "deploy_gtrade", "seed_gtrade_positions", "gtrade_artifacts", "ORACLE_INDICES",
+__all__ = ["PAIRS", "GROUPS", "LIQUIDATION", "LiquidationParams", "deploy_gtrade", "seed_gtrade_positions", "gtrade_artifacts", "ORACLE_INDICES",
            "MIN_ANSWERS", "USDC_INDEX", "TIMEOUT_BLOCKS", "funding_rate_e18", "borrowing_rate_e10"]

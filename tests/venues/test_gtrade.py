@@ -38,9 +38,10 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
     assert p.size_usd == Decimal("20000") and p.collateral_amount == Decimal("5000")
     assert usdc_before - usdc_raw(conn, demo.address) == 5000 * 10**6
     assert p.entry_price == Decimal("3000") * (1 - Decimal("0.0002"))           # half of the 0.04% spread
-    # liquidation at -90% of the collateral, less the realised $12 fee (and holding fees, ~0 here)
-    assert p.liquidation_price == pytest.approx(p.entry_price * (1 + (Decimal("0.9") - Decimal(12) / 5000) / 4),
-                                                rel=Decimal("0.00001"))
+    # v10 (SDK getLiquidationPrice): -90% below the crypto group's 10x start leverage, less the realised $12
+    # opening fee and the $12 closing fee (holding fees ~0 here), less the 0.02% liquidation spread
+    distance = (Decimal("0.9") - Decimal(24) / 5000) / 4 - Decimal("0.0002")
+    assert p.liquidation_price == pytest.approx(p.entry_price * (1 + distance), rel=Decimal("0.00001"))
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000")), existing=p).txs)
     assert r.all_executed
     p = short_position(v, demo.address, "ETH")

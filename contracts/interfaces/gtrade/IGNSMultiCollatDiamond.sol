@@ -303,6 +303,7 @@ interface IGNSMultiCollatDiamond {
     function getPairOisBeforeV10Collateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256 longOi, uint256 shortOi);
     function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80);
     function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory);
+    function getTradeRealizedPnlCollateral(address _trader, uint32 _index) external view returns (int256 realizedPnlCollateral, uint256 realizedTradingFeesCollateral, int256 totalRealizedPnlCollateral);
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice) external view returns (IFundingFees.TradeHoldingFees memory tradeHoldingFees);
     function pairMinLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMaxLeverage(uint256 _pairIndex) external view returns (uint256);
