@@ -67,15 +67,28 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
 
 
 def test_funding_and_borrowing_accrue_per_second_at_the_quoted_apr(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from tests.gtrade_v10 import block_timestamp, call, fetch_pair_funding, project_funding
+
     v = GtradeVenue(conn)
     for asset in ("ETH", "BTC"):
         assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest(asset, Decimal("20000"))).txs).all_executed
     quotes = {q.asset: q for q in v.fetch_markets()}
     control.advance(86400)
+    dia = v.d.diamond
+    trades = {int(t["pairIndex"]): t for t in call(conn, dia, "getTrades", demo.address)}
     for asset in ("ETH", "BTC"):
         p, q = short_position(v, demo.address, asset), quotes[asset]
         assert p.borrowing_fee_usd == pytest.approx(p.size_usd * q.short_borrowing_apr / 365, rel=Decimal("0.01"))
-        assert p.funding_fee_usd == pytest.approx(p.size_usd * q.short_funding_apr / 365, rel=Decimal("0.01"))
+        # velocity funding: the day's accrual follows the rate as it moves with the skew (SDK model)
+        t = trades[dict(v.d.pairs)[asset]]
+        f = fetch_pair_funding(conn, dia, int(t["collateralIndex"]), int(t["pairIndex"]))
+        _, acc_short, rate = project_funding(f, int(p.mark_price * 10**10), block_timestamp(conn))
+        initial = int(call(conn, dia, "getTradeFeesData", demo.address, int(t["index"]))["initialAccFundingFeeP"])
+        size_raw = int(t["collateralAmount"]) * int(t["leverage"]) // 1000
+        expected_usdc = Decimal(size_raw) * (acc_short - initial) / int(t["openPrice"]) / 10**10 / 100 / 10**6
+        coll_price = Decimal(call(conn, dia, "getCollateralPriceUsd", int(t["collateralIndex"]))) / 10**8
+        assert p.funding_fee_usd == pytest.approx(expected_usdc * coll_price, rel=Decimal("1e-6"), abs=Decimal("2e-6"))
+        assert rate != f.last_rate                              # the rate moved over the day
     assert quotes["ETH"].short_funding_apr < 0 < quotes["BTC"].short_funding_apr  # ETH: longs pay; BTC: shorts pay
 
 
