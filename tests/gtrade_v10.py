@@ -116,6 +116,38 @@ def project_funding(f: PairFunding, price_e10: int, now: int, collateral_price_e
         return acc_l * 10**20, acc_s * 10**20, current * 10**18
 
 
+def skew_impact_pct(net_skew_token: Decimal, size_token: Decimal, depth_token: Decimal, long: bool, open_: bool) -> Decimal:
+    """SDK calculateSkewPriceImpactP (percent): (net skew + signed size / 2) / depth / 2, positive for a trade
+    that adds to the long side (opening long, closing short); tokens in any one unit."""
+    if depth_token == 0:
+        return Decimal(0)
+    signed = size_token if long == open_ else -size_token
+    return (net_skew_token + signed / 2) / depth_token / 2
+
+
+def opening_price(oracle_e10: int, spread_e10: int, size_raw: int, precision_delta: int, oi_long_token: int,
+                  oi_short_token: int, depth_token: int, long: bool) -> tuple[Decimal, Decimal]:
+    """SDK getTradeOpeningPriceImpact without depth bands: (price after impact 1e10, size in tokens 1e18)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        fixed = Decimal(spread_e10) / 10**10 / 2 * (1 if long else -1)
+        after_spread = Decimal(oracle_e10) * (1 + fixed / 100)
+        tokens = Decimal(size_raw) * precision_delta * 10**10 / after_spread
+        skew = skew_impact_pct(Decimal(oi_long_token - oi_short_token), tokens, Decimal(depth_token), long, True)
+        return Decimal(oracle_e10) * (1 + (fixed + skew) / 100), tokens
+
+
+def closing_price(oracle_e10: int, spread_e10: int, size_token: int, oi_long_token: int, oi_short_token: int,
+                  depth_token: int, long: bool) -> Decimal:
+    """SDK getTradeClosingPriceImpact without depth bands (price after impact, 1e10)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        fixed = Decimal(spread_e10) / 10**10 / 2 * (-1 if long else 1)
+        skew = skew_impact_pct(Decimal(oi_long_token - oi_short_token), Decimal(size_token), Decimal(depth_token),
+                               long, False)
+        return Decimal(oracle_e10) * (1 + (fixed + skew) / 100)
+
+
 def trade_fee_raw(size_raw: int, fee_p_e10: int, min_position_usd_e18: int, collateral_price_e8: int,
                   precision_delta: int) -> Decimal:
     """Opening/closing fee in collateral units: the basis floored at the pair's minimum position size."""

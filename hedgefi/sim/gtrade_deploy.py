@@ -33,6 +33,9 @@ FUNDING_VELOCITY_CAP_APR_PCT_PER_DAY = Decimal(25)
 FUNDING_RATE_CAP_APR_PCT = Decimal(200)
 FUNDING_THETA_USD = 10_000
 APR_MULTIPLIER_PAIRS = frozenset({"ETH"})   # the earning side's APR scales with the OI ratio on these pairs
+# Skew price impact: (net skew + size / 2) / depth / 2 percent, with a depth worth $10M on every pair
+# (a $200k net skew moves the fill by 1 bp)
+SKEW_DEPTH_USD = Decimal(10_000_000)
 
 # group index (mainnet numbering, reference §8) -> (name, min leverage x1e3, max leverage x1e3)
 GROUPS: dict[int, tuple[str, int, int]] = {0: ("crypto", 1100, 150_000), 1: ("forex", 1100, 250_000),
@@ -160,6 +163,7 @@ def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
              borrowing_rate_e10(p.borrowing_apr_pct), p.asset in APR_MULTIPLIER_PAIRS)
         price_usd = Decimal(feed_price_e10(manifest.rpc_url, manifest.feeds[p.asset])) / 10**10
         call("__setFundingParams", USDC_INDEX, i, *funding_params(price_usd))
+        call("__setSkewDepth", USDC_INDEX, i, int(SKEW_DEPTH_USD / price_usd * 10**18))
         manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
     call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
     token_abi = _token_abi()

@@ -29,7 +29,14 @@ def _call(conn, to: str, data: bytes, sender: str | None = None) -> bytes:  # ty
 def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
     v = GtradeVenue(conn)
     v.fetch_verify()
+    from tests.gtrade_v10 import call, opening_price
+
     usdc_before = usdc_raw(conn, demo.address)
+    pair = dict(v.d.pairs)["ETH"]
+    ci = int(call(conn, v.d.diamond, "getCollateralIndex", conn.profile.contracts["USDC"]))
+    oi = call(conn, v.d.diamond, "getPairOiAfterV10Token", ci, pair)
+    depth = int(call(conn, v.d.diamond, "getPairSkewDepth", ci, pair))
+    precision_delta = int(call(conn, v.d.diamond, "getCollateral", ci)["precisionDelta"])
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("20000"), leverage=Decimal("4")))
     r = send(conn, v, demo, plan.txs)
     assert [o.status for o in r.orders] == ["executed"], r.orders
@@ -37,7 +44,11 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
     # v10: size = collateral x leverage exactly; the 0.06% opening fee is realised against the trade
     assert p.size_usd == Decimal("20000") and p.collateral_amount == Decimal("5000")
     assert usdc_before - usdc_raw(conn, demo.address) == 5000 * 10**6
-    assert p.entry_price == Decimal("3000") * (1 - Decimal("0.0002"))           # half of the 0.04% spread
+    # half of the 0.04% spread, and the skew impact of a short into a long-heavy book (SDK opening impact)
+    entry, _ = opening_price(3000 * 10**10, 4 * 10**8, 20000 * 10**6, precision_delta, int(oi["oiLongToken"]),
+                             int(oi["oiShortToken"]), depth, long=False)
+    assert depth > 0 and p.entry_price * 10**10 == pytest.approx(entry, rel=Decimal("2e-12"))   # 1e10 % impact units
+    assert p.entry_price > Decimal("3000") * (1 - Decimal("0.0002"))
     # v10 (SDK getLiquidationPrice): -90% below the crypto group's 10x start leverage, less the realised $12
     # opening fee and the $12 closing fee (holding fees ~0 here), less the 0.02% liquidation spread
     distance = (Decimal("0.9") - Decimal(24) / 5000) / 4 - Decimal("0.0002")

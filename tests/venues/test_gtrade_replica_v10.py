@@ -14,8 +14,8 @@ from hedgefi.sim import control
 from hedgefi.venues.base import ShortRequest
 from hedgefi.venues.gtrade.adapter import GtradeVenue
 from hedgefi.venues.gtrade.constants import codec
-from tests.gtrade_v10 import (block_timestamp, call, fetch_pair_funding, liquidation_price, project_funding,
-                              trade_fee_raw)
+from tests.gtrade_v10 import (block_timestamp, call, closing_price, fetch_pair_funding, liquidation_price,
+                              opening_price, project_funding, trade_fee_raw)
 from tests.helpers import send, short_position, usdc_raw
 
 LEVERAGE_UPDATE_INITIATED = "LeverageUpdateInitiated"
@@ -271,3 +271,53 @@ def test_velocity_funding_projection_follows_the_sdk_model_through_a_sign_change
         assert int(got[0]) == pytest.approx(acc_l, rel=Decimal("1e-9"), abs=10**4)
         assert int(got[1]) == pytest.approx(acc_s, rel=Decimal("1e-9"), abs=10**4)
     assert rate < 0 < f.last_rate                                    # the 3-day projection crossed zero
+
+
+def _market_executed(conn: Any, v: GtradeVenue, from_block: int) -> list[dict[str, Any]]:
+    logs = conn.request("eth_getLogs", [{"address": v.d.diamond, "fromBlock": hex(from_block), "toBlock": "latest"}])
+    return _decode_events(list(logs), "MarketExecuted")
+
+
+def test_open_and_close_fill_with_the_skew_price_impact(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.venues.gtrade.keeper import feed_price_e10, feeds_of
+
+    v = GtradeVenue(conn)
+    v.fetch_verify()
+    dia = v.d.diamond
+    ci = int(call(conn, dia, "getCollateralIndex", conn.profile.contracts["USDC"]))
+    pair = dict(v.d.pairs)["BTC"]
+    spread = int(call(conn, dia, "pairs", pair)["spreadP"])
+    depth = int(call(conn, dia, "getPairSkewDepth", ci, pair))
+    pd = int(call(conn, dia, "getCollateral", ci)["precisionDelta"])
+    assert depth > 0
+    for step in ("open", "close"):
+        oi = call(conn, dia, "getPairOiAfterV10Token", ci, pair)
+        start = int(conn.request("eth_blockNumber", []), 16) + 1
+        if step == "open":
+            r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("BTC", Decimal("50000"))).txs)
+        else:
+            p = short_position(v, demo.address, "BTC")
+            t = _trade(conn, v, demo.address, "BTC")
+            r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("BTC", -p.size_usd, close=True),
+                                                 existing=p).txs)
+        assert r.all_executed
+        (ev,) = _market_executed(conn, v, start)                      # the only trader filled here
+        oracle = int(ev["oraclePrice"])
+        assert oracle == feed_price_e10(conn.rpc_url, feeds_of(conn.profile)["BTC"])
+        impact = ev["priceImpact"]
+        if step == "open":
+            size = int(ev["t"]["collateralAmount"]) * int(ev["t"]["leverage"]) // 1000
+            expected, tokens = opening_price(oracle, spread, size, pd, int(oi["oiLongToken"]), int(oi["oiShortToken"]),
+                                             depth, long=False)
+            assert abs(int(ev["t"]["positionSizeToken"]) - tokens) <= 1
+        else:
+            expected = closing_price(oracle, spread, int(t["positionSizeToken"]), int(oi["oiLongToken"]),
+                                     int(oi["oiShortToken"]), depth, long=False)
+        # the impact percent is kept in 1e10 %: the fill is exact to price x 1e-12
+        assert int(impact["priceAfterImpact"]) == pytest.approx(expected, rel=Decimal("2e-12")), step
+        assert int(impact["skewPriceImpactP"]) != 0 and int(impact["cumulVolPriceImpactP"]) == 0
+        assert int(impact["totalPriceImpactP"]) == int(impact["fixedSpreadP"]) + int(impact["skewPriceImpactP"])
+    # the view the SDK reads: the base impact of the book's skew (size 0), in 1e10 percent
+    oi = call(conn, dia, "getPairOiAfterV10Token", ci, pair)
+    base = Decimal(int(oi["oiLongToken"]) - int(oi["oiShortToken"])) / depth / 2 * 10**10
+    assert int(call(conn, dia, "getTradeSkewPriceImpactP", ci, pair, False, 0, True)) == pytest.approx(base, abs=1)

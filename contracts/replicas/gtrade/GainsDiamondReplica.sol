@@ -21,8 +21,8 @@ interface IReplicaFeed {
 /// fees realised into the trade, downscaled at collateral decreases), the liquidation price with the closing
 /// fee, pending holding fees, realised PnL, the leverage-interpolated threshold and the liquidation spread,
 /// velocity funding (rate moving with the skew, clamped, averaged, split at a sign change, APR multiplier),
-/// `updateLeverage` at constant position size. Simplified as §10.1 allows: price impact is the fixed
-/// half-spread only, borrowing v2 a settable rate, no group OI caps, no liquidator, no LINK, no gov fee,
+/// `updateLeverage` at constant position size, price impact = signed half-spread + skew impact. Simplified as
+/// §10.1 allows: no cumulative-volume impact (no depth bands), borrowing v2 a settable rate, no group OI caps, no liquidator, no LINK, no gov fee,
 /// no limit/stop orders, no vault (PnL is paid from the replica's own pre-funded balance).
 contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     event ChainlinkRequested(bytes32 indexed id);
@@ -63,6 +63,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         uint24 absoluteVelocityPerYearCap;    // 1e7
         uint24 absoluteRatePerSecondCap;      // 1e10 % per second
         uint32 thetaThresholdUsd;             // whole USD
+        uint256 skewDepth;                    // tokens (1e18); 0: no skew price impact
     }
 
     uint24 internal constant DEFAULT_RATE_CAP = 3170979;                 // 10,000% APR, the contract maximum
@@ -153,6 +154,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         m.absoluteRatePerSecondCap = absoluteRatePerSecondCap;
         m.thetaThresholdUsd = thetaThresholdUsd;
     }
+
+    function __setSkewDepth(uint8 c, uint16 p, uint256 depthToken) external onlyAdmin { markets[c][p].skewDepth = depthToken; }
 
     /// Stores the pair's pending funding and borrowing accumulators at `price` (1e10).
     function __accrue(uint8 c, uint16 p, uint64 price) external onlyAdmin { _accrueAt(c, p, price); }
@@ -304,7 +307,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         for (uint256 i = 0; i < data.length; i++) {
             (bool ok, bytes memory out) = address(this).delegatecall(data[i]);
             if (!ok) {
-                assembly { revert(add(out, 32), mload(out)) }
+                assembly ("memory-safe") { revert(add(out, 32), mload(out)) }
             }
             results[i] = out;
         }
@@ -362,8 +365,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function _openCallback(ITradingStorage.Id memory id, uint64 price) internal {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
         ITradingStorage.Trade memory t = o.trade;
-        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.pairIndex, price, t.long, true);
         uint256 size = uint256(t.collateralAmount) * t.leverage / 1e3;
+        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.collateralIndex, t.pairIndex, price, t.long, true, size, 0);
         uint8 reason = _slippageCancel(t.long, true, t.openPrice, impact.priceAfterImpact, o.maxSlippageP) ? 3 : 0;
         if (reason == 0 && t.sl != 0 && (t.long ? price <= t.sl : price >= t.sl)) reason = 5;
         if (reason == 0 && t.tp != 0 && (t.long ? price >= t.tp : price <= t.tp)) reason = 4;
@@ -375,7 +378,6 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             return;
         }
         _accrueAt(t.collateralIndex, t.pairIndex, price);
-        impact.positionSizeToken = _tokens(t.collateralIndex, size, impact.priceAfterImpact);
         t.openPrice = impact.priceAfterImpact;
         t.positionSizeToken = uint160(impact.positionSizeToken);
         ITradingStorage.Counter storage c = counters[id.user][0];
@@ -406,7 +408,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             emit MarketCloseCanceled(id, id.user, o.trade.pairIndex, o.trade.index, 9);
             return;
         }
-        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.pairIndex, price, t.long, false);
+        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.collateralIndex, t.pairIndex, price, t.long, false,
+                                                                     0, t.positionSizeToken);
         if (_slippageCancel(t.long, false, o.trade.openPrice, impact.priceAfterImpact, o.maxSlippageP)) {
             emit MarketCloseCanceled(id, id.user, t.pairIndex, t.index, 3);
             return;
@@ -433,10 +436,11 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
         ITradingStorage.Trade memory t = trades[id.user][o.trade.index];
         IUpdatePositionSize.IncreasePositionSizeValues memory v;
-        v.priceImpact = _impact(o.trade.pairIndex, price, o.trade.long, true);
         v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
         uint256 cDelta = o.trade.collateralAmount;
         v.positionSizeCollateralDelta = cDelta > 0 ? cDelta * o.trade.leverage / 1e3 : uint256(t.collateralAmount) * o.trade.leverage / 1e3;
+        v.priceImpact = _impact(o.trade.collateralIndex, o.trade.pairIndex, price, o.trade.long, true,
+                                v.positionSizeCollateralDelta, 0);
         uint8 reason = 0;
         if (!t.isOpen) reason = 9;
         else if (_slippageCancel(t.long, true, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
@@ -450,7 +454,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             v.newEffectiveLeverage = v.newLeverage;
             v.existingPnlCollateral = int256(uint256(t.collateralAmount))
                 * GainsReplicaMath.pnlPercent(t.openPrice, price, t.long, t.leverage) / 100e10;
-            addTokens = _tokens(t.collateralIndex, v.positionSizeCollateralDelta, v.priceImpact.priceAfterImpact);
+            addTokens = v.priceImpact.positionSizeToken;
             uint256 newTokens = uint256(t.positionSizeToken) + addTokens;
             // size-weighted average entry: size (collateral) / tokens, in 1e10 price units
             v.newOpenPrice = uint256(t.openPrice) * t.positionSizeToken / newTokens
@@ -468,7 +472,6 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
                                               o.trade.leverage, v);
             return;
         }
-        v.priceImpact.positionSizeToken = addTokens;
         _accrueAt(t.collateralIndex, t.pairIndex, price);
         _realizeHoldingFees(id.user, t.index, price);
         ITradingStorage.Trade storage st = trades[id.user][t.index];
@@ -505,13 +508,12 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         }
         _accrueAt(t.collateralIndex, t.pairIndex, price);
         _realizeHoldingFees(id.user, t.index, price);
-        uint256 tokensDelta = uint256(t.positionSizeToken) * v.positionSizeCollateralDelta / v.existingPositionSizeCollateral;
+        uint256 tokensDelta = v.priceImpact.positionSizeToken;
         _addOi(markets[t.collateralIndex][t.pairIndex], t.long, v.positionSizeCollateralDelta, tokensDelta, false);
         ITradingStorage.Trade storage st = trades[id.user][t.index];
         st.collateralAmount = v.newCollateralAmount;
         st.leverage = v.newLeverage;
         st.positionSizeToken = uint160(uint256(t.positionSizeToken) - tokensDelta);
-        v.priceImpact.positionSizeToken = tokensDelta;
         if (v.isLeverageUpdate) {
             // the slice's net PnL is paid (when positive); the rest of its raw PnL stays realised in the trade,
             // and its closing fee is realised against it: new value + amount sent = old value
@@ -539,7 +541,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         v.positionSizeCollateralDelta = v.isLeverageUpdate ? uint256(t.collateralAmount) * partialT.leverage / 1e3
             : uint256(partialT.collateralAmount) * t.leverage / 1e3;
         v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
-        v.priceImpact = _impact(t.pairIndex, price, t.long, false);
+        v.priceImpact = _impact(t.collateralIndex, t.pairIndex, price, t.long, false, 0,
+                                uint256(t.positionSizeToken) * v.positionSizeCollateralDelta / v.existingPositionSizeCollateral);
         v.existingPnlPercent = GainsReplicaMath.pnlPercent(t.openPrice, v.priceImpact.priceAfterImpact, t.long, t.leverage);
         int256 delta = int256(v.positionSizeCollateralDelta);
         int256 existing = int256(v.existingPositionSizeCollateral);
@@ -666,16 +669,35 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         emit PendingOrderClosed(ITradingStorage.Id(user, index));
     }
 
-    function _impact(uint16 pairIndex, uint64 price, bool long, bool opening)
-        internal view returns (ITradingCommonUtils.TradePriceImpact memory impact)
+    /// Opening or closing price impact (TradingCommonUtils.getTrade{Opening,Closing}PriceImpact): the signed
+    /// fixed half-spread, no cumulative-volume impact (no depth bands here), and the skew impact
+    /// (netSkew +/- size / 2) / skewDepth / 2 on the size in tokens (opening: at the price after the spread).
+    function _impact(uint8 ci, uint16 pairIndex, uint64 price, bool long, bool opening, uint256 sizeColl,
+                     uint256 closingTokens) internal view returns (ITradingCommonUtils.TradePriceImpact memory impact)
     {
-        uint256 half = pairCfg[pairIndex].spreadP / 2;
-        impact.fixedSpreadP = int256(half);
-        impact.totalPriceImpactP = int256(half);
+        int256 half = int256(pairCfg[pairIndex].spreadP / 2);
         // an opening long and a closing short buy (pay up); an opening short and a closing long sell
-        bool up = long == opening;
-        uint256 move = uint256(price) * half / 100 / 1e10;
-        impact.priceAfterImpact = uint64(up ? price + move : price - move);
+        impact.fixedSpreadP = (long == opening) ? half : -half;
+        uint64 afterSpread = _priceAfterImpact(price, impact.fixedSpreadP);
+        impact.positionSizeToken = opening ? _tokens(ci, sizeColl, afterSpread) : closingTokens;
+        impact.skewPriceImpactP = _skewImpactP(ci, pairIndex, long, impact.positionSizeToken, opening);
+        impact.totalPriceImpactP = impact.fixedSpreadP + impact.skewPriceImpactP;
+        impact.priceAfterImpact = _priceAfterImpact(price, impact.totalPriceImpactP);
+    }
+
+    function _priceAfterImpact(uint64 price, int256 impactP) internal pure returns (uint64) {
+        int256 p = int256(uint256(price)) * (100e10 + impactP) / 100e10;
+        return p > 0 ? uint64(uint256(p)) : uint64(price / 100);
+    }
+
+    /// Skew price impact (1e10 %): (net skew in tokens + the trade's signed size / 2) / skew depth / 2; a trade
+    /// adding to the long side (opening long, closing short) counts positive. 0 when the pair has no depth.
+    function _skewImpactP(uint8 ci, uint16 pairIndex, bool long, uint256 sizeToken, bool opening) internal view returns (int256) {
+        Market storage m = markets[ci][pairIndex];
+        if (m.skewDepth == 0) return 0;
+        int256 net = int256(uint256(m.oiLongToken)) - int256(uint256(m.oiShortToken));
+        int256 signedSize = (long == opening) ? int256(sizeToken) : -int256(sizeToken);
+        return (net + signedSize / 2) * 1e10 / int256(m.skewDepth) / 2;
     }
 
     function _slippageCancel(bool long, bool opening, uint64 expected, uint64 got, uint16 p) internal pure returns (bool) {
@@ -1042,6 +1064,15 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function getPairMaxOiCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256) {
         return markets[_collateralIndex][_pairIndex].maxOiColl;
+    }
+
+    function getPairSkewDepth(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256) {
+        return markets[_collateralIndex][_pairIndex].skewDepth;
+    }
+
+    function getTradeSkewPriceImpactP(uint8 _collateralIndex, uint16 _pairIndex, bool _long, uint256 _positionSizeToken,
+                                      bool _open) external view returns (int256 priceImpactP) {
+        return _skewImpactP(_collateralIndex, _pairIndex, _long, _positionSizeToken, _open);
     }
 
     function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80) {
