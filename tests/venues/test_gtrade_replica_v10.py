@@ -176,8 +176,20 @@ def test_holding_fees_are_realised_at_an_increase_and_scaled_down_at_a_decrease(
     index = int(t0["index"])
     f0 = _fees(conn, v, demo.address, index)
     p = short_position(v, demo.address, "XAU")
+    start = int(conn.request("eth_blockNumber", []), 16) + 1
     assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("XAU", Decimal("10000")), existing=p).txs).all_executed
     t1, f1 = _trade(conn, v, demo.address, "XAU"), _fees(conn, v, demo.address, index)
+    logs = conn.request("eth_getLogs", [{"address": v.d.diamond, "fromBlock": hex(start), "toBlock": "latest"}])
+    (inc,) = _decode_events(list(logs), "PositionSizeIncreaseExecuted")
+    # the PnL-weighted open price of IncreasePositionSizeUtils: (size + PnL for a short, reversed) x open and the
+    # added size x fill, over their sum
+    fill = int(inc["values"]["priceImpact"]["priceAfterImpact"])
+    size0 = int(t0["collateralAmount"]) * int(t0["leverage"]) // 1000
+    pnl0 = Decimal(int(t0["collateralAmount"])) * (int(t0["openPrice"]) - fill) / int(t0["openPrice"]) \
+        * int(t0["leverage"]) / 1000
+    added = Decimal(int(inc["values"]["positionSizeCollateralDelta"]))
+    weight = size0 - pnl0
+    assert int(t1["openPrice"]) == pytest.approx((weight * int(t0["openPrice"]) + added * fill) / (weight + added), abs=2)
     acc_f, acc_b = _pair_accs(conn, v, t1)                            # stored by the increase's fill
     assert (f1["initialAccFundingFeeP"], f1["initialAccBorrowingFeeP"]) == (acc_f, acc_b)
     held = _holding(t0, f0, acc_f, acc_b)

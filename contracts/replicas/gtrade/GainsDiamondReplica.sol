@@ -436,34 +436,19 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
         ITradingStorage.Trade memory t = trades[id.user][o.trade.index];
         IUpdatePositionSize.IncreasePositionSizeValues memory v;
-        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
         uint256 cDelta = o.trade.collateralAmount;
-        v.positionSizeCollateralDelta = cDelta > 0 ? cDelta * o.trade.leverage / 1e3 : uint256(t.collateralAmount) * o.trade.leverage / 1e3;
-        v.priceImpact = _impact(o.trade.collateralIndex, o.trade.pairIndex, price, o.trade.long, true,
-                                v.positionSizeCollateralDelta, 0);
-        uint8 reason = 0;
-        if (!t.isOpen) reason = 9;
-        else if (_slippageCancel(t.long, true, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
-        else if (!_withinExposure(t.collateralIndex, t.pairIndex, t.long, v.positionSizeCollateralDelta, price)) reason = 6;
-        uint256 addTokens;
+        uint8 reason = t.isOpen ? 0 : 9;
         if (reason == 0) {
-            v.openingFeesCollateral = _totalFee(t.collateralIndex, t.pairIndex, v.positionSizeCollateralDelta);
-            v.newCollateralAmount = uint256(t.collateralAmount) + cDelta;
-            v.newPositionSizeCollateral = v.existingPositionSizeCollateral + v.positionSizeCollateralDelta;
-            v.newLeverage = v.newPositionSizeCollateral * 1e3 / v.newCollateralAmount;
-            v.newEffectiveLeverage = v.newLeverage;
-            v.existingPnlCollateral = int256(uint256(t.collateralAmount))
-                * GainsReplicaMath.pnlPercent(t.openPrice, price, t.long, t.leverage) / 100e10;
-            addTokens = v.priceImpact.positionSizeToken;
-            uint256 newTokens = uint256(t.positionSizeToken) + addTokens;
-            // size-weighted average entry: size (collateral) / tokens, in 1e10 price units
-            v.newOpenPrice = uint256(t.openPrice) * t.positionSizeToken / newTokens
-                + uint256(v.priceImpact.priceAfterImpact) * addTokens / newTokens;
-            v.existingLiqPrice = _tradeLiqPrice(id.user, t.index, price);
-            v.newLiqPrice = _liqOf(id.user, t, uint64(v.newOpenPrice), v.newCollateralAmount, v.newLeverage,
-                                   int256(v.openingFeesCollateral), price, 1e18);
-            if (v.newLeverage > pairMaxLeverage(t.pairIndex)) reason = 8;
-            else if (_liqReached(t.long, price, v.newLiqPrice)) reason = 12;
+            _increaseValues(id.user, t, o.trade, price, v);
+            // IncreasePositionSizeUtils.validateCallback order
+            if (v.newPositionSizeCollateral <= v.existingPositionSizeCollateral) reason = 10;
+            else if (_slippageCancel(t.long, true, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
+            else if (t.tp > 0 && (t.long ? price >= t.tp : price <= t.tp)) reason = 4;
+            else if (t.sl > 0 && (t.long ? price <= t.sl : price >= t.sl)) reason = 5;
+            else if (t.long ? (price <= v.existingLiqPrice || price <= v.newLiqPrice)
+                            : (price >= v.existingLiqPrice || price >= v.newLiqPrice)) reason = 12;
+            else if (!_withinExposure(t.collateralIndex, t.pairIndex, t.long, v.positionSizeCollateralDelta, price)) reason = 6;
+            else if (v.newEffectiveLeverage > pairMaxLeverage(t.pairIndex)) reason = 8;
         }
         if (reason != 0) {
             if (cDelta > 0) IReplicaERC20(collats[o.trade.collateralIndex - 1].collateral).transfer(id.user, cDelta);
@@ -472,6 +457,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
                                               o.trade.leverage, v);
             return;
         }
+        uint256 addTokens = v.priceImpact.positionSizeToken;
         _accrueAt(t.collateralIndex, t.pairIndex, price);
         _realizeHoldingFees(id.user, t.index, price);
         ITradingStorage.Trade storage st = trades[id.user][t.index];
@@ -479,13 +465,47 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         st.leverage = uint24(v.newLeverage);
         st.openPrice = uint64(v.newOpenPrice);
         st.positionSizeToken = uint160(uint256(t.positionSizeToken) + addTokens);
+        tradeLiqParams[id.user][t.index] = getPairLiquidationParams(t.pairIndex);   // a partial open refreshes them
         _realizeTradingFees(id.user, t.index, v.openingFeesCollateral);
         _addOi(markets[t.collateralIndex][t.pairIndex], t.long, v.positionSizeCollateralDelta, addTokens, true);
         infos[id.user][t.index].lastPosIncreaseBlock = uint32(block.number);
         emit TradePositionUpdated(id.user, t.index, st.collateralAmount, st.leverage, st.openPrice, st.sl,
-                                  st.positionSizeToken, 8, v.existingPnlCollateral > 0);
+                                  st.positionSizeToken, 8, false);
         emit PositionSizeIncreaseExecuted(id, 0, t.collateralIndex, id.user, t.pairIndex, t.index, t.long, price,
                                           getCollateralPriceUsd(t.collateralIndex), cDelta, o.trade.leverage, v);
+    }
+
+    /// IncreasePositionSizeValues (IncreasePositionSizeUtils.prepareCallbackValues): new collateral and leverage
+    /// (a leverage-only increase adds the leverage delta), the size delta after leverage rounding, the opening
+    /// impact and fee on it, the PnL-weighted new open price, and the new liquidation price with the pair's
+    /// current liquidation params and the opening fee as an additional fee.
+    function _increaseValues(address user, ITradingStorage.Trade memory t, ITradingStorage.Trade memory partialT,
+                             uint64 price, IUpdatePositionSize.IncreasePositionSizeValues memory v) internal view {
+        bool isLeverageUpdate = partialT.collateralAmount == 0;
+        uint256 delta = uint256(isLeverageUpdate ? t.collateralAmount : partialT.collateralAmount) * partialT.leverage / 1e3;
+        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
+        v.newCollateralAmount = uint256(t.collateralAmount) + partialT.collateralAmount;
+        v.newLeverage = isLeverageUpdate ? uint256(t.leverage) + partialT.leverage
+            : (v.existingPositionSizeCollateral + delta) * 1e3 / v.newCollateralAmount;
+        v.newPositionSizeCollateral = v.newCollateralAmount * v.newLeverage / 1e3;
+        if (v.newPositionSizeCollateral <= v.existingPositionSizeCollateral) return;
+        v.positionSizeCollateralDelta = v.newPositionSizeCollateral - v.existingPositionSizeCollateral;
+        v.priceImpact = _impact(t.collateralIndex, t.pairIndex, price, t.long, true, v.positionSizeCollateralDelta, 0);
+        v.existingPnlCollateral = int256(uint256(t.collateralAmount))
+            * GainsReplicaMath.pnlPercent(t.openPrice, v.priceImpact.priceAfterImpact, t.long, t.leverage) / 100e10;
+        v.openingFeesCollateral = _totalFee(t.collateralIndex, t.pairIndex, v.positionSizeCollateralDelta);
+        v.oldPosSizePlusPnlCollateral = uint256(int256(v.existingPositionSizeCollateral)
+            + v.existingPnlCollateral * (t.long ? int256(1) : int256(-1)));
+        uint256 num = v.oldPosSizePlusPnlCollateral * t.openPrice + v.positionSizeCollateralDelta * v.priceImpact.priceAfterImpact;
+        uint256 den = v.oldPosSizePlusPnlCollateral + v.positionSizeCollateralDelta;
+        v.newOpenPrice = t.long ? (num + den - 1) / den : num / den;
+        v.existingLiqPrice = _tradeLiqPrice(user, t.index, price);
+        v.newLiqPrice = _liq(IBorrowingFees.LiqPriceInput(t.collateralIndex, user, t.pairIndex, t.index,
+                                                          uint64(v.newOpenPrice), t.long, v.newCollateralAmount,
+                                                          v.newLeverage, int256(v.openingFeesCollateral),
+                                                          getPairLiquidationParams(t.pairIndex), price,
+                                                          t.isCounterTrade, 1e18, false));
+        v.newEffectiveLeverage = v.newLeverage;
     }
 
     function _decreaseCallback(ITradingStorage.Id memory id, uint64 price) internal {
