@@ -26,10 +26,50 @@ USDC_INDEX, WETH_INDEX = 2, 1
 TIMEOUT_BLOCKS = 100
 SECONDS_PER_YEAR = 31_536_000
 
+# Velocity funding (FundingFeesUtils), mainnet-like: $100k of net skew moves the rate by 5% APR a day, at most
+# 25% APR a day; the rate is capped at +/-200% APR and stays put while the net skew is under $10k.
+FUNDING_VELOCITY_APR_PCT_PER_DAY_PER_100K_USD = Decimal(5)
+FUNDING_VELOCITY_CAP_APR_PCT_PER_DAY = Decimal(25)
+FUNDING_RATE_CAP_APR_PCT = Decimal(200)
+FUNDING_THETA_USD = 10_000
+APR_MULTIPLIER_PAIRS = frozenset({"ETH"})   # the earning side's APR scales with the OI ratio on these pairs
+# Skew price impact: (net skew + size / 2) / depth / 2 percent, with a depth worth $10M on every pair
+# (a $200k net skew moves the fill by 1 bp)
+SKEW_DEPTH_USD = Decimal(10_000_000)
+
 # group index (mainnet numbering, reference §8) -> (name, min leverage x1e3, max leverage x1e3)
 GROUPS: dict[int, tuple[str, int, int]] = {0: ("crypto", 1100, 150_000), 1: ("forex", 1100, 250_000),
                                            2: ("stocks", 1100, 50_000), 5: ("indices", 1100, 100_000),
                                            6: ("commodities", 1100, 250_000)}
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationParams:
+    """A group's GroupLiquidationParams: the liquidation PnL threshold falls linearly from `start_threshold_pct`
+    at `start_leverage` to `end_threshold_pct` at `end_leverage`; the liquidation spread is half the pair's
+    spread capped at `max_liq_spread_pct`."""
+    max_liq_spread_pct: Decimal
+    start_threshold_pct: Decimal
+    end_threshold_pct: Decimal
+    start_leverage: Decimal
+    end_leverage: Decimal
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        """(maxLiqSpreadP, startLiqThresholdP, endLiqThresholdP: 1e10 percent; startLeverage, endLeverage: 1e3)."""
+        return (int(self.max_liq_spread_pct * 10**10), int(self.start_threshold_pct * 10**10),
+                int(self.end_threshold_pct * 10**10), int(self.start_leverage * 1000), int(self.end_leverage * 1000))
+
+
+# Mainnet-like: -90% up to 10x (25x on forex and commodities), easing to -50% at the group's top leverage
+# (crypto: 100x). The crypto figures give the distances issue #15 measured with the official SDK: 19.86% for
+# a 4.5x ETH short, 1.28% for a 50x one carrying 7% of its collateral in fees (-72.2% threshold at 50x).
+LIQUIDATION: dict[int, LiquidationParams] = {
+    0: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(100)),
+    1: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(25), Decimal(250)),
+    2: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(50)),
+    5: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(10), Decimal(100)),
+    6: LiquidationParams(Decimal("0.05"), Decimal(90), Decimal(50), Decimal(25), Decimal(250)),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +119,20 @@ def borrowing_rate_e10(apr_pct: Decimal) -> int:
     return int(apr_pct * 10**10 / SECONDS_PER_YEAR)
 
 
+def _velocity_per_year_pct(apr_pct_per_day: Decimal) -> Decimal:
+    """A rate change of ``apr_pct_per_day`` (APR percent a day) as percent-per-second per year."""
+    return apr_pct_per_day / SECONDS_PER_YEAR * 365
+
+
+def funding_params(price_usd: Decimal) -> tuple[int, int, int, int]:
+    """(skewCoefficientPerYear 1e26 per token, absoluteVelocityPerYearCap 1e7, absoluteRatePerSecondCap 1e10,
+    thetaThresholdUsd) for a pair priced ``price_usd``: the coefficient is per token, so the USD sensitivity
+    is the same on every pair."""
+    per_usd = _velocity_per_year_pct(FUNDING_VELOCITY_APR_PCT_PER_DAY_PER_100K_USD) / 100_000
+    return (int(per_usd * price_usd * 10**26), int(_velocity_per_year_pct(FUNDING_VELOCITY_CAP_APR_PCT_PER_DAY) * 10**7),
+            int(FUNDING_RATE_CAP_APR_PCT * 10**10 / SECONDS_PER_YEAR), FUNDING_THETA_USD)
+
+
 def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     """Deploy and configure the replica; returns the contract entry ("gtrade:Diamond") and records the pair
     indices in ``manifest.params`` ("gtrade:pair:<ASSET>")."""
@@ -97,12 +151,19 @@ def deploy_gtrade(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     for gi in range(max(GROUPS) + 1):
         name, lo, hi = GROUPS.get(gi, (f"unused-{gi}", 1100, 2000))
         call("__addGroup", name, lo, hi)
+        if gi in LIQUIDATION:
+            call("__setGroupLiquidationParams", gi, LIQUIDATION[gi].as_tuple())
+    from hedgefi.venues.gtrade.keeper import feed_price_e10
+
     out = {"gtrade:Diamond": diamond}
     for i, p in enumerate(PAIRS):
         _, lo, hi = GROUPS[p.group]
         call("__listPair", p.asset, "USD", p.group, _pct_e10(p.spread_pct), _pct_e10(p.fee_pct), lo, hi, 10**18)
         call("__setMarket", USDC_INDEX, i, to_raw(p.max_oi_usdc, 6), 0, funding_rate_e18(p.funding_apr_pct),
-             borrowing_rate_e10(p.borrowing_apr_pct), False)
+             borrowing_rate_e10(p.borrowing_apr_pct), p.asset in APR_MULTIPLIER_PAIRS)
+        price_usd = Decimal(feed_price_e10(manifest.rpc_url, manifest.feeds[p.asset])) / 10**10
+        call("__setFundingParams", USDC_INDEX, i, *funding_params(price_usd))
+        call("__setSkewDepth", USDC_INDEX, i, int(SKEW_DEPTH_USD / price_usd * 10**18))
         manifest.params[f"gtrade:pair:{p.asset}"] = str(i)
     call("__setTimeoutBlocks", TIMEOUT_BLOCKS)
     token_abi = _token_abi()
@@ -143,5 +204,5 @@ def seed_gtrade_positions(dev: DevClient, manifest: Manifest) -> None:
         raise RuntimeError(f"the oracles could not fulfil the gTrade seed orders: {results}")
 
 
-__all__ = ["PAIRS", "GROUPS", "deploy_gtrade", "seed_gtrade_positions", "gtrade_artifacts", "ORACLE_INDICES",
-           "MIN_ANSWERS", "USDC_INDEX", "TIMEOUT_BLOCKS", "funding_rate_e18", "borrowing_rate_e10"]
+__all__ = ["PAIRS", "GROUPS", "LIQUIDATION", "LiquidationParams", "deploy_gtrade", "seed_gtrade_positions", "gtrade_artifacts", "ORACLE_INDICES",
+           "MIN_ANSWERS", "USDC_INDEX", "TIMEOUT_BLOCKS", "funding_rate_e18", "borrowing_rate_e10", "funding_params"]

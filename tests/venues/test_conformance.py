@@ -111,33 +111,39 @@ def _gmx_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
 
 
 def _gtrade_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per pair, a short's (funding, borrowing) APR from the diamond's stored rates: funding
-    lastFundingRatePerSecondP (1e18 %/s, positive: longs pay), times min(oiLong / oiShort, 100) for an
-    earning short with the APR multiplier; borrowing borrowingRatePerSecondP (1e10 %/s)."""
+    """Per pair, a short's (funding, borrowing) APR from the diamond's stored funding data and params:
+    the v10 velocity model (SDK getPairPendingAccFundingFees, tests/gtrade_v10.py) projects the stored
+    lastFundingRatePerSecondP (1e18 %/s, positive: longs pay) to the latest block; an earning short gets
+    min(oiLong / oiShort, 100) with the APR multiplier; borrowing borrowingRatePerSecondP (1e10 %/s)."""
+    from hedgefi.venues.gtrade.keeper import feed_price_e10, feeds_of
+    from tests.gtrade_v10 import block_timestamp, fetch_pair_funding, project_funding
+
     c = conn.profile.contracts
     diamond = c["gtrade:Diamond"]
     (ci,) = _eth_call(conn, diamond, "getCollateralIndex(address)", [c["USDC"]], ["uint8"])
+    (coll_price,) = _eth_call(conn, diamond, "getCollateralPriceUsd(uint8)", [ci], ["uint256"])
+    feeds = feeds_of(conn.profile)
+    now = block_timestamp(conn)
     rates = {}
     for key, index in conn.profile.params.items():
         if not key.startswith("gtrade:pair:"):
             continue
         asset, p = key.removeprefix("gtrade:pair:"), int(index)
-        ((_, _, rate, _, _),) = _eth_call(conn, diamond, "getPairFundingFeeData(uint8[],uint16[])", [[ci], [p]],
-                                          ["(int128,int128,int56,uint32,uint168)[]"])[0]
-        ((_, _, _, _, enabled, multiplier, _),) = _eth_call(
+        f = fetch_pair_funding(conn, diamond, ci, p)
+        ((_, _, _, _, enabled, _, _),) = _eth_call(
             conn, diamond, "getPairFundingFeeParams(uint8[],uint16[])", [[ci], [p]],
             ["(uint112,uint24,uint24,uint32,bool,bool,uint48)[]"])[0]
         ((borrow_rate, _),) = _eth_call(conn, diamond, "getPairBorrowingFeeParams(uint8[],uint16[])", [[ci], [p]],
                                         ["(uint24,uint232)[]"])[0]
-        ((oi_long, oi_short),) = _eth_call(conn, diamond, "getPairOiAfterV10Token(uint8,uint16)", [ci, p],
-                                           ["(uint128,uint128)"])
+        _, _, rate = project_funding(f, feed_price_e10(conn.rpc_url, feeds[asset]), now, coll_price)
         with localcontext() as ctx:
             ctx.prec = 60
-            yearly = Decimal(rate) * YEAR / 10**18 / 100          # fraction of notional a year
+            yearly = Decimal(int(rate)) * YEAR / 10**18 / 100     # fraction of notional a year
             if not enabled:
                 funding = Decimal(0)
             elif rate > 0:                                        # the short earns
-                m = min(Decimal(oi_long) / oi_short, Decimal(100)) if multiplier and oi_short else Decimal(1)
+                m = min(Decimal(f.oi_long_token) / f.oi_short_token, Decimal(100)) \
+                    if f.apr_multiplier and f.oi_short_token else Decimal(1)
                 funding = -yearly * m
             else:
                 funding = -yearly

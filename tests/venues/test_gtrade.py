@@ -29,7 +29,14 @@ def _call(conn, to: str, data: bytes, sender: str | None = None) -> bytes:  # ty
 def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  # type: ignore[no-untyped-def]
     v = GtradeVenue(conn)
     v.fetch_verify()
+    from tests.gtrade_v10 import call, opening_price
+
     usdc_before = usdc_raw(conn, demo.address)
+    pair = dict(v.d.pairs)["ETH"]
+    ci = int(call(conn, v.d.diamond, "getCollateralIndex", conn.profile.contracts["USDC"]))
+    oi = call(conn, v.d.diamond, "getPairOiAfterV10Token", ci, pair)
+    depth = int(call(conn, v.d.diamond, "getPairSkewDepth", ci, pair))
+    precision_delta = int(call(conn, v.d.diamond, "getCollateral", ci)["precisionDelta"])
     plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal("20000"), leverage=Decimal("4")))
     r = send(conn, v, demo, plan.txs)
     assert [o.status for o in r.orders] == ["executed"], r.orders
@@ -37,10 +44,15 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
     # v10: size = collateral x leverage exactly; the 0.06% opening fee is realised against the trade
     assert p.size_usd == Decimal("20000") and p.collateral_amount == Decimal("5000")
     assert usdc_before - usdc_raw(conn, demo.address) == 5000 * 10**6
-    assert p.entry_price == Decimal("3000") * (1 - Decimal("0.0002"))           # half of the 0.04% spread
-    # liquidation at -90% of the collateral, less the realised $12 fee (and holding fees, ~0 here)
-    assert p.liquidation_price == pytest.approx(p.entry_price * (1 + (Decimal("0.9") - Decimal(12) / 5000) / 4),
-                                                rel=Decimal("0.00001"))
+    # half of the 0.04% spread, and the skew impact of a short into a long-heavy book (SDK opening impact)
+    entry, _ = opening_price(3000 * 10**10, 4 * 10**8, 20000 * 10**6, precision_delta, int(oi["oiLongToken"]),
+                             int(oi["oiShortToken"]), depth, long=False)
+    assert depth > 0 and p.entry_price * 10**10 == pytest.approx(entry, rel=Decimal("2e-12"))   # 1e10 % impact units
+    assert p.entry_price > Decimal("3000") * (1 - Decimal("0.0002"))
+    # v10 (SDK getLiquidationPrice): -90% below the crypto group's 10x start leverage, less the realised $12
+    # opening fee and the $12 closing fee (holding fees ~0 here), less the 0.02% liquidation spread
+    distance = (Decimal("0.9") - Decimal(24) / 5000) / 4 - Decimal("0.0002")
+    assert p.liquidation_price == pytest.approx(p.entry_price * (1 + distance), rel=Decimal("0.00001"))
     r = send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("10000")), existing=p).txs)
     assert r.all_executed
     p = short_position(v, demo.address, "ETH")
@@ -66,15 +78,28 @@ def test_short_lifecycle_eth_open_increase_decrease_close(conn, demo) -> None:  
 
 
 def test_funding_and_borrowing_accrue_per_second_at_the_quoted_apr(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    from tests.gtrade_v10 import block_timestamp, call, fetch_pair_funding, project_funding
+
     v = GtradeVenue(conn)
     for asset in ("ETH", "BTC"):
         assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest(asset, Decimal("20000"))).txs).all_executed
     quotes = {q.asset: q for q in v.fetch_markets()}
     control.advance(86400)
+    dia = v.d.diamond
+    trades = {int(t["pairIndex"]): t for t in call(conn, dia, "getTrades", demo.address)}
     for asset in ("ETH", "BTC"):
         p, q = short_position(v, demo.address, asset), quotes[asset]
         assert p.borrowing_fee_usd == pytest.approx(p.size_usd * q.short_borrowing_apr / 365, rel=Decimal("0.01"))
-        assert p.funding_fee_usd == pytest.approx(p.size_usd * q.short_funding_apr / 365, rel=Decimal("0.01"))
+        # velocity funding: the day's accrual follows the rate as it moves with the skew (SDK model)
+        t = trades[dict(v.d.pairs)[asset]]
+        f = fetch_pair_funding(conn, dia, int(t["collateralIndex"]), int(t["pairIndex"]))
+        _, acc_short, rate = project_funding(f, int(p.mark_price * 10**10), block_timestamp(conn))
+        initial = int(call(conn, dia, "getTradeFeesData", demo.address, int(t["index"]))["initialAccFundingFeeP"])
+        size_raw = int(t["collateralAmount"]) * int(t["leverage"]) // 1000
+        expected_usdc = Decimal(size_raw) * (acc_short - initial) / int(t["openPrice"]) / 10**10 / 100 / 10**6
+        coll_price = Decimal(call(conn, dia, "getCollateralPriceUsd", int(t["collateralIndex"]))) / 10**8
+        assert p.funding_fee_usd == pytest.approx(expected_usdc * coll_price, rel=Decimal("1e-6"), abs=Decimal("2e-6"))
+        assert rate != f.last_rate                              # the rate moved over the day
     assert quotes["ETH"].short_funding_apr < 0 < quotes["BTC"].short_funding_apr  # ETH: longs pay; BTC: shorts pay
 
 

@@ -302,7 +302,10 @@ interface IGNSMultiCollatDiamond {
     function getTradeLiquidationParams(address _trader, uint32 _index) external view returns (IPairsStorage.GroupLiquidationParams memory);
     function getPairOisBeforeV10Collateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256 longOi, uint256 shortOi);
     function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80);
+    function getPairSkewDepth(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256);
+    function getTradeSkewPriceImpactP(uint8 _collateralIndex, uint16 _pairIndex, bool _long, uint256 _positionSizeToken, bool _open) external view returns (int256 priceImpactP);
     function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory);
+    function getTradeRealizedPnlCollateral(address _trader, uint32 _index) external view returns (int256 realizedPnlCollateral, uint256 realizedTradingFeesCollateral, int256 totalRealizedPnlCollateral);
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice) external view returns (IFundingFees.TradeHoldingFees memory tradeHoldingFees);
     function pairMinLeverage(uint256 _pairIndex) external view returns (uint256);
     function pairMaxLeverage(uint256 _pairIndex) external view returns (uint256);

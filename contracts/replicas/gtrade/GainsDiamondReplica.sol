@@ -2,6 +2,7 @@
 pragma solidity ^0.8.20;
 
 import "../../interfaces/gtrade/IGNSMultiCollatDiamond.sol";
+import "./GainsReplicaMath.sol";
 
 interface IReplicaERC20 {
     function transfer(address to, uint256 amount) external returns (bool);
@@ -15,17 +16,22 @@ interface IReplicaFeed {
 /// The gTrade v10 diamond as the hedgefi client sees it, at one address (reference §10).
 /// Market orders are two-step: the request stores a pending order and asks every oracle for a price
 /// (requestId = keccak256(abi.encodePacked(this, requestCount++))); the oracles answer through
-/// `fulfill`, and at `minAnswers` answers the median runs the callback. Simplified as §10.1 allows:
-/// price impact is the fixed half-spread only, funding velocity is zero (a settable rate), borrowing
-/// v2 is a settable rate, no group OI caps, liquidation at -90% PnL, no LINK, no limit/stop orders.
+/// `fulfill`, and at `minAnswers` answers the median runs the callback.
+/// As v10 computes them: per-trade `TradeFeesData` (opening and partial-leverage closing fees and holding
+/// fees realised into the trade, downscaled at collateral decreases), the liquidation price with the closing
+/// fee, pending holding fees, realised PnL, the leverage-interpolated threshold and the liquidation spread,
+/// velocity funding (rate moving with the skew, clamped, averaged, split at a sign change, APR multiplier),
+/// `updateLeverage` at constant position size, price impact = signed half-spread + skew impact. Simplified as
+/// §10.1 allows: no cumulative-volume impact (no depth bands), borrowing v2 a settable rate, no group OI caps, no liquidator, no LINK, no gov fee,
+/// no limit/stop orders, no vault (PnL is paid from the replica's own pre-funded balance).
 contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     event ChainlinkRequested(bytes32 indexed id);
     event ChainlinkFulfilled(bytes32 indexed id);
 
     uint16 internal constant DEFAULT_MAX_CLOSING_SLIPPAGE_P = 1000;   // 1%
     int256 internal constant MAX_OPEN_NEGATIVE_PNL_P = 40e10;
-    uint256 internal constant LIQ_THRESHOLD_P = 90;                      // liquidation at -90% PnL
     uint256 internal constant ORDER_MAX_AGE_BLOCKS = 12000;              // ~1 hour at 0.3 s
+    uint256 internal constant MIN_LEVERAGE = 100;                        // 0.1x
 
     struct PairCfg {
         string from;
@@ -47,18 +53,20 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         uint80 maxSkew;
         int128 accFundingLong;
         int128 accFundingShort;
-        int56 fundingRate;      // 1e18 % per second
+        int56 fundingRate;      // last rate, 1e18 % per second
         uint32 lastFundingTs;
         bool aprMultiplier;
         uint128 accBorrowing;
         uint32 lastBorrowingTs;
         uint24 borrowingRate;   // 1e10 % per second
+        uint112 skewCoefficientPerYear;       // 1e26
+        uint24 absoluteVelocityPerYearCap;    // 1e7
+        uint24 absoluteRatePerSecondCap;      // 1e10 % per second
+        uint32 thetaThresholdUsd;             // whole USD
+        uint256 skewDepth;                    // tokens (1e18); 0: no skew price impact
     }
 
-    struct FeesData {
-        int128 initialAccFunding;
-        uint128 initialAccBorrowing;
-    }
+    uint24 internal constant DEFAULT_RATE_CAP = 3170979;                 // 10,000% APR, the contract maximum
 
     address public immutable admin;
     uint8 internal tradingActivated;
@@ -70,10 +78,10 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     mapping(uint8 => mapping(uint16 => Market)) internal markets;
     mapping(address => mapping(uint32 => ITradingStorage.Trade)) internal trades;
     mapping(address => mapping(uint32 => ITradingStorage.TradeInfo)) internal infos;
-    mapping(address => mapping(uint32 => FeesData)) internal feesData;
-    // v10 keeps a trade's collateral as sent: opening/closing fees and holding fees at a resize are realised
-    // against the trade (TradeFeesData.realizedTradingFeesCollateral / realizedPnlCollateral), lowering its value
-    mapping(address => mapping(uint32 => int256)) internal realizedFees;
+    // v10 keeps a trade's collateral as sent: trading fees and holding fees are realised into its TradeFeesData
+    mapping(address => mapping(uint32 => IFundingFees.TradeFeesData)) internal tradeFees;
+    mapping(address => mapping(uint32 => IPairsStorage.GroupLiquidationParams)) internal tradeLiqParams;
+    mapping(uint256 => IPairsStorage.GroupLiquidationParams) internal groupLiqParams;
     mapping(address => mapping(uint32 => ITradingStorage.PendingOrder)) internal pending;
     mapping(address => mapping(uint32 => uint32)) internal tradePending;     // trade index -> pending index + 1
     mapping(address => mapping(uint8 => ITradingStorage.Counter)) internal counters;
@@ -124,13 +132,38 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function __setMarket(uint8 c, uint16 p, uint256 maxOiColl, uint80 maxSkew, int56 fundingRate, uint24 borrowingRate,
                          bool aprMultiplier) external onlyAdmin {
         Market storage m = markets[c][p];
-        uint64 price = 0;
-        _accrueAt(m, price);
+        if (m.lastFundingTs == 0) {
+            m.lastFundingTs = uint32(block.timestamp);
+            m.lastBorrowingTs = uint32(block.timestamp);
+            m.absoluteRatePerSecondCap = DEFAULT_RATE_CAP;
+        }
         m.maxOiColl = maxOiColl;
         m.maxSkew = maxSkew;
         m.fundingRate = fundingRate;
         m.borrowingRate = borrowingRate;
         m.aprMultiplier = aprMultiplier;
+    }
+
+    /// Velocity-funding parameters (FundingFeeParams units). Set before the pair has open interest, or
+    /// after `__accrue` at the current price, as the diamond stores pending fees before a parameter change.
+    function __setFundingParams(uint8 c, uint16 p, uint112 skewCoefficientPerYear, uint24 absoluteVelocityPerYearCap,
+                                uint24 absoluteRatePerSecondCap, uint32 thetaThresholdUsd) external onlyAdmin {
+        Market storage m = markets[c][p];
+        m.skewCoefficientPerYear = skewCoefficientPerYear;
+        m.absoluteVelocityPerYearCap = absoluteVelocityPerYearCap;
+        m.absoluteRatePerSecondCap = absoluteRatePerSecondCap;
+        m.thetaThresholdUsd = thetaThresholdUsd;
+    }
+
+    function __setSkewDepth(uint8 c, uint16 p, uint256 depthToken) external onlyAdmin { markets[c][p].skewDepth = depthToken; }
+
+    /// Stores the pair's pending funding and borrowing accumulators at `price` (1e10).
+    function __accrue(uint8 c, uint16 p, uint64 price) external onlyAdmin { _accrueAt(c, p, price); }
+
+    function __setGroupLiquidationParams(uint256 groupIndex, IPairsStorage.GroupLiquidationParams calldata params)
+        external onlyAdmin
+    {
+        groupLiqParams[groupIndex] = params;
     }
 
     function __setTradingActivated(uint8 state) external onlyAdmin { tradingActivated = state; }
@@ -212,6 +245,23 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         _request(t, 1, _closingSlippage(msg.sender, _index), false, 0, 0);
     }
 
+    /// v10 leverage update at constant position size: new collateral = collateral x leverage / new leverage.
+    /// A decrease pulls the extra collateral now (refunded on a cancel or timeout); an increase returns the
+    /// freed collateral in the callback.
+    function updateLeverage(uint32 _index, uint24 _newLeverage) external activated {
+        ITradingStorage.Trade memory t = _openTradeOf(msg.sender, _index);
+        if (_newLeverage == t.leverage || _newLeverage < MIN_LEVERAGE || _newLeverage < pairMinLeverage(t.pairIndex)
+            || _newLeverage > pairMaxLeverage(t.pairIndex)) revert WrongLeverage();
+        bool isIncrease = _newLeverage > t.leverage;
+        uint256 newColl = uint256(t.collateralAmount) * t.leverage / _newLeverage;
+        if (_collateralUsd(t.collateralIndex, newColl) < pairCfg[t.pairIndex].minFeeUsd) revert InsufficientCollateral();
+        uint256 delta = isIncrease ? t.collateralAmount - newColl : newColl - t.collateralAmount;
+        if (!isIncrease) _pull(t.collateralIndex, delta);
+        t.collateralAmount = uint120(isIncrease ? 0 : delta);
+        t.leverage = _newLeverage;
+        _request(t, 7, 0, isIncrease, delta, _newLeverage);
+    }
+
     // ------------------------------------------------------------------ writes: synchronous
     function updateMaxClosingSlippageP(uint32 _index, uint16 _maxSlippageP) external {
         if (!trades[msg.sender][_index].isOpen) revert NoTrade();
@@ -238,10 +288,10 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function cancelOrderAfterTimeout(uint32 _orderIndex) external {
         ITradingStorage.PendingOrder storage o = pending[msg.sender][_orderIndex];
         if (!o.isOpen) revert NoOrder();
-        if (o.orderType > 1 && o.orderType != 8 && o.orderType != 9) revert WrongOrderType();
+        if (o.orderType > 1 && o.orderType != 7 && o.orderType != 8 && o.orderType != 9) revert WrongOrderType();
         if (block.number < uint256(o.createdBlock) + timeoutBlocks) revert WaitTimeout();
         ITradingStorage.Id memory id = ITradingStorage.Id(msg.sender, _orderIndex);
-        uint256 refund = (o.orderType == 0 || o.orderType == 8) ? o.trade.collateralAmount : 0;
+        uint256 refund = (o.orderType == 0 || o.orderType == 7 || o.orderType == 8) ? o.trade.collateralAmount : 0;
         uint8 ci = o.trade.collateralIndex;
         uint16 pairIndex = o.trade.pairIndex;
         _closePending(msg.sender, _orderIndex);
@@ -257,7 +307,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         for (uint256 i = 0; i < data.length; i++) {
             (bool ok, bytes memory out) = address(this).delegatecall(data[i]);
             if (!ok) {
-                assembly { revert(add(out, 32), mload(out)) }
+                assembly ("memory-safe") { revert(add(out, 32), mload(out)) }
             }
             results[i] = out;
         }
@@ -289,6 +339,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             uint8 orderType = o.orderType;
             if (orderType == 0) _openCallback(id, median);
             else if (orderType == 1) _closeCallback(id, median);
+            else if (orderType == 7) _leverageCallback(id, median);
             else if (orderType == 8) _increaseCallback(id, median);
             else _decreaseCallback(id, median);
             _closePending(ord.user, ord.index);
@@ -314,8 +365,8 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function _openCallback(ITradingStorage.Id memory id, uint64 price) internal {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
         ITradingStorage.Trade memory t = o.trade;
-        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.pairIndex, price, t.long, true);
         uint256 size = uint256(t.collateralAmount) * t.leverage / 1e3;
+        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.collateralIndex, t.pairIndex, price, t.long, true, size, 0);
         uint8 reason = _slippageCancel(t.long, true, t.openPrice, impact.priceAfterImpact, o.maxSlippageP) ? 3 : 0;
         if (reason == 0 && t.sl != 0 && (t.long ? price <= t.sl : price >= t.sl)) reason = 5;
         if (reason == 0 && t.tp != 0 && (t.long ? price >= t.tp : price <= t.tp)) reason = 4;
@@ -326,10 +377,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             emit MarketOpenCanceled(id, id.user, t.pairIndex, reason, t.collateralAmount);
             return;
         }
-        Market storage m = markets[t.collateralIndex][t.pairIndex];
-        _accrueAt(m, price);
-        uint256 fee = size * pairCfg[t.pairIndex].feeP / 100 / 1e10;
-        impact.positionSizeToken = _tokens(t.collateralIndex, size, impact.priceAfterImpact);
+        _accrueAt(t.collateralIndex, t.pairIndex, price);
         t.openPrice = impact.priceAfterImpact;
         t.positionSizeToken = uint160(impact.positionSizeToken);
         ITradingStorage.Counter storage c = counters[id.user][0];
@@ -343,13 +391,14 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         info.collateralPriceUsd = uint48(getCollateralPriceUsd(t.collateralIndex));
         info.contractsVersion = 2;
         info.lastPosIncreaseBlock = uint32(block.number);
-        feesData[id.user][t.index] = FeesData(m.accFundingShort, m.accBorrowing);
-        realizedFees[id.user][t.index] = int256(fee);
-        if (t.long) feesData[id.user][t.index].initialAccFunding = m.accFundingLong;
-        _addOi(m, t.long, size, impact.positionSizeToken, true);
-        emit TradeStored(id.user, t.index, t, info, getPairLiquidationParams(t.pairIndex));
-        emit MarketExecuted(id, id.user, t.index, t, true, price, impact.priceAfterImpact, _liqPrice(t, 0), impact, 0, 0,
-                            info.collateralPriceUsd);
+        _storeInitialAccFees(id.user, t.index);
+        // the opening fee (basis floored at the pair's minimum position size) is realised against the trade
+        tradeFees[id.user][t.index].realizedTradingFeesCollateral = uint128(_totalFee(t.collateralIndex, t.pairIndex, size));
+        tradeLiqParams[id.user][t.index] = getPairLiquidationParams(t.pairIndex);
+        _addOi(markets[t.collateralIndex][t.pairIndex], t.long, size, impact.positionSizeToken, true);
+        emit TradeStored(id.user, t.index, t, info, tradeLiqParams[id.user][t.index]);
+        emit MarketExecuted(id, id.user, t.index, t, true, price, impact.priceAfterImpact,
+                            _tradeLiqPrice(id.user, t.index, price), impact, 0, 0, info.collateralPriceUsd);
     }
 
     function _closeCallback(ITradingStorage.Id memory id, uint64 price) internal {
@@ -359,52 +408,47 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
             emit MarketCloseCanceled(id, id.user, o.trade.pairIndex, o.trade.index, 9);
             return;
         }
-        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.pairIndex, price, t.long, false);
+        ITradingCommonUtils.TradePriceImpact memory impact = _impact(t.collateralIndex, t.pairIndex, price, t.long, false,
+                                                                     0, t.positionSizeToken);
         if (_slippageCancel(t.long, false, o.trade.openPrice, impact.priceAfterImpact, o.maxSlippageP)) {
             emit MarketCloseCanceled(id, id.user, t.pairIndex, t.index, 3);
             return;
         }
-        Market storage m = markets[t.collateralIndex][t.pairIndex];
-        _accrueAt(m, price);
+        _accrueAt(t.collateralIndex, t.pairIndex, price);
         uint256 size = uint256(t.collateralAmount) * t.leverage / 1e3;
-        int256 pnlP = _pnlPercent(t.openPrice, impact.priceAfterImpact, t.long, t.leverage);
-        int256 value = int256(uint256(t.collateralAmount)) + int256(uint256(t.collateralAmount)) * pnlP / 100e10
-            - int256(size * pairCfg[t.pairIndex].feeP / 100 / 1e10) - _holdingFees(id.user, t.index, m, t)
-            - realizedFees[id.user][t.index];
-        delete realizedFees[id.user][t.index];
+        uint256 liq = _tradeLiqPrice(id.user, t.index, price);
+        int256 pnlP = GainsReplicaMath.pnlPercent(t.openPrice, impact.priceAfterImpact, t.long, t.leverage);
+        // a trade past its liquidation price is worth nothing (the same threshold as getTradeLiquidationPrice)
+        int256 value = _liqReached(t.long, price, liq) ? int256(0)
+            : _tradeValue(id.user, t.index, pnlP, _totalFee(t.collateralIndex, t.pairIndex, size), price);
         uint256 sent = value > 0 ? uint256(value) : 0;
-        _addOi(m, t.long, size, t.positionSizeToken, false);
+        _addOi(markets[t.collateralIndex][t.pairIndex], t.long, size, t.positionSizeToken, false);
         trades[id.user][t.index].isOpen = false;
         counters[id.user][0].openCount--;
         if (sent > 0) IReplicaERC20(collats[t.collateralIndex - 1].collateral).transfer(id.user, sent);
         impact.positionSizeToken = t.positionSizeToken;
-        emit MarketExecuted(id, id.user, t.index, t, false, price, impact.priceAfterImpact, _liqPrice(t, 0), impact, pnlP,
+        emit MarketExecuted(id, id.user, t.index, t, false, price, impact.priceAfterImpact, liq, impact, pnlP,
                             sent, getCollateralPriceUsd(t.collateralIndex));
         emit TradeClosed(id.user, t.index, pnlP > 0);
     }
 
     function _increaseCallback(ITradingStorage.Id memory id, uint64 price) internal {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
-        ITradingStorage.Trade storage t = trades[id.user][o.trade.index];
+        ITradingStorage.Trade memory t = trades[id.user][o.trade.index];
         IUpdatePositionSize.IncreasePositionSizeValues memory v;
-        v.priceImpact = _impact(o.trade.pairIndex, price, o.trade.long, true);
-        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
         uint256 cDelta = o.trade.collateralAmount;
-        v.positionSizeCollateralDelta = cDelta > 0 ? cDelta * o.trade.leverage / 1e3 : uint256(t.collateralAmount) * o.trade.leverage / 1e3;
-        uint8 reason = 0;
-        if (!t.isOpen) reason = 9;
-        else if (_slippageCancel(t.long, true, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
-        else if (!_withinExposure(t.collateralIndex, t.pairIndex, t.long, v.positionSizeCollateralDelta, price)) reason = 6;
-        Market storage m = markets[o.trade.collateralIndex][o.trade.pairIndex];
+        uint8 reason = t.isOpen ? 0 : 9;
         if (reason == 0) {
-            _accrueAt(m, price);
-            _realizeHoldingFees(id.user, t.index, m);
-            v.openingFeesCollateral = v.positionSizeCollateralDelta * pairCfg[t.pairIndex].feeP / 100 / 1e10;
-            v.newCollateralAmount = uint256(t.collateralAmount) + cDelta;
-            v.newPositionSizeCollateral = v.existingPositionSizeCollateral + v.positionSizeCollateralDelta;
-            v.newLeverage = v.newPositionSizeCollateral * 1e3 / v.newCollateralAmount;
-            v.newEffectiveLeverage = v.newLeverage;
-            if (v.newLeverage > pairMaxLeverage(t.pairIndex)) reason = 8;
+            _increaseValues(id.user, t, o.trade, price, v);
+            // IncreasePositionSizeUtils.validateCallback order
+            if (v.newPositionSizeCollateral <= v.existingPositionSizeCollateral) reason = 10;
+            else if (_slippageCancel(t.long, true, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
+            else if (t.tp > 0 && (t.long ? price >= t.tp : price <= t.tp)) reason = 4;
+            else if (t.sl > 0 && (t.long ? price <= t.sl : price >= t.sl)) reason = 5;
+            else if (t.long ? (price <= v.existingLiqPrice || price <= v.newLiqPrice)
+                            : (price >= v.existingLiqPrice || price >= v.newLiqPrice)) reason = 12;
+            else if (!_withinExposure(t.collateralIndex, t.pairIndex, t.long, v.positionSizeCollateralDelta, price)) reason = 6;
+            else if (v.newEffectiveLeverage > pairMaxLeverage(t.pairIndex)) reason = 8;
         }
         if (reason != 0) {
             if (cDelta > 0) IReplicaERC20(collats[o.trade.collateralIndex - 1].collateral).transfer(id.user, cDelta);
@@ -413,84 +457,170 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
                                               o.trade.leverage, v);
             return;
         }
-        uint256 addTokens = _tokens(t.collateralIndex, v.positionSizeCollateralDelta, v.priceImpact.priceAfterImpact);
-        v.priceImpact.positionSizeToken = addTokens;
-        v.existingLiqPrice = _liqPrice(t, 0);
-        uint256 newTokens = uint256(t.positionSizeToken) + addTokens;
-        // size-weighted average entry: size (collateral) / tokens, in 1e10 price units
-        v.newOpenPrice = uint64(uint256(t.openPrice) * t.positionSizeToken / newTokens
-            + uint256(v.priceImpact.priceAfterImpact) * addTokens / newTokens);
-        _addOi(m, t.long, v.positionSizeCollateralDelta, addTokens, true);
-        realizedFees[id.user][t.index] += int256(v.openingFeesCollateral);
-        t.collateralAmount = uint120(v.newCollateralAmount);
-        t.leverage = uint24(v.newLeverage);
-        t.openPrice = uint64(v.newOpenPrice);
-        t.positionSizeToken = uint160(newTokens);
+        uint256 addTokens = v.priceImpact.positionSizeToken;
+        _accrueAt(t.collateralIndex, t.pairIndex, price);
+        _realizeHoldingFees(id.user, t.index, price);
+        ITradingStorage.Trade storage st = trades[id.user][t.index];
+        st.collateralAmount = uint120(v.newCollateralAmount);
+        st.leverage = uint24(v.newLeverage);
+        st.openPrice = uint64(v.newOpenPrice);
+        st.positionSizeToken = uint160(uint256(t.positionSizeToken) + addTokens);
+        tradeLiqParams[id.user][t.index] = getPairLiquidationParams(t.pairIndex);   // a partial open refreshes them
+        _realizeTradingFees(id.user, t.index, v.openingFeesCollateral);
+        _addOi(markets[t.collateralIndex][t.pairIndex], t.long, v.positionSizeCollateralDelta, addTokens, true);
         infos[id.user][t.index].lastPosIncreaseBlock = uint32(block.number);
-        v.newLiqPrice = _liqPrice(t, 0);
-        emit TradePositionUpdated(id.user, t.index, t.collateralAmount, t.leverage, t.openPrice, t.sl, t.positionSizeToken, 8, false);
+        emit TradePositionUpdated(id.user, t.index, st.collateralAmount, st.leverage, st.openPrice, st.sl,
+                                  st.positionSizeToken, 8, false);
         emit PositionSizeIncreaseExecuted(id, 0, t.collateralIndex, id.user, t.pairIndex, t.index, t.long, price,
                                           getCollateralPriceUsd(t.collateralIndex), cDelta, o.trade.leverage, v);
     }
 
+    /// IncreasePositionSizeValues (IncreasePositionSizeUtils.prepareCallbackValues): new collateral and leverage
+    /// (a leverage-only increase adds the leverage delta), the size delta after leverage rounding, the opening
+    /// impact and fee on it, the PnL-weighted new open price, and the new liquidation price with the pair's
+    /// current liquidation params and the opening fee as an additional fee.
+    function _increaseValues(address user, ITradingStorage.Trade memory t, ITradingStorage.Trade memory partialT,
+                             uint64 price, IUpdatePositionSize.IncreasePositionSizeValues memory v) internal view {
+        bool isLeverageUpdate = partialT.collateralAmount == 0;
+        uint256 delta = uint256(isLeverageUpdate ? t.collateralAmount : partialT.collateralAmount) * partialT.leverage / 1e3;
+        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
+        v.newCollateralAmount = uint256(t.collateralAmount) + partialT.collateralAmount;
+        v.newLeverage = isLeverageUpdate ? uint256(t.leverage) + partialT.leverage
+            : (v.existingPositionSizeCollateral + delta) * 1e3 / v.newCollateralAmount;
+        v.newPositionSizeCollateral = v.newCollateralAmount * v.newLeverage / 1e3;
+        if (v.newPositionSizeCollateral <= v.existingPositionSizeCollateral) return;
+        v.positionSizeCollateralDelta = v.newPositionSizeCollateral - v.existingPositionSizeCollateral;
+        v.priceImpact = _impact(t.collateralIndex, t.pairIndex, price, t.long, true, v.positionSizeCollateralDelta, 0);
+        v.existingPnlCollateral = int256(uint256(t.collateralAmount))
+            * GainsReplicaMath.pnlPercent(t.openPrice, v.priceImpact.priceAfterImpact, t.long, t.leverage) / 100e10;
+        v.openingFeesCollateral = _totalFee(t.collateralIndex, t.pairIndex, v.positionSizeCollateralDelta);
+        v.oldPosSizePlusPnlCollateral = uint256(int256(v.existingPositionSizeCollateral)
+            + v.existingPnlCollateral * (t.long ? int256(1) : int256(-1)));
+        uint256 num = v.oldPosSizePlusPnlCollateral * t.openPrice + v.positionSizeCollateralDelta * v.priceImpact.priceAfterImpact;
+        uint256 den = v.oldPosSizePlusPnlCollateral + v.positionSizeCollateralDelta;
+        v.newOpenPrice = t.long ? (num + den - 1) / den : num / den;
+        v.existingLiqPrice = _tradeLiqPrice(user, t.index, price);
+        v.newLiqPrice = _liq(IBorrowingFees.LiqPriceInput(t.collateralIndex, user, t.pairIndex, t.index,
+                                                          uint64(v.newOpenPrice), t.long, v.newCollateralAmount,
+                                                          v.newLeverage, int256(v.openingFeesCollateral),
+                                                          getPairLiquidationParams(t.pairIndex), price,
+                                                          t.isCounterTrade, 1e18, false));
+        v.newEffectiveLeverage = v.newLeverage;
+    }
+
     function _decreaseCallback(ITradingStorage.Id memory id, uint64 price) internal {
         ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
-        ITradingStorage.Trade storage t = trades[id.user][o.trade.index];
+        ITradingStorage.Trade memory t = trades[id.user][o.trade.index];
         IUpdatePositionSize.DecreasePositionSizeValues memory v;
-        v.isLeverageUpdate = o.trade.collateralAmount == 0;
-        v.priceImpact = _impact(o.trade.pairIndex, price, o.trade.long, false);
-        uint8 reason = 0;
-        if (!t.isOpen) reason = 9;
-        else if (_slippageCancel(t.long, false, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
+        uint8 reason = t.isOpen ? 0 : 9;
+        if (reason == 0) {
+            _decreaseValues(id.user, t, o.trade, price, v);
+            if (t.long ? (price <= v.existingLiqPrice || price <= v.newLiqPrice)
+                       : (price >= v.existingLiqPrice || price >= v.newLiqPrice)) reason = 12;
+            else if (_slippageCancel(t.long, false, o.trade.openPrice, v.priceImpact.priceAfterImpact, o.maxSlippageP)) reason = 3;
+            else if (!v.isLeverageUpdate && v.collateralSentToTrader < 0) reason = 10;
+        }
         if (reason != 0) {
             emit PositionSizeDecreaseExecuted(id, reason, o.trade.collateralIndex, id.user, o.trade.pairIndex, o.trade.index,
                                               o.trade.long, price, getCollateralPriceUsd(o.trade.collateralIndex),
                                               o.trade.collateralAmount, o.trade.leverage, v);
             return;
         }
-        Market storage m = markets[t.collateralIndex][t.pairIndex];
-        _accrueAt(m, price);
-        _realizeHoldingFees(id.user, t.index, m);
-        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
-        v.existingLiqPrice = _liqPrice(t, 0);
-        v.positionSizeCollateralDelta = v.isLeverageUpdate ? uint256(t.collateralAmount) * o.trade.leverage / 1e3
-            : uint256(o.trade.collateralAmount) * t.leverage / 1e3;
-        v.existingPnlPercent = _pnlPercent(t.openPrice, v.priceImpact.priceAfterImpact, t.long, t.leverage);
-        v.partialRawPnlCollateral = int256(v.positionSizeCollateralDelta) * v.existingPnlPercent / 100e10
-            * 1e3 / int256(uint256(t.leverage));
-        v.closingFeeCollateral = v.positionSizeCollateralDelta * pairCfg[t.pairIndex].feeP / 100 / 1e10;
-        v.partialNetPnlCollateral = v.partialRawPnlCollateral - int256(v.closingFeeCollateral);
-        uint256 tokensDelta = uint256(t.positionSizeToken) * v.positionSizeCollateralDelta / v.existingPositionSizeCollateral;
-        _addOi(m, t.long, v.positionSizeCollateralDelta, tokensDelta, false);
-        int256 keep;
+        _accrueAt(t.collateralIndex, t.pairIndex, price);
+        _realizeHoldingFees(id.user, t.index, price);
+        uint256 tokensDelta = v.priceImpact.positionSizeToken;
+        _addOi(markets[t.collateralIndex][t.pairIndex], t.long, v.positionSizeCollateralDelta, tokensDelta, false);
+        ITradingStorage.Trade storage st = trades[id.user][t.index];
+        st.collateralAmount = v.newCollateralAmount;
+        st.leverage = v.newLeverage;
+        st.positionSizeToken = uint160(uint256(t.positionSizeToken) - tokensDelta);
         if (v.isLeverageUpdate) {
-            v.newLeverage = t.leverage - o.trade.leverage;
-            // the slice's PnL is realised: a gain is paid out, a loss comes off the collateral
-            v.collateralSentToTrader = v.partialNetPnlCollateral > 0 ? v.partialNetPnlCollateral : int256(0);
-            keep = int256(uint256(t.collateralAmount)) + (v.partialNetPnlCollateral < 0 ? v.partialNetPnlCollateral : int256(0));
+            // the slice's net PnL is paid (when positive); the rest of its raw PnL stays realised in the trade,
+            // and its closing fee is realised against it: new value + amount sent = old value
+            tradeFees[id.user][t.index].realizedPnlCollateral += int128(v.pnlToRealizeCollateral);
+            _realizeTradingFees(id.user, t.index, v.closingFeeCollateral);
         } else {
-            v.newLeverage = t.leverage;
-            int256 share = realizedFees[id.user][t.index] * int256(uint256(o.trade.collateralAmount))
-                / int256(uint256(t.collateralAmount));
-            realizedFees[id.user][t.index] -= share;
-            v.collateralSentToTrader = int256(uint256(o.trade.collateralAmount)) + v.partialNetPnlCollateral - share;
-            keep = int256(uint256(t.collateralAmount - o.trade.collateralAmount));
-            if (v.collateralSentToTrader < 0) { keep += v.collateralSentToTrader; v.collateralSentToTrader = 0; }
+            // a collateral decrease scales the whole trade down, realised values included
+            _downscaleTradeFees(id.user, t.index, v.positionSizeCollateralDelta, v.existingPositionSizeCollateral);
         }
-        v.newCollateralAmount = uint120(uint256(keep > 0 ? keep : int256(0)));
-        v.pnlToRealizeCollateral = v.partialNetPnlCollateral;
-        t.collateralAmount = v.newCollateralAmount;
-        if (v.isLeverageUpdate) t.leverage = v.newLeverage;
-        t.positionSizeToken = uint160(uint256(t.positionSizeToken) - tokensDelta);
-        v.newLiqPrice = _liqPrice(t, 0);
         if (v.collateralSentToTrader > 0) {
             IReplicaERC20(collats[t.collateralIndex - 1].collateral).transfer(id.user, uint256(v.collateralSentToTrader));
         }
-        emit TradePositionUpdated(id.user, t.index, t.collateralAmount, t.leverage, t.openPrice, t.sl, t.positionSizeToken, 9,
-                                  v.partialRawPnlCollateral > 0);
+        emit TradePositionUpdated(id.user, t.index, st.collateralAmount, st.leverage, st.openPrice, st.sl,
+                                  st.positionSizeToken, 9, v.existingPnlPercent > 0);
         emit PositionSizeDecreaseExecuted(id, 0, t.collateralIndex, id.user, t.pairIndex, t.index, t.long, price,
                                           getCollateralPriceUsd(t.collateralIndex), o.trade.collateralAmount,
                                           o.trade.leverage, v);
+    }
+
+    /// DecreasePositionSizeValues before anything is realised: PnL at the closing price after impact, the
+    /// slice's share of the trade value, its closing fee, the amount sent, and the new liquidation price.
+    function _decreaseValues(address user, ITradingStorage.Trade memory t, ITradingStorage.Trade memory partialT,
+                             uint64 price, IUpdatePositionSize.DecreasePositionSizeValues memory v) internal view {
+        v.isLeverageUpdate = partialT.leverage > 0;
+        v.positionSizeCollateralDelta = v.isLeverageUpdate ? uint256(t.collateralAmount) * partialT.leverage / 1e3
+            : uint256(partialT.collateralAmount) * t.leverage / 1e3;
+        v.existingPositionSizeCollateral = uint256(t.collateralAmount) * t.leverage / 1e3;
+        v.priceImpact = _impact(t.collateralIndex, t.pairIndex, price, t.long, false, 0,
+                                uint256(t.positionSizeToken) * v.positionSizeCollateralDelta / v.existingPositionSizeCollateral);
+        v.existingPnlPercent = GainsReplicaMath.pnlPercent(t.openPrice, v.priceImpact.priceAfterImpact, t.long, t.leverage);
+        int256 delta = int256(v.positionSizeCollateralDelta);
+        int256 existing = int256(v.existingPositionSizeCollateral);
+        v.partialRawPnlCollateral = v.existingPnlPercent * int256(uint256(t.collateralAmount)) * delta / existing / 1e10 / 100;
+        int256 value = _tradeValue(user, t.index, v.existingPnlPercent, 0, price);
+        v.partialNetPnlCollateral = ((value > 0 ? value : int256(0)) - int256(uint256(t.collateralAmount))) * delta / existing;
+        v.closingFeeCollateral = _totalFee(t.collateralIndex, t.pairIndex, v.positionSizeCollateralDelta);
+        v.collateralSentToTrader = int256(uint256(partialT.collateralAmount)) + v.partialNetPnlCollateral
+            - int256(v.closingFeeCollateral);
+        if (v.isLeverageUpdate) {
+            v.pnlToRealizeCollateral = v.partialRawPnlCollateral
+                - (v.collateralSentToTrader > 0 ? v.collateralSentToTrader : int256(0));
+        }
+        v.newCollateralAmount = t.collateralAmount - partialT.collateralAmount;
+        v.newLeverage = t.leverage - partialT.leverage;
+        v.existingLiqPrice = _tradeLiqPrice(user, t.index, price);
+        v.newLiqPrice = _liqOf(user, t, t.openPrice, v.newCollateralAmount, v.newLeverage,
+                               v.isLeverageUpdate ? int256(v.closingFeeCollateral) - v.pnlToRealizeCollateral : int256(0),
+                               price, v.isLeverageUpdate ? 1e18 : uint256(existing - delta) * 1e18 / uint256(existing));
+        v.totalAvailableCollateralInDiamond = _availableInDiamond(user, t.index, t.collateralAmount);
+    }
+
+    function _leverageCallback(ITradingStorage.Id memory id, uint64 price) internal {
+        ITradingStorage.PendingOrder memory o = pending[id.user][id.index];
+        ITradingStorage.Trade memory t = trades[id.user][o.trade.index];
+        IUpdateLeverage.UpdateLeverageValues memory v;
+        bool isIncrease = o.trade.leverage > t.leverage;
+        uint256 pulled = o.trade.collateralAmount;
+        uint256 collateralDelta;
+        uint8 reason = t.isOpen ? 0 : 9;
+        if (reason == 0) {
+            v.newLeverage = o.trade.leverage;
+            v.newCollateralAmount = uint256(t.collateralAmount) * t.leverage / v.newLeverage;
+            v.newEffectiveLeverage = v.newLeverage;
+            collateralDelta = isIncrease ? t.collateralAmount - v.newCollateralAmount : v.newCollateralAmount - t.collateralAmount;
+            v.existingLiqPrice = _tradeLiqPrice(id.user, t.index, price);
+            v.newLiqPrice = _liqOf(id.user, t, t.openPrice, v.newCollateralAmount, v.newLeverage, 0, price, 1e18);
+            v.totalTradeAvailableCollateralInDiamond = _availableInDiamond(id.user, t.index, t.collateralAmount);
+            if (v.newLeverage > pairMaxLeverage(t.pairIndex)) reason = 8;
+            else if (_liqReached(t.long, price, v.newLiqPrice)) reason = 12;
+        }
+        if (reason != 0) {
+            if (pulled > 0) IReplicaERC20(collats[o.trade.collateralIndex - 1].collateral).transfer(id.user, pulled);
+            emit LeverageUpdateExecuted(id, isIncrease, reason, o.trade.collateralIndex, id.user, o.trade.pairIndex,
+                                        o.trade.index, price, pulled, v);
+            return;
+        }
+        _accrueAt(t.collateralIndex, t.pairIndex, price);
+        _realizeHoldingFees(id.user, t.index, price);
+        ITradingStorage.Trade storage st = trades[id.user][t.index];
+        st.collateralAmount = uint120(v.newCollateralAmount);
+        st.leverage = uint24(v.newLeverage);
+        v.availableCollateralInDiamond = _availableInDiamond(id.user, t.index, v.newCollateralAmount);
+        if (isIncrease) IReplicaERC20(collats[t.collateralIndex - 1].collateral).transfer(id.user, collateralDelta);
+        emit TradePositionUpdated(id.user, t.index, st.collateralAmount, st.leverage, st.openPrice, st.sl,
+                                  st.positionSizeToken, 7, false);
+        emit LeverageUpdateExecuted(id, isIncrease, 0, t.collateralIndex, id.user, t.pairIndex, t.index, price,
+                                    collateralDelta, v);
     }
 
     // ------------------------------------------------------------------ internals
@@ -547,6 +677,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
                             block.number, false, false, bytes32(0), 0, oracles.length);
         ITradingStorage.Id memory id = ITradingStorage.Id(msg.sender, index);
         if (orderType == 0 || orderType == 1) emit MarketOrderInitiated(id, msg.sender, t.pairIndex, opening);
+        else if (orderType == 7) emit LeverageUpdateInitiated(id, msg.sender, t.pairIndex, t.index, opening, leverageDelta);
         else emit PositionSizeUpdateInitiated(id, msg.sender, t.pairIndex, t.index, opening, collateralDelta, leverageDelta);
     }
 
@@ -558,16 +689,35 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         emit PendingOrderClosed(ITradingStorage.Id(user, index));
     }
 
-    function _impact(uint16 pairIndex, uint64 price, bool long, bool opening)
-        internal view returns (ITradingCommonUtils.TradePriceImpact memory impact)
+    /// Opening or closing price impact (TradingCommonUtils.getTrade{Opening,Closing}PriceImpact): the signed
+    /// fixed half-spread, no cumulative-volume impact (no depth bands here), and the skew impact
+    /// (netSkew +/- size / 2) / skewDepth / 2 on the size in tokens (opening: at the price after the spread).
+    function _impact(uint8 ci, uint16 pairIndex, uint64 price, bool long, bool opening, uint256 sizeColl,
+                     uint256 closingTokens) internal view returns (ITradingCommonUtils.TradePriceImpact memory impact)
     {
-        uint256 half = pairCfg[pairIndex].spreadP / 2;
-        impact.fixedSpreadP = int256(half);
-        impact.totalPriceImpactP = int256(half);
+        int256 half = int256(pairCfg[pairIndex].spreadP / 2);
         // an opening long and a closing short buy (pay up); an opening short and a closing long sell
-        bool up = long == opening;
-        uint256 move = uint256(price) * half / 100 / 1e10;
-        impact.priceAfterImpact = uint64(up ? price + move : price - move);
+        impact.fixedSpreadP = (long == opening) ? half : -half;
+        uint64 afterSpread = _priceAfterImpact(price, impact.fixedSpreadP);
+        impact.positionSizeToken = opening ? _tokens(ci, sizeColl, afterSpread) : closingTokens;
+        impact.skewPriceImpactP = _skewImpactP(ci, pairIndex, long, impact.positionSizeToken, opening);
+        impact.totalPriceImpactP = impact.fixedSpreadP + impact.skewPriceImpactP;
+        impact.priceAfterImpact = _priceAfterImpact(price, impact.totalPriceImpactP);
+    }
+
+    function _priceAfterImpact(uint64 price, int256 impactP) internal pure returns (uint64) {
+        int256 p = int256(uint256(price)) * (100e10 + impactP) / 100e10;
+        return p > 0 ? uint64(uint256(p)) : uint64(price / 100);
+    }
+
+    /// Skew price impact (1e10 %): (net skew in tokens + the trade's signed size / 2) / skew depth / 2; a trade
+    /// adding to the long side (opening long, closing short) counts positive. 0 when the pair has no depth.
+    function _skewImpactP(uint8 ci, uint16 pairIndex, bool long, uint256 sizeToken, bool opening) internal view returns (int256) {
+        Market storage m = markets[ci][pairIndex];
+        if (m.skewDepth == 0) return 0;
+        int256 net = int256(uint256(m.oiLongToken)) - int256(uint256(m.oiShortToken));
+        int256 signedSize = (long == opening) ? int256(sizeToken) : -int256(sizeToken);
+        return (net + signedSize / 2) * 1e10 / int256(m.skewDepth) / 2;
     }
 
     function _slippageCancel(bool long, bool opening, uint64 expected, uint64 got, uint16 p) internal pure returns (bool) {
@@ -578,22 +728,6 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function _tokens(uint8 ci, uint256 sizeColl, uint64 price) internal view returns (uint256) {
         return sizeColl * collats[ci - 1].precisionDelta * 1e10 / price;
-    }
-
-    function _pnlPercent(uint64 openPrice, uint64 current, bool long, uint24 leverage) internal pure returns (int256 p) {
-        int256 diff = long ? int256(uint256(current)) - int256(uint256(openPrice)) : int256(uint256(openPrice)) - int256(uint256(current));
-        p = diff * 100e10 / int256(uint256(openPrice)) * int256(uint256(leverage)) / 1e3;
-        if (p < -100e10) p = -100e10;
-    }
-
-    function _liqPrice(ITradingStorage.Trade memory t, int256 feesColl) internal pure returns (uint256) {
-        int256 coll = int256(uint256(t.collateralAmount));
-        if (coll == 0 || t.leverage == 0) return 0;
-        int256 dist = int256(uint256(t.openPrice)) * (coll * int256(LIQ_THRESHOLD_P) / 100 - feesColl) / coll * 1e3
-            / int256(uint256(t.leverage));
-        if (t.long) return dist >= int256(uint256(t.openPrice)) ? 0 : uint256(int256(uint256(t.openPrice)) - dist);
-        int256 p = int256(uint256(t.openPrice)) + dist;
-        return p > 0 ? uint256(p) : 0;
     }
 
     function _dynamicOi(uint8 ci, Market storage m, uint64 price, bool long) internal view returns (uint256) {
@@ -622,54 +756,183 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) { return a < b ? a : b; }
 
-    function _pendingAcc(Market storage m, uint64 price) internal view returns (int128 accL, int128 accS, uint128 accB) {
+
+    // ------------------------------------------------------------------ fees, PnL and liquidation (v10)
+    /// Funding accumulators and the current rate projected to now at `price` (FundingFeesUtils): the rate
+    /// moves at the skew velocity from the last stored rate, the accrual uses the average rate over the
+    /// interval, split at zero when the rate changes sign and the APR multiplier is on.
+    function _pendingFunding(uint8 c, uint16 p, uint64 price) internal view returns (int128 accL, int128 accS, int56 rate) {
+        Market storage m = markets[c][p];
         accL = m.accFundingLong;
         accS = m.accFundingShort;
-        accB = m.accBorrowing;
-        if (price == 0) return (accL, accS, accB);
-        uint256 dtF = m.lastFundingTs == 0 ? 0 : block.timestamp - m.lastFundingTs;
-        int256 delta = int256(m.fundingRate) * int256(dtF) * int256(uint256(price)) / 1e8;   // 1e18 %/s * s * 1e10 / 1e8 = 1e20
-        int256 longMult = 1e18;
-        int256 shortMult = 1e18;
-        if (m.aprMultiplier) {
-            if (delta > 0 && m.oiShortToken > 0) shortMult = int256(_min(uint256(m.oiLongToken) * 1e18 / m.oiShortToken, 100e18));
-            if (delta < 0 && m.oiLongToken > 0) longMult = int256(_min(uint256(m.oiShortToken) * 1e18 / m.oiLongToken, 100e18));
-        }
-        accL += int128(delta * longMult / 1e18);
-        accS -= int128(delta * shortMult / 1e18);
-        uint256 dtB = m.lastBorrowingTs == 0 ? 0 : block.timestamp - m.lastBorrowingTs;
-        accB += uint128(uint256(m.borrowingRate) * dtB * price);                             // 1e10 %/s * s * 1e10 = 1e20
-    }
-
-    function _accrueAt(Market storage m, uint64 price) internal {
-        (m.accFundingLong, m.accFundingShort, m.accBorrowing) = _pendingAcc(m, price);
-        if (price != 0 || m.lastFundingTs == 0) {
-            m.lastFundingTs = uint32(block.timestamp);
-            m.lastBorrowingTs = uint32(block.timestamp);
+        rate = m.fundingRate;
+        if (price == 0 || m.lastFundingTs == 0) return (accL, accS, rate);
+        uint256 dt = block.timestamp - m.lastFundingTs;
+        int256 netToken = int256(uint256(m.oiLongToken)) - int256(uint256(m.oiShortToken));
+        int256 netUsd = netToken * int256(uint256(price)) / 1e18 * int256(getCollateralPriceUsd(c)) / 1e8;   // 1e10 USD
+        int256 velocity = GainsReplicaMath.fundingVelocityPerYear(netToken, netUsd, m.skewCoefficientPerYear,
+                                                                  m.absoluteVelocityPerYearCap, m.thetaThresholdUsd);
+        int256 last = m.fundingRate;
+        (int256 avg, int256 current) = GainsReplicaMath.avgFundingRate(last, m.absoluteRatePerSecondCap, velocity, dt);
+        rate = int56(current);
+        int256 px = int256(uint256(price));
+        if (m.aprMultiplier && ((current > 0 && last < 0) || (current < 0 && last > 0))) {
+            uint256 toZero = GainsReplicaMath.secondsToZeroRate(last, velocity);
+            (accL, accS) = _addFunding(m, accL, accS, last / 2, last / 2 * int256(toZero) * px / 1e8, true);
+            (accL, accS) = _addFunding(m, accL, accS, current / 2, current / 2 * int256(dt - toZero) * px / 1e8, true);
+        } else {
+            (accL, accS) = _addFunding(m, accL, accS, avg, avg * int256(dt) * px / 1e8, m.aprMultiplier);
         }
     }
 
-    function _fees(address user, uint32 index, int128 accL, int128 accS, uint128 accB)
-        internal view returns (int256 funding, uint256 borrowing)
+    function _addFunding(Market storage m, int128 accL, int128 accS, int256 avgRate, int256 delta, bool multiplier)
+        internal view returns (int128, int128)
     {
-        ITradingStorage.Trade storage t = trades[user][index];
-        FeesData storage f = feesData[user][index];
-        if (infos[user][index].contractsVersion < 2 || t.openPrice == 0) return (0, 0);
+        (uint256 lm, uint256 sm) = GainsReplicaMath.aprMultipliers(avgRate, m.oiLongToken, m.oiShortToken, multiplier);
+        return (accL + int128(delta * int256(lm) / 1e20), accS - int128(delta * int256(sm) / 1e20));
+    }
+
+    function _pendingBorrowing(Market storage m, uint64 price) internal view returns (uint128) {
+        if (m.lastBorrowingTs == 0) return m.accBorrowing;
+        return m.accBorrowing + uint128(uint256(m.borrowingRate) * (block.timestamp - m.lastBorrowingTs) * price);
+    }
+
+    /// Stores the pair's pending accumulators and current funding rate (before any OI change).
+    function _accrueAt(uint8 c, uint16 p, uint64 price) internal {
+        if (price == 0) return;
+        Market storage m = markets[c][p];
+        (int128 accL, int128 accS, int56 rate) = _pendingFunding(c, p, price);
+        m.accBorrowing = _pendingBorrowing(m, price);
+        m.accFundingLong = accL;
+        m.accFundingShort = accS;
+        m.fundingRate = rate;
+        m.lastFundingTs = uint32(block.timestamp);
+        m.lastBorrowingTs = uint32(block.timestamp);
+    }
+
+    function _pendingHoldingFees(address trader, uint32 index, uint64 price) internal view returns (int256 funding, uint256 borrowing) {
+        ITradingStorage.Trade storage t = trades[trader][index];
+        if (infos[trader][index].contractsVersion < 2 || t.openPrice == 0) return (0, 0);
+        (int128 accL, int128 accS,) = _pendingFunding(t.collateralIndex, t.pairIndex, price);
+        uint128 accB = _pendingBorrowing(markets[t.collateralIndex][t.pairIndex], price);
+        IFundingFees.TradeFeesData storage f = tradeFees[trader][index];
         uint256 size = uint256(t.collateralAmount) * t.leverage / 1e3;
-        int256 acc = t.long ? accL : accS;
-        funding = int256(size) * (acc - f.initialAccFunding) / int256(uint256(t.openPrice)) / 1e10 / 100;
-        borrowing = size * (accB - f.initialAccBorrowing) / t.openPrice / 1e10 / 100;
+        funding = int256(size) * ((t.long ? accL : accS) - f.initialAccFundingFeeP) / int256(uint256(t.openPrice)) / 1e10 / 100;
+        borrowing = size * (accB - f.initialAccBorrowingFeeP) / t.openPrice / 1e10 / 100;
     }
 
-    function _holdingFees(address user, uint32 index, Market storage m, ITradingStorage.Trade memory) internal view returns (int256) {
-        (int256 funding, uint256 borrowing) = _fees(user, index, m.accFundingLong, m.accFundingShort, m.accBorrowing);
-        return funding + int256(borrowing);
-    }
-
-    function _realizeHoldingFees(address user, uint32 index, Market storage m) internal {
+    function _storeInitialAccFees(address user, uint32 index) internal {
         ITradingStorage.Trade storage t = trades[user][index];
-        realizedFees[user][index] += _holdingFees(user, index, m, t);
-        feesData[user][index] = FeesData(t.long ? m.accFundingLong : m.accFundingShort, m.accBorrowing);
+        Market storage m = markets[t.collateralIndex][t.pairIndex];
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        f.initialAccFundingFeeP = t.long ? m.accFundingLong : m.accFundingShort;
+        f.initialAccBorrowingFeeP = m.accBorrowing;
+    }
+
+    /// Collateral + virtual - realised trading fees - negative PnL already taken (may be negative).
+    function _availableInDiamond(address user, uint32 index, uint256 collateral) internal view returns (uint256) {
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        int256 a = int256(collateral + f.virtualAvailableCollateralInDiamond) - int256(uint256(f.realizedTradingFeesCollateral)
+            + f.manuallyRealizedNegativePnlCollateral + f.alreadyTransferredNegativePnlCollateral);
+        return a > 0 ? uint256(a) : 0;
+    }
+
+    /// Realises the trade's pending holding fees (market accrued at `price` first) and restarts its
+    /// accumulators: a positive fee is taken as a trading fee while collateral is available in the diamond,
+    /// the rest (and any funding credit) goes to realised PnL.
+    function _realizeHoldingFees(address user, uint32 index, uint64 price) internal {
+        (int256 funding, uint256 borrowing) = _pendingHoldingFees(user, index, price);
+        int256 total = funding + int256(borrowing);
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        if (total > 0) {
+            uint256 available = _availableInDiamond(user, index, trades[user][index].collateralAmount);
+            uint256 toVault = uint256(total) > available ? available : uint256(total);
+            f.realizedTradingFeesCollateral += uint128(toVault);
+            f.realizedPnlCollateral -= int128(total - int256(toVault));
+        } else {
+            f.realizedPnlCollateral -= int128(total);
+        }
+        _storeInitialAccFees(user, index);
+    }
+
+    /// Realises a trading fee against an open trade; the part above the collateral available in the diamond
+    /// is realised as negative PnL.
+    function _realizeTradingFees(address user, uint32 index, uint256 fee) internal {
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        uint256 available = _availableInDiamond(user, index, trades[user][index].collateralAmount);
+        uint256 fromVault = fee > available ? fee - available : 0;
+        f.realizedPnlCollateral -= int128(int256(fromVault));
+        f.realizedTradingFeesCollateral += uint128(fee - fromVault);
+    }
+
+    /// A collateral decrease of `delta` out of `existing` position size scales the realised values down.
+    function _downscaleTradeFees(address user, uint32 index, uint256 delta, uint256 existing) internal {
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        f.realizedTradingFeesCollateral -= uint128(delta * f.realizedTradingFeesCollateral / existing);
+        int256 r = f.realizedPnlCollateral;
+        uint256 absR = uint256(r < 0 ? -r : r);
+        uint256 share = r > 0 ? (delta * absR + existing - 1) / existing : delta * absR / existing;   // round toward 0 left
+        f.realizedPnlCollateral = int128(r > 0 ? r - int256(share) : r + int256(share));
+        f.manuallyRealizedNegativePnlCollateral -= uint128(delta * f.manuallyRealizedNegativePnlCollateral / existing);
+        f.alreadyTransferredNegativePnlCollateral -= uint128(delta * f.alreadyTransferredNegativePnlCollateral / existing);
+    }
+
+    /// Opening or closing fee of a position of `size` (collateral units): basis floored at the pair's minimum
+    /// position size converted at the collateral's price, times totalPositionSizeFeeP.
+    function _totalFee(uint8 ci, uint16 pairIndex, uint256 size) internal view returns (uint256) {
+        uint256 minSize = pairMinPositionSizeUsd(pairIndex) * 1e8 / getCollateralPriceUsd(ci) / collats[ci - 1].precisionDelta;
+        return (size > minSize ? size : minSize) * pairCfg[pairIndex].feeP / 100 / 1e10;
+    }
+
+    /// Trade value (signed, collateral units) at PnL `pnlP`: collateral + PnL - closing fee - pending holding
+    /// fees + realised PnL - realised trading fees.
+    function _tradeValue(address user, uint32 index, int256 pnlP, uint256 closingFee, uint64 price) internal view returns (int256) {
+        ITradingStorage.Trade storage t = trades[user][index];
+        (int256 funding, uint256 borrowing) = _pendingHoldingFees(user, index, price);
+        IFundingFees.TradeFeesData storage f = tradeFees[user][index];
+        int256 coll = int256(uint256(t.collateralAmount));
+        return coll + coll * pnlP / 100e10 - int256(closingFee) - funding - int256(borrowing)
+            + f.realizedPnlCollateral - int256(uint256(f.realizedTradingFeesCollateral));
+    }
+
+    function _liqReached(bool long, uint64 price, uint256 liq) internal pure returns (bool) {
+        if (liq == 0) return false;
+        return long ? price <= liq : price >= liq;
+    }
+
+    /// The stored trade's liquidation price now (as `getTradeLiquidationPrice` with its own parameters).
+    function _tradeLiqPrice(address user, uint32 index, uint64 price) internal view returns (uint256) {
+        ITradingStorage.Trade memory t = trades[user][index];
+        return _liqOf(user, t, t.openPrice, t.collateralAmount, t.leverage, 0, price, 1e18);
+    }
+
+    /// The liquidation price of trade `t` (its fees data and holding fees) resized to `collateral` x `leverage`
+    /// at `openPrice`, with an extra fee and a multiplier on its pending and realised values.
+    function _liqOf(address user, ITradingStorage.Trade memory t, uint64 openPrice, uint256 collateral, uint256 leverage,
+                    int256 additionalFee, uint64 price, uint256 multiplier) internal view returns (uint256) {
+        return _liq(IBorrowingFees.LiqPriceInput(t.collateralIndex, user, t.pairIndex, t.index, openPrice, t.long,
+                                                 collateral, leverage, additionalFee, tradeLiqParams[user][t.index],
+                                                 price, t.isCounterTrade, multiplier, false));
+    }
+
+    /// getTradeLiquidationPrice as v10 computes it: closing fee on the position size, plus (when the trade is
+    /// open) its pending holding fees less its realised PnL net of realised fees, times the partial-close
+    /// multiplier, plus the additional fee; threshold by leverage; the liquidation spread.
+    function _liq(IBorrowingFees.LiqPriceInput memory input) internal view returns (uint256) {
+        if (input.pairIndex >= pairCfg.length || input.collateralIndex == 0 || input.collateralIndex > collats.length) return 0;
+        int256 fees = int256(_totalFee(input.collateralIndex, input.pairIndex, input.collateral * input.leverage / 1e3))
+            + input.additionalFeeCollateral;
+        if (!input.beforeOpened && trades[input.trader][input.index].isOpen) {
+            (int256 funding, uint256 borrowing) = _pendingHoldingFees(input.trader, input.index, input.currentPairPrice);
+            IFundingFees.TradeFeesData storage f = tradeFees[input.trader][input.index];
+            int256 realized = f.realizedPnlCollateral - int256(uint256(f.realizedTradingFeesCollateral));
+            fees += (funding + int256(borrowing) - realized) * int256(input.partialCloseMultiplier) / 1e18;
+        }
+        IPairsStorage.GroupLiquidationParams memory lp = input.liquidationParams;
+        uint256 spread = lp.maxLiqSpreadP > 0 ? GainsReplicaMath.liqSpreadP(pairCfg[input.pairIndex].spreadP, lp) : 0;
+        return GainsReplicaMath.liqPrice(input.openPrice, input.long, input.collateral, input.leverage, fees,
+                                         GainsReplicaMath.liqThresholdP(lp, input.leverage), spread,
+                                         collats[input.collateralIndex - 1].precisionDelta);
     }
 
     // ------------------------------------------------------------------ reads
@@ -734,12 +997,12 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
 
     function groups(uint256 _index) external view returns (IPairsStorage.Group memory) { return groupList[_index]; }
 
-    function getPairLiquidationParams(uint256) public pure returns (IPairsStorage.GroupLiquidationParams memory) {
-        return IPairsStorage.GroupLiquidationParams(0, uint40(LIQ_THRESHOLD_P * 1e10), uint40(LIQ_THRESHOLD_P * 1e10), 0, 0);
+    function getPairLiquidationParams(uint256 _pairIndex) public view returns (IPairsStorage.GroupLiquidationParams memory) {
+        return groupLiqParams[pairCfg[_pairIndex].groupIndex];
     }
 
     function getTradeLiquidationParams(address _trader, uint32 _index) external view returns (IPairsStorage.GroupLiquidationParams memory) {
-        return getPairLiquidationParams(trades[_trader][_index].pairIndex);
+        return tradeLiqParams[_trader][_index];
     }
 
     function getCollateral(uint8 _index) external view returns (ITradingStorage.Collateral memory) {
@@ -763,15 +1026,15 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function getPairPendingAccFundingFees(uint8 _collateralIndex, uint16 _pairIndex, uint64 _currentPairPrice)
         external view returns (int128 accFundingFeeLongP, int128 accFundingFeeShortP, int56 currentFundingRatePerSecondP)
     {
-        Market storage m = markets[_collateralIndex][_pairIndex];
-        (accFundingFeeLongP, accFundingFeeShortP,) = _pendingAcc(m, _currentPairPrice);
-        currentFundingRatePerSecondP = m.fundingRate;
+        return _pendingFunding(_collateralIndex, _pairIndex, _currentPairPrice);
     }
 
     function getPairFundingFeeParams(uint8[] calldata _c, uint16[] calldata _p) external view returns (IFundingFees.FundingFeeParams[] memory out) {
         out = new IFundingFees.FundingFeeParams[](_c.length);
         for (uint256 i = 0; i < _c.length; i++) {
-            out[i] = IFundingFees.FundingFeeParams(0, 0, 3170979, 0, true, markets[_c[i]][_p[i]].aprMultiplier, 0);
+            Market storage m = markets[_c[i]][_p[i]];
+            out[i] = IFundingFees.FundingFeeParams(m.skewCoefficientPerYear, m.absoluteVelocityPerYearCap,
+                                                   m.absoluteRatePerSecondCap, m.thetaThresholdUsd, true, m.aprMultiplier, 0);
         }
     }
 
@@ -799,7 +1062,7 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
     function getPairPendingAccBorrowingFees(uint8 _collateralIndex, uint16 _pairIndex, uint64 _currentPairPrice)
         external view returns (uint128 accBorrowingFeeP)
     {
-        (,, accBorrowingFeeP) = _pendingAcc(markets[_collateralIndex][_pairIndex], _currentPairPrice);
+        return _pendingBorrowing(markets[_collateralIndex][_pairIndex], _currentPairPrice);
     }
 
     function getPairOiAfterV10Token(uint8 _collateralIndex, uint16 _pairIndex) external view returns (IPriceImpact.PairOiToken memory) {
@@ -823,21 +1086,30 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         return markets[_collateralIndex][_pairIndex].maxOiColl;
     }
 
+    function getPairSkewDepth(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint256) {
+        return markets[_collateralIndex][_pairIndex].skewDepth;
+    }
+
+    function getTradeSkewPriceImpactP(uint8 _collateralIndex, uint16 _pairIndex, bool _long, uint256 _positionSizeToken,
+                                      bool _open) external view returns (int256 priceImpactP) {
+        return _skewImpactP(_collateralIndex, _pairIndex, _long, _positionSizeToken, _open);
+    }
+
     function getMaxSkewCollateral(uint8 _collateralIndex, uint16 _pairIndex) external view returns (uint80) {
         return markets[_collateralIndex][_pairIndex].maxSkew;
     }
 
-    // Interim (replaced with per-trade TradeFeesData bookkeeping): realised fees net, initial accumulators.
-    function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory d) {
-        int256 r = realizedFees[_trader][_index];
-        if (r >= 0) d.realizedTradingFeesCollateral = uint128(uint256(r));
-        else d.realizedPnlCollateral = int128(-r);
-        d.initialAccFundingFeeP = feesData[_trader][_index].initialAccFunding;
-        d.initialAccBorrowingFeeP = feesData[_trader][_index].initialAccBorrowing;
+    function getTradeFeesData(address _trader, uint32 _index) external view returns (IFundingFees.TradeFeesData memory) {
+        return tradeFees[_trader][_index];
     }
 
-    function updateLeverage(uint32, uint24) external pure {
-        revert WrongLeverage();   // interim: leverage updates are not modelled yet
+    function getTradeRealizedPnlCollateral(address _trader, uint32 _index)
+        external view returns (int256 realizedPnlCollateral, uint256 realizedTradingFeesCollateral, int256 totalRealizedPnlCollateral)
+    {
+        IFundingFees.TradeFeesData storage f = tradeFees[_trader][_index];
+        realizedPnlCollateral = f.realizedPnlCollateral;
+        realizedTradingFeesCollateral = f.realizedTradingFeesCollateral;
+        totalRealizedPnlCollateral = realizedPnlCollateral - int256(realizedTradingFeesCollateral);
     }
 
     function getTradePendingHoldingFeesCollateral(address _trader, uint32 _index, uint64 _currentPairPrice)
@@ -847,33 +1119,13 @@ contract GainsDiamondReplica is IGNSMultiCollatDiamond {
         h = IFundingFees.TradeHoldingFees(funding, borrowing, 0, funding + int256(borrowing));
     }
 
-    function _pendingHoldingFees(address trader, uint32 index, uint64 price)
-        internal view returns (int256 funding, uint256 borrowing)
-    {
-        ITradingStorage.Trade storage t = trades[trader][index];
-        (int128 accL, int128 accS, uint128 accB) = _pendingAcc(markets[t.collateralIndex][t.pairIndex], price);
-        return _fees(trader, index, accL, accS, accB);
-    }
-
     function getTradeLiquidationPrice(IBorrowingFees.LiqPriceInput calldata _input) external view returns (uint256) {
-        ITradingStorage.Trade memory t;
-        t.openPrice = _input.openPrice;
-        t.long = _input.long;
-        t.collateralAmount = uint120(_input.collateral);
-        t.leverage = uint24(_input.leverage);
-        int256 fees = _input.additionalFeeCollateral;
-        if (!_input.beforeOpened && trades[_input.trader][_input.index].isOpen) {
-            // as v10 does for an open trade: its realised fees and its pending holding fees at the given price
-            (int256 funding, uint256 borrowing) = _pendingHoldingFees(_input.trader, _input.index,
-                                                                      _input.currentPairPrice);
-            fees += realizedFees[_input.trader][_input.index] + funding + int256(borrowing);
-        }
-        return _liqPrice(t, fees);
+        return _liq(_input);
     }
 
     function pairMinLeverage(uint256 _pairIndex) public view returns (uint256) { return pairCfg[_pairIndex].minLev; }
     function pairMaxLeverage(uint256 _pairIndex) public view returns (uint256) { return pairCfg[_pairIndex].maxLev; }
-    function pairMinPositionSizeUsd(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].minFeeUsd * 25; }
+    function pairMinPositionSizeUsd(uint256 _pairIndex) public view returns (uint256) { return pairCfg[_pairIndex].minFeeUsd * 25; }
     function pairMinFeeUsd(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].minFeeUsd; }
     function pairTotalPositionSizeFeeP(uint256 _pairIndex) external view returns (uint256) { return pairCfg[_pairIndex].feeP; }
     function getMarketOrdersTimeoutBlocks() external view returns (uint16) { return timeoutBlocks; }
