@@ -121,8 +121,6 @@ def test_a_leverage_the_venue_allows_is_kept(devnet, cli, tmp_path) -> None:  # 
     assert D(order["leverage"]) == 3 and "capped" not in order["reason"]
 
 
-@pytest.mark.xfail(strict=True, reason="the interim replica leaves the closing fee and the liquidation spread out of "
-                   "getTradeLiquidationPrice (issue 15, replica part); remove this mark when its rewrite lands")
 def test_the_diamond_distance_is_the_sdks(devnet) -> None:  # type: ignore[no-untyped-def]
     from hedgefi.chain.profiles import get_profile
     from hedgefi.chain.rpc import connect
