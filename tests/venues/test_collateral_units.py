@@ -61,6 +61,8 @@ def test_watch_values_weth_collateral_at_the_eth_price(devnet, cli) -> None:  # 
     assert value == pytest.approx(amount * Decimal(p["mark_price"]), rel=Decimal("0.001"))
     assert value > Decimal("2900")                                  # about $3,000, not 1 WETH counted as $1
     hold = json.loads(cli("holdings", "--json").stdout)
-    equity = value + Decimal(p["pnl_usd"]) - Decimal(p["funding_fee_usd"]) - Decimal(p["borrowing_fee_usd"])
+    # the short's equity is what closing it returns (collateral at its price, PnL, every fee of the close)
+    equity = Decimal(p["close_value_usd"]) + Decimal(p["claimable_funding_usd"])
+    assert equity < value + Decimal(p["pnl_usd"])                   # the closing fee is paid out of it
     assert Decimal(snap["portfolio_value_usd"]) == pytest.approx(Decimal(hold["total_value_usd"]) + equity,
                                                                  abs=Decimal("0.02"))
