@@ -73,14 +73,20 @@ def cli():  # type: ignore[no-untyped-def]
 # ones are balanced around it. Every worker collects, and sorts the same way, so the order is the same.
 LONGEST = (  # measured with --durations; longest first
     "tests/faults/test_flaky_rpc_apply.py::test_hedge_apply_converges_through_a_flaky_rpc",
-    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_sign]",
+    "tests/e2e/test_write_pipeline.py::test_run_level_caps_count_gas_and_execution_fees_of_every_order",
     "tests/e2e/test_hedge.py::test_rebalance_after_holdings_grow_then_ratio_zero_closes_all",
-    "tests/venues/test_gtrade.py::test_hedge_apply_recovers_a_timed_out_order_then_hedges",
+    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_sign]",
     "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_send]",
-    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_mined]",
+    "tests/e2e/test_write_pipeline.py::test_price_moves_past_the_acceptable_price_between_confirm_and_send",
+    "tests/e2e/test_hedge.py::test_fork_dry_run_matches_the_broadcast_and_leaves_the_chain_alone",
     "tests/e2e/test_risk_cli.py::test_watch_once_alerts_and_exit_codes",
+    "tests/e2e/test_risk_cli.py::test_scenario_svg_hedged_flatter",
+    "tests/faults/test_crash_recovery.py::test_killed_broadcast_then_rerun_converges_without_duplicates[after_mined]",
+    "tests/e2e/test_hedge.py::test_rerun_while_orders_pending_places_no_duplicate",
+    "tests/venues/test_gtrade.py::test_hedge_apply_recovers_a_timed_out_order_then_hedges",
+    "tests/venues/test_gtrade.py::test_xau_lifecycle_through_the_cli",
     "tests/venues/test_gtrade.py::test_closed_market_is_refused_then_forced_times_out_and_is_recovered",
-    "tests/e2e/test_wheel_install.py::test_installed_hedgefi_runs_the_devnet_and_a_dry_run_short",
+    "tests/e2e/test_risk_cli.py::test_watch_equity_is_holdings_plus_what_closing_returns",
 )
 
 

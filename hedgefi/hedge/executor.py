@@ -17,7 +17,7 @@ from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
 from hedgefi.core.units import fmt, money
-from hedgefi.venues.base import (LiquidationQuote, MarketQuote, PendingOrderView, PositionView, ShortRequest,
+from hedgefi.venues.base import (Allowances, LiquidationQuote, MarketQuote, PendingOrderView, PositionView, ShortRequest,
                                  UnsignedTx, Venue)
 
 if TYPE_CHECKING:
@@ -117,8 +117,10 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
 
 
 @money
-def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> "Step | None":
-    """The pipeline step for one intent, sized against ``positions`` (None: no position to change)."""
+def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView],
+                allowances: Allowances | None = None) -> "Step | None":
+    """The pipeline step for one intent, sized against ``positions`` (None: no position to change);
+    ``allowances`` carries token allowances through the steps of one run (``venues.base.approval_needed``)."""
     from hedgefi.pipeline import Step, plan_step
 
     if intent.action == "cancel":
@@ -138,7 +140,7 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
         req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral)
-    return plan_step(venue, venue.plan_short(account, req, existing=existing), existing)
+    return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
 
 
 def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
@@ -318,8 +320,9 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     skipped: list[OrderReport] = []
     intents: list[OrderIntent] = []
     steps: list[pipeline.Step] = []
+    allowances: Allowances = {}      # an earlier step's approval and pull change what a later one finds
     for intent in hp.intents:
-        step = intent_step(venues[intent.venue], account, intent, before.positions)
+        step = intent_step(venues[intent.venue], account, intent, before.positions, allowances)
         if step is None:
             skipped.append(OrderReport(intent.venue, intent.asset, intent.action, intent.size_delta_usd, "skipped",
                                        "no position to change"))

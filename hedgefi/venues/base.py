@@ -234,6 +234,23 @@ class LiquidationQuote:
     distance: Decimal                  # fraction of the current price the price must rise to liquidate
 
 
+# (token, spender), lower case -> the allowance as the next step of a run will find it on chain
+Allowances = dict[tuple[str, str], int]
+
+
+def approval_needed(allowances: Allowances | None, token: str, spender: str, onchain: int, amount: int) -> bool:
+    """Whether a step that pulls ``amount`` of ``token`` through ``spender`` must approve it first. ``allowances``
+    carries the allowance through the steps of one run (an earlier step's approval replaces what was there, and
+    its pull uses it up), so a later step never relies on an allowance an earlier one consumed; it is updated
+    with what this step leaves. None: a single step, judged by the on-chain allowance alone."""
+    key = (token.lower(), spender.lower())
+    current = onchain if allowances is None or key not in allowances else allowances[key]
+    needed = current < amount
+    if allowances is not None:
+        allowances[key] = (amount if needed else current) - amount
+    return needed
+
+
 @dataclass(frozen=True, slots=True)
 class KeeperAction:
     """What playing the venue's keeper (GMX ORDER_KEEPER, gTrade oracle nodes) did for one pending order."""
@@ -270,7 +287,8 @@ class Venue(Protocol):
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]: ...
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]: ...
-    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan: ...
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None,
+                   allowances: Allowances | None = None) -> OrderPlan: ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
     def owns_order_key(self, key: str) -> bool: ...
     def order_keys(self, receipt: Receipt) -> list[CreatedOrder]: ...
@@ -278,6 +296,6 @@ class Venue(Protocol):
     def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]: ...
 
 
-__all__ = ["VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
+__all__ = ["Allowances", "approval_needed", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
            "KeeperAction", "LiquidationQuote"]

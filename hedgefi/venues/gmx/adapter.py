@@ -14,7 +14,7 @@ from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+from hedgefi.venues.base import (Allowances, CreatedOrder, approval_needed, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
                                  PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gmx import reads
 from hedgefi.venues.gmx.constants import CAPABILITIES, OrderType, codec
@@ -94,7 +94,8 @@ class GmxVenue:
         raise UnknownNameError(f"collateral token for GMX {market.asset}/USD", symbol, options)
 
     @money
-    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None,
+                   allowances: Allowances | None = None) -> OrderPlan:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
             raise BadAmountError("--max-slippage must be above 0% and below 50%")
@@ -107,12 +108,13 @@ class GmxVenue:
         is_increase = req.size_delta_usd > 0 and not req.close
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
-            return self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing)
+            return self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
+                                       allowances)
         return self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
 
     def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
                        index_e30: int, coll_e30: int, fees: FeeContext, index_price: Decimal,
-                       existing: PositionView | None) -> OrderPlan:
+                       existing: PositionView | None, allowances: Allowances | None = None) -> OrderPlan:
         size_raw = to_raw(req.size_delta_usd, 30, what="size")
         if req.collateral_amount is not None:
             coll_raw = to_raw(req.collateral_amount, coll.decimals, what="--collateral-amount")
@@ -140,7 +142,7 @@ class GmxVenue:
             if fees.collateral_balance_raw < coll_raw:
                 raise BadAmountError(f"the wallet holds {from_raw(fees.collateral_balance_raw, coll.decimals)} "
                                      f"{coll.symbol}; this order needs {from_raw(coll_raw, coll.decimals)}")
-            if fees.allowance_raw < coll_raw:
+            if approval_needed(allowances, coll.address, self.d.router, fees.allowance_raw, coll_raw):
                 txs.append(approval_tx(coll.address, self.d.router, coll_raw, coll.symbol))
             bundle.add(self.d, params, erc20_collateral=coll_raw)
         notes = []

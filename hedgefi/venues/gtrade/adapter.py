@@ -21,7 +21,7 @@ from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money
-from hedgefi.venues.base import (CreatedOrder, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
+from hedgefi.venues.base import (Allowances, CreatedOrder, approval_needed, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
                                  PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
 from hedgefi.venues.gtrade import orders, reads
 from hedgefi.venues.gtrade.constants import (CAPABILITIES, LEVERAGE_SCALE, PERCENT_E10, PRICE_DECIMALS, codec,
@@ -99,7 +99,8 @@ class GtradeVenue:
         return balance, allowance
 
     @money
-    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None) -> OrderPlan:
+    def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None,
+                   allowances: Allowances | None = None) -> OrderPlan:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
             raise BadAmountError("--max-slippage must be above 0% and below 50%")
@@ -119,11 +120,12 @@ class GtradeVenue:
         index_price = from_raw(info.price_e10, PRICE_DECIMALS)
         slip = slippage_e3(req.max_slippage)
         if req.size_delta_usd > 0 and not req.close:
-            return self._plan_increase(account, req, quote, info, index_price, slip, existing)
+            return self._plan_increase(account, req, quote, info, index_price, slip, existing, allowances)
         return self._plan_decrease(req, quote, info, index_price, slip, existing)
 
     def _plan_increase(self, account: str, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo,
-                       index_price: Decimal, slip: int, existing: PositionView | None) -> OrderPlan:
+                       index_price: Decimal, slip: int, existing: PositionView | None,
+                       allowances: Allowances | None = None) -> OrderPlan:
         usdc = self.conn.profile.token("USDC")
         balance, allowance = self._wallet(account)
         fee_rate = CONTEXT.divide(Decimal(info.fee_p_e10), Decimal(100 * PERCENT_E10))
@@ -158,7 +160,7 @@ class GtradeVenue:
             raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; this order needs "
                                  f"{from_raw(coll_raw, usdc.decimals)}")
         txs: list[UnsignedTx] = []
-        if allowance < coll_raw:
+        if approval_needed(allowances, usdc.address, self.d.diamond, allowance, coll_raw):
             txs.append(orders.approval_tx(usdc.address, self.d.diamond, coll_raw, "USDC"))
         expected = info.price_e10
         accept = index_price * (1 - Decimal(slip) / 100_000)
