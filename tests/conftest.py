@@ -63,6 +63,23 @@ def devnet(devnet_session, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def conn(devnet):  # type: ignore[no-untyped-def]
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    return connect(get_profile("devnet"))
+
+
+@pytest.fixture
+def demo(conn):  # type: ignore[no-untyped-def]
+    from hedgefi.wallet.signers import resolve_identity
+
+    ident = resolve_identity(conn.profile)
+    assert ident is not None and ident.source == "devnet-demo"
+    return ident
+
+
+@pytest.fixture
 def cli():  # type: ignore[no-untyped-def]
     return run_cli
 

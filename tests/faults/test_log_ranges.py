@@ -25,14 +25,6 @@ OTHER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"      # anvil #2: another tr
 CHUNK = 1000                                                # HEDGEFI_LOGS_MAX_BLOCKS for these tests
 
 
-@pytest.fixture
-def conn(devnet):  # type: ignore[no-untyped-def]
-    from hedgefi.chain.profiles import get_profile
-    from hedgefi.chain.rpc import connect
-
-    return connect(get_profile("devnet"))
-
-
 def _int(v: Any) -> int:
     return int(v, 16) if isinstance(v, str) else int(v)
 

@@ -67,21 +67,6 @@ def usd(raw: int | str) -> Decimal:
 
 
 # ---------------------------------------------------------------------------------------------- fixtures
-@pytest.fixture
-def conn(devnet):  # type: ignore[no-untyped-def]
-    from hedgefi.chain.profiles import get_profile
-    from hedgefi.chain.rpc import connect
-
-    return connect(get_profile("devnet"))
-
-
-@pytest.fixture
-def demo(conn):  # type: ignore[no-untyped-def]
-    from hedgefi.wallet.signers import resolve_identity
-
-    ident = resolve_identity(conn.profile)
-    assert ident is not None and ident.source == "devnet-demo"
-    return ident
 
 
 # ---------------------------------------------------------------------------------------------- the SDK's view

@@ -1,25 +1,8 @@
-"""Fixtures for venue tests: a connection to the session devnet, the demo signer, each venue."""
+"""Fixtures for venue tests (the connection and the demo signer are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-
-@pytest.fixture
-def conn(devnet):  # type: ignore[no-untyped-def]
-    from hedgefi.chain.profiles import get_profile
-    from hedgefi.chain.rpc import connect
-
-    return connect(get_profile("devnet"))
-
-
-@pytest.fixture
-def demo(conn):  # type: ignore[no-untyped-def]
-    from hedgefi.wallet.signers import resolve_identity
-
-    ident = resolve_identity(conn.profile)
-    assert ident is not None and ident.source == "devnet-demo"
-    return ident
 
 
 @pytest.fixture

@@ -81,9 +81,10 @@ def deployment_for(profile: ChainProfile) -> GmxDeployment:
     )
 
 
-def fetch_verify(conn: "Connection", d: GmxDeployment) -> None:
-    """Refuse to trade unless the pinned ExchangeRouter is live and wired as expected."""
-    calls = [
+def wiring_calls(d: GmxDeployment) -> list[Call]:
+    """Does RoleStore give ``d``'s ExchangeRouter ROUTER_PLUGIN and CONTROLLER, and which DataStore, Router,
+    EventEmitter and OrderHandler does it name (in that order)."""
+    return [
         Call(d.role_store, encode_call("hasRole(address,bytes32)", ["address", "bytes32"],
                                        [d.exchange_router, role_key("ROUTER_PLUGIN")])),
         Call(d.role_store, encode_call("hasRole(address,bytes32)", ["address", "bytes32"],
@@ -93,7 +94,11 @@ def fetch_verify(conn: "Connection", d: GmxDeployment) -> None:
         Call(d.exchange_router, encode_call("eventEmitter()")),
         Call(d.exchange_router, encode_call("orderHandler()")),
     ]
-    r = fetch_aggregate3(conn, calls)
+
+
+def fetch_verify(conn: "Connection", d: GmxDeployment) -> None:
+    """Refuse to trade unless the pinned ExchangeRouter is live and wired as expected."""
+    r = fetch_aggregate3(conn, wiring_calls(d))
     if not all(x.ok for x in r):
         raise ChainError(f"GMX ExchangeRouter {d.exchange_router} does not answer on this chain; refusing to trade")
     plugin, controller = (bool(decode(["bool"], x.data)[0]) for x in r[:2])
@@ -109,4 +114,4 @@ def fetch_verify(conn: "Connection", d: GmxDeployment) -> None:
                          "refusing to trade")
 
 
-__all__ = ["GmxDeployment", "ARBITRUM_V2_2B", "ARBITRUM_V2_2C", "ARBITRUM_RELEASES", "deployment_for", "fetch_verify", "ZERO"]
+__all__ = ["wiring_calls", "GmxDeployment", "ARBITRUM_V2_2B", "ARBITRUM_V2_2C", "ARBITRUM_RELEASES", "deployment_for", "fetch_verify", "ZERO"]

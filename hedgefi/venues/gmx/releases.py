@@ -18,7 +18,7 @@ from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.abicodec import ContractCodec
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.core.errors import ChainError
-from hedgefi.venues.gmx.deployment import GmxDeployment
+from hedgefi.venues.gmx.deployment import GmxDeployment, wiring_calls
 from hedgefi.venues.gmx.keys import role_key
 
 if TYPE_CHECKING:
@@ -60,18 +60,6 @@ def mock_oracle_runtime(release: str) -> str:
     return artifact(_MOCK_GROUP[check_release(release)], "MockOracleProvider").runtime
 
 
-def _probe_calls(d: GmxDeployment) -> list[Call]:
-    return [
-        Call(d.role_store, encode_call("hasRole(address,bytes32)", ["address", "bytes32"],
-                                       [d.exchange_router, role_key("ROUTER_PLUGIN")])),
-        Call(d.role_store, encode_call("hasRole(address,bytes32)", ["address", "bytes32"],
-                                       [d.exchange_router, role_key("CONTROLLER")])),
-        Call(d.exchange_router, encode_call("dataStore()")),
-        Call(d.exchange_router, encode_call("router()")),
-        Call(d.exchange_router, encode_call("eventEmitter()")),
-    ]
-
-
 def _is_live(d: GmxDeployment, r: list[CallResult]) -> bool:
     if not all(x.ok and len(x.data) >= 32 for x in r):
         return False
@@ -85,13 +73,14 @@ def fetch_live_release(conn: "Connection", candidates: dict[Release, GmxDeployme
     """The candidate whose ExchangeRouter RoleStore reports live (one batched read). ``pinned`` (a user's
     choice) must be that one. Several live at once (a migration): the newest listed."""
     names = list(candidates)
-    calls = [c for n in names for c in _probe_calls(candidates[n])]
+    calls = [c for n in names for c in wiring_calls(candidates[n])]
     some = candidates[names[0]]
     calls.append(Call(some.role_store, encode_call("getRoleMembers(bytes32,uint256,uint256)",
                                                     ["bytes32", "uint256", "uint256"],
                                                     [role_key("ROUTER_PLUGIN"), 0, 50])))
     r = fetch_aggregate3(conn, calls)
-    live = [n for i, n in enumerate(names) if _is_live(candidates[n], r[5 * i:5 * i + 5])]
+    per = len(wiring_calls(some))
+    live = [n for i, n in enumerate(names) if _is_live(candidates[n], r[per * i:per * i + per])]
     if not live:
         members = [str(a) for a in decode(["address[]"], r[-1].data)[0]] if r[-1].ok else []
         known = ", ".join(f"{n} {candidates[n].exchange_router}" for n in names)
