@@ -56,7 +56,7 @@ def test_hedge_apply_converges_through_a_flaky_rpc(devnet, cli, capsys) -> None:
     with capsys.disabled():
         print(f"\nflaky RPC: {len(runs)} runs (exit codes {runs}), {requests} requests, faults injected {injected}")
         print("\n".join(f"  run {i + 1}: {c} {n}" for i, (c, n) in enumerate(zip(runs, notes))))
-    assert killed and runs[-1] == 0, runs
+    assert killed and runs[-1] == 0, list(zip(runs, notes))   # the notes: under xdist the print above is not shown
     assert sum(injected.values()) > 0
 
     pos, hold = _state(cli)
