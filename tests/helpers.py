@@ -1,4 +1,4 @@
-"""Helpers the test files share: the real CLI in a subprocess, the private-key scan, and small chain reads
+"""Helpers the test files share: the real CLI in a fresh process (forked from a zygote with the third-party libraries imported: tests/cli_zygote.py), the private-key scan, and small chain reads
 (the demo wallet's nonce, a USDC balance, an account's short on a venue, sending a venue's transactions)."""
 
 from __future__ import annotations
@@ -38,16 +38,74 @@ class CliResult:
 
 def run_cli(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
             timeout: float = 120) -> CliResult:
-    """Run the CLI exactly as a user would (a fresh process, no terminal)."""
+    """Run the CLI exactly as a user would: a fresh process with no terminal, here forked from the
+    suite's zygote (``tests/cli_zygote.py``: the third-party libraries already imported) unless
+    ``HEDGEFI_TEST_CLI=spawn`` asks for a new interpreter each time."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "hedgefi.cli.app", *args], input=stdin, text=True,
-                          capture_output=True, env=full_env, timeout=timeout, cwd=ROOT)
-    result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+    if os.environ.get("HEDGEFI_TEST_CLI") == "spawn":
+        proc = subprocess.run([sys.executable, "-m", "hedgefi.cli.app", *args], input=stdin, text=True,
+                              capture_output=True, env=full_env, timeout=timeout, cwd=ROOT,
+                              stdin=None if stdin is not None else subprocess.DEVNULL)
+        result = CliResult(proc.returncode, proc.stdout, proc.stderr)
+    else:
+        result = _run_forked(list(args), full_env, stdin, timeout)
     CLI_OUTPUTS.append(result.output)
     assert DEMO_KEY_HEX not in result.output.lower(), "a private key appeared in CLI output"
     assert "Traceback" not in result.stderr, f"traceback in CLI output:\n{result.stderr}"
     return result
+
+
+_ZYGOTE: list[Any] = []     # [the zygote process, its socket path], started on first use in this process
+
+
+def _zygote_path() -> str:
+    if not _ZYGOTE or _ZYGOTE[0].poll() is not None:
+        import tempfile
+
+        path = os.path.join(tempfile.mkdtemp(prefix="hedgefi-zygote-"), "socket")
+        proc = subprocess.Popen([sys.executable, "-m", "tests.cli_zygote", path], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, cwd=ROOT)
+        assert proc.stdout is not None and proc.stdout.readline() == b"ready\n", "the CLI zygote did not start"
+        _ZYGOTE[:] = [proc, path]
+    return str(_ZYGOTE[1])
+
+
+def _run_forked(args: list[str], env: dict[str, str], stdin: str | None, timeout: float,
+                module_code: str = "") -> CliResult:
+    import json
+    import signal
+    import socket
+    import tempfile
+
+    with tempfile.TemporaryFile() as fin, tempfile.TemporaryFile() as fout, tempfile.TemporaryFile() as ferr:
+        if stdin is not None:
+            fin.write(stdin.encode())
+            fin.seek(0)
+            in_fd = fin.fileno()
+        else:
+            in_fd = os.open(os.devnull, os.O_RDONLY)
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+                conn.connect(_zygote_path())
+                socket.send_fds(conn, [json.dumps({"args": args, "env": env, "cwd": str(ROOT),
+                                                          "exec": module_code}).encode()],
+                                [in_fd, fout.fileno(), ferr.fileno()])
+                conn.settimeout(timeout)
+                reader = conn.makefile("r")
+                pid = int(json.loads(reader.readline())["pid"])
+                try:
+                    line = reader.readline()
+                except TimeoutError:
+                    os.kill(pid, signal.SIGKILL)
+                    raise subprocess.TimeoutExpired(["hedgefi", *args], timeout) from None
+                code = int(json.loads(line)["code"])
+        finally:
+            if stdin is None:
+                os.close(in_fd)
+        fout.seek(0)
+        ferr.seek(0)
+        return CliResult(code, fout.read().decode(), ferr.read().decode())
 
 
 def find_keys(outputs: Iterable[str], folder: Path, keys: Iterable[str] = KEYS_USED) -> list[str]:
