@@ -17,6 +17,7 @@ from pathlib import Path
 from hedgefi.chain.manifest import devnet_dir
 
 POLL_S = 0.25
+FULL_POLL_S = 2.0     # with no new block and nothing pending, look at the orders this often anyway
 
 
 def pause_flag() -> Path:
@@ -90,20 +91,33 @@ def main() -> None:
         stop = True
 
     signal.signal(signal.SIGTERM, on_term)
+    from hedgefi.chain.local import rpc_request
     from hedgefi.sim.anvil import pid_is_anvil
 
+    last_head: object = None
+    last_full = 0.0
+    busy = False        # the last look found orders pending: look again next round
     while not stop:
         if manifest.pid and not pid_is_anvil(manifest.pid):
             print("keeper: the devnet's anvil is gone; exiting", flush=True)
             return
         if not is_paused():
             try:
-                for r in execute_pending(manifest.rpc_url, gmx):
+                # orders only appear in new blocks: one cheap head read per round, the order lists when it moved
+                head = (rpc_request(manifest.rpc_url, "eth_getBlockByNumber", ["latest", False]) or {}).get("hash")
+                if not (busy or head != last_head or time.monotonic() - last_full > FULL_POLL_S):
+                    time.sleep(POLL_S)
+                    continue
+                last_head, last_full = head, time.monotonic()
+                results = execute_pending(manifest.rpc_url, gmx)
+                for r in results:
                     if r.executed:
                         print(f"gmx: executed order {r.key} in {r.tx_hash}", flush=True)
-                for f in oracles.run_once():
+                fulfilled = oracles.run_once()
+                for f in fulfilled:
                     if f.executed:
                         print(f"gtrade: fulfilled order {f.key} in {', '.join(f.tx_hashes)}", flush=True)
+                busy = bool(results) or bool(fulfilled)
             except HedgefiError as exc:
                 print(f"keeper: {exc}", flush=True)
                 time.sleep(1.0)
