@@ -178,7 +178,9 @@ def run_result(r: object) -> None:
     from hedgefi.execution import RunResult
 
     assert isinstance(r, RunResult)
-    label = "Dry-run (fork, nothing sent)" if r.mode == "dry-run" else "Broadcast"
+    backend = str(((r.preview or {}).get("dry_run") or {}).get("backend") or "")
+    where = {"simulation": "simulated by eth_simulateV1", "fork": "on an anvil fork"}.get(backend, "")
+    label = f"Dry-run ({where + ', ' if where else ''}nothing sent)" if r.mode == "dry-run" else "Broadcast"
     for o in r.orders:
         color = "green" if o.status in ("executed", "placed") else "red"
         reason = f": {o.reason}" if o.reason else ""
@@ -188,7 +190,7 @@ def run_result(r: object) -> None:
         out.print(f"{label}: {len(r.tx_hashes)} transaction(s) done")
     if r.positions_after:
         positions_table(r.positions_after, [], "", 0, 0, title="Positions after" + (
-            " (on the fork)" if r.mode == "dry-run" else ""))
+            f" ({where})" if r.mode == "dry-run" and where else ""))
 
 
 def hedge_plan(hp: object, to_stderr: bool = False) -> None:

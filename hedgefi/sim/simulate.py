@@ -6,7 +6,9 @@ address can be ``from``):
 
 - per step, one block with the step's transactions from the wallet, then one block with the venue's keeper
   executing the orders that step creates. The orders' keys are predicted before the request (GMX: ``keccak(
-  dataStore, NONCE + k)``; gTrade: the diamond's pending-order counter) and checked against the simulated logs;
+  dataStore, NONCE + k)``) and checked against the simulated logs; gTrade's oracle answers name request ids
+  that only the step's own logs tell, so a bundle with a gTrade step is simulated once without its keeper
+  blocks first (two ``eth_simulateV1`` requests, still no fork);
 - a last block, at the time of the last execution, with the reads of the result as calls.
 
 The reads are whatever ``after(conn)`` asks for: it runs once against the current chain while its requests are
@@ -57,13 +59,21 @@ class _Miss(Exception):
 
 
 # ---------------------------------------------------------------------------------------------- keepers
+# from one step's simulated calls (their results, with logs): the keeper's calls at a block time, and the keys
+FromLogs = Callable[[list[dict[str, Any]]], tuple[Callable[[int], list[dict[str, Any]]], list[str]]]
+
+
 @dataclass
 class KeeperPlan:
-    """What a venue's keeper does after one step: calls (in a block of their own) and state overrides."""
+    """What a venue's keeper does after one step: calls (in a block of their own) and state overrides. A
+    keeper whose calls depend on what the step emits (gTrade: the oracle request ids) sets ``from_logs``:
+    the step is simulated once without it, then the calls come from that step's logs."""
 
     calls: list[dict[str, Any]] = field(default_factory=list)
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     expected_keys: list[str] = field(default_factory=list)   # the order keys the step's logs must show
+    from_logs: FromLogs | None = None
+    calls_at: Callable[[int], list[dict[str, Any]]] | None = None   # the calls, given their block's time
 
 
 @dataclass
@@ -167,11 +177,92 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
     return plans, head_results
 
 
+def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: list[Call]
+                    ) -> tuple[list[KeeperPlan], list[CallResult] | None]:
+    """gTrade: its oracle nodes answer each order the step initiates (reference §7.2), as ``venues.gtrade.keeper``
+    does on a fork: the request ids come from the step's ``ChainlinkRequested`` logs (so from a first simulation
+    of the step), the j-th request of an order goes to ``getOracles()[j]``, the first ``getMinAnswers()`` answer
+    with the pair's Chainlink price at the block's time. A market closed at that time is left to the fork (the
+    oracles would not answer there either, and the fork says so)."""
+    from datetime import datetime, timezone
+
+    from hedgefi.venues.gtrade.adapter import GtradeVenue
+    from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, GROUP_CLASS, PRICE_DECIMALS, codec
+    from hedgefi.venues.gtrade.events import INITIATED, order_key
+    from hedgefi.venues.gtrade.keeper import feeds_of, pack_price
+    from hedgefi.venues.gtrade.schedule import is_open_at
+
+    assert isinstance(venue, GtradeVenue)
+    d, c = venue.d, codec()
+    feeds = feeds_of(conn.profile)
+    pairs = [(asset, i) for asset, i in d.pairs if asset.upper() in feeds]
+    calls = [Call(d.diamond, c.encode("getOracles")), Call(d.diamond, c.encode("getMinAnswers"))]
+    for asset, i in pairs:
+        calls += [Call(d.diamond, c.encode("pairs", i)), Call(feeds[asset.upper()], encode_call("latestRoundData()")),
+                  Call(feeds[asset.upper()], encode_call("decimals()"))]
+    r = fetch_aggregate3(conn, calls + head)
+    head_results, r = r[len(calls):], r[:len(calls)]
+    if not (r[0].ok and r[1].ok):
+        raise SimulationUnavailable("the gTrade oracles could not be read")
+    oracles = [str(a) for a in c.decode_output("getOracles", r[0].data)]
+    min_answers = int(c.decode_output("getMinAnswers", r[1].data))
+    if len(oracles) < min_answers:
+        raise SimulationUnavailable("gTrade has fewer oracles than it needs answers")
+    pair_info: dict[int, tuple[str, str, int]] = {}       # pair index -> (asset, class, price 1e10)
+    for k, (asset, i) in enumerate(pairs):
+        p, rnd, dec = r[2 + 3 * k:5 + 3 * k]
+        if not (p.ok and rnd.ok and dec.ok):
+            continue
+        answer = int(decode(["uint80", "int256", "uint256", "uint256", "uint80"], rnd.data)[1])
+        shift = PRICE_DECIMALS - int(decode(["uint8"], dec.data)[0])
+        price = answer * 10**shift if shift >= 0 else answer // 10**-shift
+        klass = GROUP_CLASS.get(int(c.decode_output("pairs", p.data)["groupIndex"]), "crypto")
+        pair_info[i] = (asset.upper(), klass, price)
+    initiated = {"0x" + c.event_topic(n).hex() for n in INITIATED}
+
+    def from_logs(results: list[dict[str, Any]]) -> tuple[Callable[[int], list[dict[str, Any]]], list[str]]:
+        orders: list[tuple[str, int, list[str]]] = []       # (key, pair index, request ids)
+        for res in results:
+            keys: list[tuple[str, int]] = []
+            rids: list[str] = []
+            for log in res.get("logs") or []:
+                topics = [str(t).lower() for t in log.get("topics") or []]
+                if str(log["address"]).lower() != d.diamond.lower() or not topics:
+                    continue
+                if topics[0] in initiated:
+                    data = bytes.fromhex(str(log["data"])[2:])
+                    keys.append((order_key("0x" + data[12:32].hex(), int.from_bytes(data[32:64], "big")),
+                                 int(topics[2], 16)))
+                elif topics[0] == CHAINLINK_REQUESTED_TOPIC.lower():
+                    rids.append(topics[1])
+            if len(rids) != len(keys) * len(oracles):
+                raise SimulationUnavailable("the gTrade oracle requests do not match the orders they serve")
+            for j, (key, pair) in enumerate(keys):
+                orders.append((key, pair, rids[j * len(oracles):(j + 1) * len(oracles)]))
+
+        def at(t: int) -> list[dict[str, Any]]:
+            out = []
+            for key, pair, rids in orders:
+                if pair not in pair_info:
+                    raise SimulationUnavailable(f"no price feed for gTrade pair {pair}")
+                asset, klass, price = pair_info[pair]
+                if not is_open_at(klass, datetime.fromtimestamp(t, timezone.utc)):
+                    raise SimulationUnavailable(f"{asset}/USD is closed at the chain's time: its oracles do not answer")
+                for j in range(min_answers):
+                    data = c.encode("fulfill", bytes.fromhex(rids[j][2:]), pack_price(price, t))
+                    out.append({"from": oracles[j], "to": d.diamond, "data": "0x" + data.hex()})
+            return out
+
+        return at, [key for key, _, _ in orders]
+
+    return [KeeperPlan(from_logs=from_logs) for _ in steps], head_results
+
+
 # a venue's keeper planner: its plans for its steps, and the results of ``head`` read in its first batch (None:
 # it read nothing, the caller reads ``head`` itself)
 KeeperPlanner = Callable[[Connection, "Venue", list[StepSpec], list[Call]],
                          tuple[list[KeeperPlan], "list[CallResult] | None"]]
-KEEPERS: dict[str, KeeperPlanner] = {"gmx": _gmx_keepers}
+KEEPERS: dict[str, KeeperPlanner] = {"gmx": _gmx_keepers, "gtrade": _gtrade_keepers}
 
 
 def _selector(item: dict[str, Any]) -> bytes:
@@ -407,22 +498,16 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
         if read is not None and read not in reads:
             reads.append(read)
 
-    base_blocks: list[dict[str, Any]] = []
-    layout: list[tuple[int, int]] = []        # per step: (index of its block, index of its keeper block or -1)
-    for s, plan in zip(steps, plans):
-        user = {"calls": [{**p.utx.as_call(sender), **_fees(p)} for p in s.txs], "blockOverrides": {"time": hex(t)}}
-        if plan.overrides:
-            user["stateOverrides"] = plan.overrides
-        base_blocks.append(user)
-        t += 1
-        k = -1
-        if plan.calls:
-            fee = _fees(s.txs[-1]) if s.txs else {}
-            base_blocks.append({"calls": [{**c, **fee} for c in plan.calls], "blockOverrides": {"time": hex(t)}})
-            k = len(base_blocks) - 1
-            t += 1
-        layout.append((len(base_blocks) - (2 if k >= 0 else 1), k))
-    read_time = t - 1
+    base_blocks, layout, read_time = _blocks(steps, plans, sender, t)
+    probes = 0
+    if any(p.from_logs is not None for p in plans):
+        # keepers that answer what a step emits: simulate the steps once without them, then plan from the logs
+        probe = _simulate(conn, base_blocks, hex(latest))
+        probes = 1
+        for (ui, _), plan in zip(layout, plans):
+            if plan.from_logs is not None:
+                plan.calls_at, plan.expected_keys = plan.from_logs(probe[ui]["calls"])
+        base_blocks, layout, read_time = _blocks(steps, plans, sender, t)
 
     for rounds in range(1, MAX_READ_ROUNDS + 2):
         blocks = base_blocks + [{"calls": reads, "blockOverrides": {"time": hex(read_time)}}]
@@ -460,14 +545,39 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
             # the fork shows the state after the steps before the failing one; these blocks went on
             raise SimulationUnavailable(f"step {failed[0] + 1} reverts in the simulation")
         if after is None or failed:
-            return SimRun(out_steps, rconn, None, rounds)
+            return SimRun(out_steps, rconn, None, rounds + probes)
         try:
-            return SimRun(out_steps, rconn, after(rconn), rounds)
+            return SimRun(out_steps, rconn, after(rconn), rounds + probes)
         except _Miss as miss:
             read = _as_sim_read(conn, miss.method, miss.params)
             assert read is not None
             reads.append(read)
     raise SimulationUnavailable("the reads after the bundle kept asking for calls the simulation did not include")
+
+
+def _blocks(steps: list[StepSpec], plans: list[KeeperPlan], sender: str, t: int
+            ) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
+    """The simulated blocks: per step one of its transactions from ``sender`` and one of its keeper's calls (if
+    any), a second apart from ``t``; with, per step, (index of its block, index of its keeper block or -1), and
+    the time of the reads block (that of the last block)."""
+    blocks: list[dict[str, Any]] = []
+    layout: list[tuple[int, int]] = []
+    for s, plan in zip(steps, plans):
+        user: dict[str, Any] = {"calls": [{**p.utx.as_call(sender), **_fees(p)} for p in s.txs],
+                                "blockOverrides": {"time": hex(t)}}
+        if plan.overrides:
+            user["stateOverrides"] = plan.overrides
+        blocks.append(user)
+        t += 1
+        k = -1
+        calls = plan.calls_at(t) if plan.calls_at is not None else plan.calls
+        if calls:
+            fee = _fees(s.txs[-1]) if s.txs else {}
+            blocks.append({"calls": [{**c, **fee} for c in calls], "blockOverrides": {"time": hex(t)}})
+            k = len(blocks) - 1
+            t += 1
+        layout.append((len(blocks) - (2 if k >= 0 else 1), k))
+    return blocks, layout, t - 1
 
 
 def estimate_from_used(gas_used: int) -> int:

@@ -29,9 +29,31 @@ def _positions(fc: Any) -> list[Any]:
     return list(get_venue("gmx", fc).fetch_positions(DEMO)[0])
 
 
+def _both_positions(fc: Any) -> list[Any]:
+    from hedgefi.venues.registry import get_venue
+
+    return [p for name in ("gmx", "gtrade") for p in get_venue(name, fc).fetch_positions(DEMO)[0]]
+
+
+def _both_venues_bundle(conn: Any) -> Any:
+    """A GMX ETH short, then a gTrade BTC short and a gTrade ETH short: two steps whose oracle requests only
+    the simulation's own logs can tell."""
+    from hedgefi import pipeline
+    from hedgefi.venues.base import Allowances, ShortRequest
+    from hedgefi.venues.registry import get_venue
+
+    gmx, gtrade = get_venue("gmx", conn), get_venue("gtrade", conn)
+    allowances = Allowances()
+    steps = [pipeline.plan_step(v, v.plan_short(DEMO, ShortRequest(asset, Decimal(size), "USDC", leverage=Decimal(3)),
+                                                allowances=allowances), None)
+             for v, asset, size in ((gmx, "ETH", 2000), (gtrade, "BTC", 6000), (gtrade, "ETH", 4000))]
+    return pipeline.build(conn, DEMO, steps, enforce_fee_cap=False)
+
+
 def _facts(positions: list[Any]) -> list[tuple[Any, ...]]:
-    return sorted((p.venue, p.asset, p.side, p.size_usd_e30, p.size_tokens, p.collateral_token, p.collateral_amount,
-                   p.funding_fee_usd, p.borrowing_fee_usd, p.entry_price) for p in positions)
+    return sorted((p.venue, p.asset, p.side, p.size_usd_e30, p.size_collateral_raw, p.size_tokens, p.collateral_token,
+                   p.collateral_amount, p.funding_fee_usd, p.borrowing_fee_usd, p.entry_price, p.liquidation_price,
+                   p.close_value_usd) for p in positions)
 
 
 def test_simulation_and_fork_agree_on_a_gmx_short(devnet) -> None:  # type: ignore[no-untyped-def]
@@ -49,6 +71,42 @@ def test_simulation_and_fork_agree_on_a_gmx_short(devnet) -> None:  # type: igno
     assert [o.as_json() for r in sim_runs for o in r.orders] == [o.as_json() for r in fork_runs for o in r.orders]
     assert [o.status for r in sim_runs for o in r.orders] == ["executed"]
     for s, f in zip(sim_bundle.txs, fork_bundle.txs):       # gas limits from both: enough, and close
+        assert f.prepared.gas // 2 <= s.prepared.gas <= 2 * f.prepared.gas, s.prepared.utx.description
+
+
+def test_simulation_and_fork_agree_on_gtrade_shorts_beside_a_gmx_one(devnet) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+
+    conn = connect(get_profile("devnet"))
+    bundle = _both_venues_bundle(conn)
+    with CountingProxy(devnet.rpc_url) as proxy:
+        pconn = connect(get_profile("devnet"), proxy.url)
+        proxy.reset()
+        sim_bundle, sim_runs, sim_after = pipeline.dry_run(pconn, bundle, _both_positions, backend="simulate")
+        # the keepers' setup reads, the probe without gTrade's oracle answers, the run, and one more round for
+        # the reads of trades that only exist after it (their calls depend on what the first stage finds)
+        assert proxy.counts["eth_simulateV1"] <= 3 and proxy.http_requests <= 10, dict(proxy.counts)
+        assert "eth_getStorageAt" not in proxy.counts         # no fork fetching state
+    fork_bundle, fork_runs, fork_after = pipeline.dry_run(conn, bundle, _both_positions, backend="fork")
+    assert sim_bundle.dry_run_backend == "simulation" and fork_bundle.dry_run_backend == "fork"
+    assert [o.status for r in sim_runs for o in r.orders] == ["executed"] * 3
+    assert [o.as_json() for r in sim_runs for o in r.orders] == [o.as_json() for r in fork_runs for o in r.orders]
+    assert sim_after and {(p.venue, p.asset) for p in sim_after} == {("gmx", "ETH"), ("gtrade", "BTC"), ("gtrade", "ETH")}
+    # to the wei what does not move with the clock; the fork's blocks are seconds apart on the wall clock, the
+    # simulation's one second apart, so fees accrued since the orders (and what they move) differ by seconds' worth
+    def fixed(p: Any) -> tuple[Any, ...]:
+        return (p.venue, p.asset, p.side, p.size_usd_e30, p.size_collateral_raw, p.size_tokens, p.collateral_token,
+                p.collateral_amount, p.entry_price)
+    sims, forks = sorted(sim_after, key=fixed), sorted(fork_after or [], key=fixed)
+    assert [fixed(p) for p in sims] == [fixed(p) for p in forks]
+    for a, b in zip(sims, forks):
+        assert abs(a.funding_fee_usd - b.funding_fee_usd) < Decimal("0.001")
+        assert abs(a.borrowing_fee_usd - b.borrowing_fee_usd) < Decimal("0.001")
+        assert abs(a.liquidation_price - b.liquidation_price) <= a.liquidation_price * Decimal("1e-6")
+        assert abs((a.close_value_usd or 0) - (b.close_value_usd or 0)) < Decimal("0.01")
+    for s, f in zip(sim_bundle.txs, fork_bundle.txs):
         assert f.prepared.gas // 2 <= s.prepared.gas <= 2 * f.prepared.gas, s.prepared.utx.description
 
 
