@@ -35,10 +35,10 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.core.units import fmt
 
     from hedgefi.risk.alerts import liquidated_alerts
-    from hedgefi.risk.liquidations import find_liquidations
+    from hedgefi.risk.liquidations import track_liquidations
 
     st = fetch_state(conn, address)
-    liquidated = find_liquidations(conn, address)
+    liquidated = track_liquidations(conn, address, st.positions, st.block)
     alerts = evaluate(st.exposures, st.positions, st.markets, thresholds) + liquidated_alerts(liquidated)
     carry = {(m.venue, m.asset): m for m in st.markets}
     positions = []

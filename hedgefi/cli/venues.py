@@ -82,9 +82,10 @@ def positions(
         all_pos += pos
         all_pending += pending
     block = max((v.last_block for v in venues), default=0)
-    from hedgefi.risk.liquidations import find_liquidations
+    from hedgefi.risk.liquidations import track_liquidations
 
-    liquidated = find_liquidations(conn, ident.address) if any(v.name == "gmx" for v in venues) else []
+    liquidated = track_liquidations(conn, ident.address, all_pos, block) if any(v.name == "gmx" for v in venues) \
+        else []
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],

@@ -71,6 +71,7 @@ def test_watch_alerts_near_liquidation_then_reports_the_liquidation(devnet, cli,
 def test_resize_below_the_minimum_says_gmx_closes_it_and_reports_the_close(devnet, cli) -> None:  # type: ignore[no-untyped-def]
     r = cli("short", "open", "ETH", "--size-usd", "100", "--leverage", "2", "--venue", "gmx", "--broadcast", "--yes")
     assert r.code == 0, r.stderr[-500:]
+    assert _gmx_short(cli) is not None          # seen open: its disappearance is looked into
     r = cli("short", "resize", "ETH", "--to-usd", "5", "--venue", "gmx", "--broadcast", "--yes", "--json")
     assert r.code == 0, r.stderr[-500:]
     out = json.loads(r.stdout)
@@ -78,4 +79,6 @@ def test_resize_below_the_minimum_says_gmx_closes_it_and_reports_the_close(devne
     [order] = out["result"]["orders"]
     assert order["status"] == "executed" and "closed the whole position" in order["reason"]
     assert not any(x["venue"] == "gmx" and x["asset"] == "ETH" for x in out["result"]["positions_after"])
-    assert _gmx_short(cli) is None
+    r = cli("positions", "--json")
+    data = json.loads(r.stdout)
+    assert r.code == 0 and data["positions"] == [] and data["liquidated"] == []   # closed by its owner, not liquidated
