@@ -11,7 +11,9 @@ so ``follow_logs`` reads from the block an order was sent at:
 
 Each filter is a dict with ``address`` and ``topics`` (no block bounds); several filters, needed when
 the indexed field that narrows the search sits at different topic positions in different events, go
-in the same batch. ``match`` turns a log into the answer, or None to keep looking.
+in the same batch. ``match`` turns a log into the answer, or None to keep looking. ``collect_logs`` returns
+every matching log of a closed range, read in the same chunks (e.g. a trader's liquidations since the block
+their last journaled transaction was mined in).
 """
 
 from __future__ import annotations
@@ -82,6 +84,19 @@ def scan_logs(conn: "Connection", filters: list[dict[str, Any]], from_block: int
     return None
 
 
+def collect_logs(conn: "Connection", filters: list[dict[str, Any]], from_block: int, to_block: int,
+                 chunk: int | None = None) -> list[dict[str, Any]]:
+    """Every log of ``filters`` in ``[from_block, to_block]``, in chain order, read in bounded chunks."""
+    found: list[dict[str, Any]] = []
+
+    def keep(log: dict[str, Any]) -> None:
+        found.append(log)
+        return None
+
+    scan_logs(conn, filters, from_block, to_block, keep, chunk)
+    return found
+
+
 def follow_logs(conn: "Connection", filters: list[dict[str, Any]], from_block: int,
                 match: Callable[[dict[str, Any]], T | None], *, timeout_s: float = 30.0, poll_s: float = 0.25,
                 chunk: int | None = None) -> T | None:
@@ -109,4 +124,4 @@ def follow_logs(conn: "Connection", filters: list[dict[str, Any]], from_block: i
         time.sleep(poll_s)
 
 
-__all__ = ["LOG_CHUNK_BLOCKS", "max_log_blocks", "follow_logs", "scan_logs", "topic_address", "topic_uint"]
+__all__ = ["LOG_CHUNK_BLOCKS", "max_log_blocks", "follow_logs", "scan_logs", "collect_logs", "topic_address", "topic_uint"]

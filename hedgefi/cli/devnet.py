@@ -186,3 +186,34 @@ def keeper_resume() -> None:
     control.running_manifest()
     set_paused(False)
     render.out.print("Keeper resumed.")
+
+
+@app.command()
+def liquidate(
+    address: Optional[str] = typer.Option(None, "--address", help="Only this account's positions."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only report which positions are liquidatable."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Play GMX's LIQUIDATION_KEEPER: liquidate every GMX position past its liquidation point."""
+    from hedgefi.cli import render
+    from hedgefi.sim import control
+    from hedgefi.sim.liquidator import liquidate_devnet
+    from hedgefi.wallet.signers import parse_address
+
+    account = parse_address(address, what="--address") if address else None
+    results = liquidate_devnet(control.running_manifest(), account=account, send=not dry_run)
+    if as_json:
+        render.print_json({"dry_run": dry_run, "positions": [r.as_json() for r in results],
+                           "liquidated": sum(r.liquidated for r in results)})
+        return
+    for r in results:
+        side = "long" if r.is_long else "short"
+        what = f"GMX {side} of {r.account} in market {r.market}"
+        if r.liquidated:
+            render.out.print(f"[red]liquidated[/] {what} in {r.tx_hash}")
+        elif r.note == "liquidatable":
+            render.out.print(f"[yellow]liquidatable[/] {what}")
+        else:
+            render.out.print(f"healthy {what}: {r.note}")
+    if not results:
+        render.out.print("No GMX positions on the devnet.")

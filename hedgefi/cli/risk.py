@@ -34,8 +34,12 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.risk.equity import equity_usd
     from hedgefi.core.units import fmt
 
+    from hedgefi.risk.alerts import liquidated_alerts
+    from hedgefi.risk.liquidations import track_liquidations
+
     st = fetch_state(conn, address)
-    alerts = evaluate(st.exposures, st.positions, st.markets, thresholds)
+    liquidated = track_liquidations(conn, address, st.positions, st.block)
+    alerts = evaluate(st.exposures, st.positions, st.markets, thresholds) + liquidated_alerts(liquidated)
     carry = {(m.venue, m.asset): m for m in st.markets}
     positions = []
     equity = Decimal(0)
@@ -49,7 +53,8 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
-            "pending_orders": [o.as_json() for o in st.pending], "alerts": [a.as_json() for a in alerts]}
+            "pending_orders": [o.as_json() for o in st.pending], "liquidated": [x.as_json() for x in liquidated],
+            "alerts": [a.as_json() for a in alerts]}
 
 
 def watch(

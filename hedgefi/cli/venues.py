@@ -82,13 +82,22 @@ def positions(
         all_pos += pos
         all_pending += pending
     block = max((v.last_block for v in venues), default=0)
+    from hedgefi.risk.liquidations import track_liquidations
+
+    liquidated = track_liquidations(conn, ident.address, all_pos, block) if any(v.name == "gmx" for v in venues) \
+        else []
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],
                            "pending_orders": [o.as_json() for o in all_pending],
+                           "liquidated": [x.as_json() for x in liquidated],
                            "stale_feeds": conn.prices.stale_report()})
     else:
         render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
+        from rich.markup import escape
+
+        for x in liquidated:
+            render.out.print(f"[red]Liquidated:[/] {escape(x.message())}")
     _warn_stale(conn)
 
 

@@ -1,14 +1,18 @@
-"""Alert rules over one state snapshot (pure): liquidation distance, carry cost, hedge-ratio drift."""
+"""Alert rules over one state snapshot (pure): liquidation distance, carry cost, hedge-ratio drift, and a
+short the venue has liquidated (``risk.liquidations``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from hedgefi.hedge.planner import Exposure, notional
 from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import MarketQuote, PositionView
+
+if TYPE_CHECKING:
+    from hedgefi.risk.liquidations import LiquidatedPosition
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,7 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    kind: str          # liquidation | carry | drift
+    kind: str          # liquidation | carry | drift | liquidated
     subject: str       # "gmx ETH short", "ETH"
     message: str
 
@@ -63,4 +67,9 @@ def evaluate(exposures: Sequence[Exposure], positions: Sequence[PositionView], m
     return alerts
 
 
-__all__ = ["Thresholds", "Alert", "evaluate"]
+def liquidated_alerts(liquidated: Sequence["LiquidatedPosition"]) -> list[Alert]:
+    """One alert per liquidated short: whatever the thresholds, the hedge it was is gone."""
+    return [Alert("liquidated", x.subject, x.message()) for x in liquidated]
+
+
+__all__ = ["Thresholds", "Alert", "evaluate", "liquidated_alerts"]

@@ -108,11 +108,13 @@ def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     oracle = dep.deploy("Oracle", role_store, ds)
     handler = dep.deploy("OrderHandler", role_store, ds, emitter, vault, oracle)
     exchange_router = dep.deploy("ExchangeRouter", role_store, ds, router, emitter, handler)
+    liquidation_handler = dep.deploy("LiquidationHandler", role_store, ds, oracle, handler)
     reader = dep.deploy("Reader")
     provider = dep.deploy("DevnetOracleProvider", ds)
 
     for account, role in ((admin, "CONTROLLER"), (exchange_router, "CONTROLLER"), (exchange_router, "ROUTER_PLUGIN"),
-                          (handler, "CONTROLLER"), (keeper, "ORDER_KEEPER")):
+                          (handler, "CONTROLLER"), (keeper, "ORDER_KEEPER"),
+                          (liquidation_handler, "CONTROLLER"), (keeper, "LIQUIDATION_KEEPER")):
         dep.call(role_store, "RoleStore", "grantRole", account, keys.role_key(role))
 
     def set_uint(k: bytes, v: int) -> None:
@@ -137,7 +139,8 @@ def deploy_gmx(dev: DevClient, manifest: Manifest) -> dict[str, str]:
 
     entries = {"gmx:RoleStore": role_store, "gmx:DataStore": ds, "gmx:EventEmitter": emitter, "gmx:Router": router,
                "gmx:OrderVault": vault, "gmx:Oracle": oracle, "gmx:OrderHandler": handler,
-               "gmx:ExchangeRouter": exchange_router, "gmx:Reader": reader, "gmx:OracleProvider": provider}
+               "gmx:ExchangeRouter": exchange_router, "gmx:Reader": reader, "gmx:OracleProvider": provider,
+               "gmx:LiquidationHandler": liquidation_handler}
     now = dev.timestamp()
     for spec in MARKETS:
         long_token = manifest.contracts[spec.index_symbol]

@@ -55,6 +55,7 @@ CASES = [
     (["holdings", "--token", BAD_SUM], "checksum"),
     (["holdings", "--token", "0x000000000000000000000000000000000000dEaD"], "no contract code"),
     (["devnet", "fund", BAD_SUM], "checksum"),
+    (["devnet", "liquidate", "--address", BAD_SUM], "checksum"),
     # sizes and amounts
     ([*SHORT, "--size-usd", "-5"], "must not be negative"),
     ([*SHORT, "--size-usd", "0"], "greater than zero"),

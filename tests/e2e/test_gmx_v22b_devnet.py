@@ -73,3 +73,15 @@ def test_v22b_devnet_open_resize_close_through_the_cli(v22b: dict[str, str]) -> 
     r = _cli(v22b, "short", "close", "ETH", "--venue", "gmx", "--broadcast", "--yes")
     assert r.code == 0, r.stderr
     assert [p for p in json.loads(_cli(v22b, "positions", "--json").stdout)["positions"] if p["venue"] == "gmx"] == []
+
+    # a liquidation in v2.2b's layouts: the LiquidationHandler's Liquidation order, seen by `positions`
+    r = _cli(v22b, "short", "open", "ETH", "--size-usd", "10000", "--leverage", "10", "--venue", "gmx", "--broadcast",
+             "--yes")
+    assert r.code == 0, r.stderr
+    (p,) = [p for p in json.loads(_cli(v22b, "positions", "--json").stdout)["positions"] if p["venue"] == "gmx"]
+    past = (Decimal(p["liquidation_price"]) * Decimal("1.005")).quantize(Decimal("0.01"))
+    assert _cli(v22b, "devnet", "price", "ETH", str(past)).code == 0
+    r = _cli(v22b, "devnet", "liquidate", "--address", status["demo_address"], "--json")
+    assert r.code == 0 and json.loads(r.stdout)["liquidated"] == 1, r.stderr
+    pos = json.loads(_cli(v22b, "positions", "--json").stdout)
+    assert [x["asset"] for x in pos["liquidated"]] == ["ETH"] and pos["positions"] == []

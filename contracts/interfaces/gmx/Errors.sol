@@ -25,6 +25,7 @@ interface Errors {
     error UnableToWithdrawCollateral(int256 estimatedRemainingCollateralUsd);
     error InsufficientCollateralUsd(int256 remainingCollateralUsd);
     error LiquidatablePosition(string reason, int256 remainingCollateralUsd, int256 minCollateralUsd, int256 minCollateralUsdForLeverage);
+    error PositionShouldNotBeLiquidated(string reason, int256 remainingCollateralUsd, int256 minCollateralUsd, int256 minCollateralUsdForLeverage);
     error MinPositionSize(uint256 positionSizeInUsd, uint256 minPositionSizeUsd);
     error EmptyPosition();
     error EmptyOrder();

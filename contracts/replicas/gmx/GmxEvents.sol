@@ -161,3 +161,33 @@ library GmxEvents {
         e.emitEventLog1("ExecutionFeeRefund", bytes32(uint256(uint160(receiver))), d);
     }
 }
+
+/// Order auto-update events of a decrease (GMX OrderEventUtils): a partial decrease that would leave less
+/// than the minimum becomes a full close (OrderSizeDeltaAutoUpdated), a withdrawal that would leave too
+/// little collateral is zeroed (OrderCollateralDeltaAmountAutoUpdated). EventLog1, topic1 = order key.
+library GmxOrderAutoUpdateEvents {
+    function autoUpdated(IEventEmitter e, string memory eventName, string memory before, string memory next,
+                         bytes32 key, uint256 beforeValue, uint256 nextValue) internal {
+        EventUtils.EventLogData memory d;
+        d.bytes32Items.items = new EventUtils.Bytes32KeyValue[](1);
+        d.bytes32Items.items[0] = EventUtils.Bytes32KeyValue("key", key);
+        d.uintItems.items = new EventUtils.UintKeyValue[](2);
+        d.uintItems.items[0] = EventUtils.UintKeyValue(before, beforeValue);
+        d.uintItems.items[1] = EventUtils.UintKeyValue(next, nextValue);
+        e.emitEventLog1(eventName, key, d);
+    }
+
+    function sizeDeltaAutoUpdated(IEventEmitter e, bytes32 key, uint256 sizeDeltaUsd, uint256 nextSizeDeltaUsd)
+        internal
+    {
+        autoUpdated(e, "OrderSizeDeltaAutoUpdated", "sizeDeltaUsd", "nextSizeDeltaUsd", key, sizeDeltaUsd,
+                    nextSizeDeltaUsd);
+    }
+
+    function collateralDeltaAmountAutoUpdated(IEventEmitter e, bytes32 key, uint256 amount, uint256 nextAmount)
+        internal
+    {
+        autoUpdated(e, "OrderCollateralDeltaAmountAutoUpdated", "collateralDeltaAmount", "nextCollateralDeltaAmount",
+                    key, amount, nextAmount);
+    }
+}

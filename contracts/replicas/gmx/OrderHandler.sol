@@ -9,6 +9,7 @@ import "./RoleStore.sol";
 import "./Bank.sol";
 import "./MarketMath.sol";
 import "./GmxEvents.sol";
+import "./PositionRules.sol";
 
 /// Replica of GMX OrderHandler: order creation (CONTROLLER, i.e. ExchangeRouter), keeper execution with
 /// oracle prices, cancellation, and the position engine behind them.
@@ -17,8 +18,11 @@ import "./GmxEvents.sol";
 /// POSITION_LIST sets, fee check against tx.gasprice, acceptable-price checks, reserve/OI/min-size/collateral
 /// checks with GMX's errors, market orders cancelled inside a successful keeper tx with reasonBytes, trigger
 /// orders frozen, REQUEST_EXPIRATION_TIME before a user may cancel a market order.
-/// Simplified (reference §17.2): zero price impact, no swaps, order types 2, 4, 5 and 6 only, flat position fee,
-/// funding and borrowing as in MarketMath, no liquidations or ADL.
+/// Liquidations (order type 7) come from the LiquidationHandler (a CONTROLLER), checked by GMX's rule
+/// (PositionRules.isPositionLiquidatable, forLiquidation=true); a partial decrease that would leave less than
+/// the minimum closes the position, as GMX's DecreasePositionUtils does (PositionRules.adjustDecrease).
+/// Simplified (reference §17.2): zero price impact, no swaps, order types 2, 4, 5 and 6 creatable, flat position
+/// fee, funding and borrowing as in MarketMath, no ADL.
 contract OrderHandler is IOrderHandler, RoleModule {
     uint256 internal constant FLOAT = 1e30;
 
@@ -276,6 +280,45 @@ contract OrderHandler is IOrderHandler, RoleModule {
         }
     }
 
+    /// A liquidation as GMX's LiquidationUtils makes it: a Liquidation order for the whole position (account as
+    /// receiver, no execution fee, acceptable price 0 for a long and max for a short) stored and announced
+    /// (OrderCreated), then executed at once (OrderExecuted). Reverts, with the whole keeper transaction, when
+    /// the position is not liquidatable (PositionShouldNotBeLiquidated) or does not exist (EmptyPosition).
+    function executeLiquidationOrder(address account, address market, address collateralToken, bool isLong,
+                                     MarketUtils.MarketPrices memory prices) external onlyController
+        returns (bytes32 key)
+    {
+        Position.Props memory pos = positions[Keys.positionKey(account, market, collateralToken, isLong)];
+        if (pos.numbers.sizeInUsd == 0) revert Errors.EmptyPosition();
+        key = keccak256(abi.encode(address(ds), ds.incrementUint(Keys.NONCE, 1)));
+        Order.Props storage o = orders[key];
+        o.addresses.account = account;
+        o.addresses.receiver = account;
+        o.addresses.cancellationReceiver = account;
+        o.addresses.market = market;
+        o.addresses.initialCollateralToken = collateralToken;
+        o.numbers.orderType = uint8(Order.OrderType.Liquidation);
+        o.numbers.decreasePositionSwapType = uint8(Order.DecreasePositionSwapType.SwapPnlTokenToCollateralToken);
+        o.numbers.sizeDeltaUsd = pos.numbers.sizeInUsd;
+        o.numbers.acceptablePrice = isLong ? 0 : type(uint256).max;
+        o.numbers.updatedAtTime = block.timestamp;
+        o.flags.isLong = isLong;
+        o.flags.shouldUnwrapNativeToken = true;
+        ds.addBytes32(Keys.ORDER_LIST, key);
+        ds.addBytes32(Keys.accountOrderListKey(account), key);
+        GmxEvents.orderCreated(emitter, key, orders[key]);
+        Ctx memory c;
+        c.key = key;
+        c.order = orders[key];
+        c.market = marketProps(market);
+        c.prices = prices;
+        c.collateralPrice = PositionRules.collateralPrice(c.market, pos, prices);
+        MarketMath.updateMarket(ds, c.market);
+        _decrease(c);
+        _removeOrder(key, account);
+        GmxEvents.orderExecuted(emitter, key, account);
+    }
+
     function _positionKey(Ctx memory c) internal pure returns (bytes32) {
         return Keys.positionKey(c.order.addresses.account, c.market.marketToken, c.order.addresses.initialCollateralToken,
                                 c.order.flags.isLong);
@@ -364,6 +407,14 @@ contract OrderHandler is IOrderHandler, RoleModule {
             }
             sizeDelta = p.numbers.sizeInUsd;  // trigger orders are capped
         }
+        bool isLiquidation = o.numbers.orderType == uint256(Order.OrderType.Liquidation);
+        uint256 collateralDelta;
+        if (isLiquidation) {
+            PositionRules.validateLiquidatable(ds, c.market, p, c.prices);
+        } else {   // a partial decrease leaving less than the minimum closes the position
+            (sizeDelta, collateralDelta) = PositionRules.adjustDecrease(
+                ds, emitter, c.key, c.market, p, c.prices, sizeDelta, o.numbers.initialCollateralDeltaAmount);
+        }
         bool full = sizeDelta == p.numbers.sizeInUsd;
         int256 pnl = MarketMath.pnlUsd(p, execPrice, sizeDelta);
         uint256 tokensDelta = full ? p.numbers.sizeInTokens : p.numbers.sizeInTokens * sizeDelta / p.numbers.sizeInUsd;
@@ -376,8 +427,9 @@ contract OrderHandler is IOrderHandler, RoleModule {
         uint256 output;
         if (pnl < 0) {
             uint256 loss = MarketMath.usdToTokensUp(uint256(-pnl), c.collateralPrice.min);
-            if (loss > p.numbers.collateralAmount) {
-                revert Errors.InsufficientFundsToPayForCosts(uint256(-pnl), "pnl");
+            if (loss > p.numbers.collateralAmount) {   // a liquidation completes anyway: the pool takes it all
+                if (!isLiquidation) revert Errors.InsufficientFundsToPayForCosts(uint256(-pnl), "pnl");
+                loss = p.numbers.collateralAmount;
             }
             p.numbers.collateralAmount -= loss;
             ds.incrementUint(Keys.poolAmountKey(mk, token), loss);
@@ -386,8 +438,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
             ds.applyDeltaToUint(Keys.poolAmountKey(mk, token), -int256(output), "pool: pnl");
         }
         uint256 withdraw = full ? p.numbers.collateralAmount
-            : (o.numbers.initialCollateralDeltaAmount > p.numbers.collateralAmount
-               ? p.numbers.collateralAmount : o.numbers.initialCollateralDeltaAmount);
+            : (collateralDelta > p.numbers.collateralAmount ? p.numbers.collateralAmount : collateralDelta);
         p.numbers.collateralAmount -= withdraw;
         output += withdraw;
 
@@ -401,8 +452,6 @@ contract OrderHandler is IOrderHandler, RoleModule {
             ds.removeBytes32(Keys.accountPositionListKey(p.addresses.account), pk);
             _autoCancel(c.key, p);
         } else {
-            uint256 minSize = ds.getUint(Keys.MIN_POSITION_SIZE_USD);
-            if (p.numbers.sizeInUsd < minSize) revert Errors.MinPositionSize(p.numbers.sizeInUsd, minSize);
             _snapshot(p, c.market);
             positions[pk] = p;
             _validatePosition(c, p, execPrice, withdraw > 0);

@@ -193,8 +193,15 @@ class GmxVenue:
                                        account))
         size_usd = from_raw(size_raw, 30)
         tx = bundle.tx(self.d, f"GMX {action} {req.asset} short by ${fmt(size_usd)}")
+        notes = []
+        if action == "decrease":   # GMX turns a decrease leaving less than its minimums into a full close
+            from hedgefi.venues.gmx.decrease_rule import closes_whole_position, fetch_minimums
+
+            why = closes_whole_position(existing, size_raw, *fetch_minimums(self.conn, self.d))
+            if why:
+                notes.append(why)
         return OrderPlan("gmx", action, market.asset, market.key, -size_usd, coll.symbol, Decimal(0),
-                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx],
+                         reads.human_price(accept, market.index_decimals), index_price, from_raw(fee, 18), [tx], notes,
                          position_fee_usd=fees.position_fee_usd(size_raw),
                          closing_fee_usd=fees.position_fee_usd(max(0, existing.size_usd_e30 - size_raw)))
 

@@ -51,6 +51,12 @@ EXPLAIN: dict[str, Callable[[dict[str, Any]], str]] = {
         f"the ETH sent ({a['wntAmount']} wei) does not cover the execution fee ({a['executionFee']} wei)"),
     "InvalidOrderPrices": lambda a: "the trigger price is not reached yet",
     "InsufficientFundsToPayForCosts": lambda a: f"the collateral cannot pay the position's costs ({a['step']})",
+    "PositionShouldNotBeLiquidated": lambda a: (
+        f"the position is not liquidatable: its remaining collateral {_usd(a['remainingCollateralUsd'])} is above "
+        f"the minimum {_usd(max(int(a['minCollateralUsd']), int(a['minCollateralUsdForLeverage'])))}"),
+    "LiquidatablePosition": lambda a: (
+        f"the position would be liquidatable ({a['reason']}: remaining collateral "
+        f"{_usd(a['remainingCollateralUsd'])}, minimum {_usd(max(int(a['minCollateralUsd']), int(a['minCollateralUsdForLeverage'])))})"),
 }
 
 

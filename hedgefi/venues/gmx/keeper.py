@@ -45,19 +45,25 @@ def pending_order_keys(url: str, d: GmxDeployment) -> list[bytes]:
     return [bytes(v) for v in values]
 
 
-def keeper_address(url: str, d: GmxDeployment) -> str:
+def keeper_address(url: str, d: GmxDeployment, role: str = "ORDER_KEEPER") -> str:
     data = encode_call("getRoleMembers(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
-                       [keys.role_key("ORDER_KEEPER"), 0, 1])
+                       [keys.role_key(role), 0, 1])
     (members,) = decode(["address[]"], _call(url, d.role_store, data))
     if not members:
-        raise DevnetError("no ORDER_KEEPER is registered in the GMX RoleStore")
+        raise DevnetError(f"no {role} is registered in the GMX RoleStore")
     return str(members[0])
 
 
 def _set_prices_params(url: str, d: GmxDeployment, order: dict[str, Any]) -> dict[str, Any]:
+    return oracle_params(url, d, order["addresses"]["market"])
+
+
+def oracle_params(url: str, d: GmxDeployment, market_key: str) -> dict[str, Any]:
+    """The keeper's ``SetPricesParams`` for a market: its index, long and short tokens (once each), each with
+    the oracle provider DataStore names for it (``ORACLE_PROVIDER_FOR_TOKEN``), empty provider data."""
     reader = reader_codec(d)
     market = reader.decode_output("getMarket", _call(url, d.reader, reader.encode("getMarket", d.data_store,
-                                                                                    order["addresses"]["market"])))
+                                                                                    market_key)))
     oracle = str(decode(["address"], _call(url, d.order_handler, codec("OrderHandler").encode("oracle")))[0])
     tokens: list[str] = []
     for t in (market["indexToken"], market["longToken"], market["shortToken"]):
@@ -149,4 +155,4 @@ def _result(key: str, tx: str, receipt: dict[str, Any], d: GmxDeployment, index_
     return KeeperResult(key, tx, False, "the keeper transaction emitted no outcome for this order")
 
 
-__all__ = ["KeeperResult", "execute_pending", "pending_order_keys", "keeper_address", "KEEPER_GAS"]
+__all__ = ["KeeperResult", "execute_pending", "pending_order_keys", "keeper_address", "oracle_params", "KEEPER_GAS"]
