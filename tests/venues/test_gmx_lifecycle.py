@@ -135,8 +135,9 @@ def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  #
         assert [s.lower() for s in swapped] == [conn.profile.contracts["gmx:OracleProvider"].lower()]
         fs.impersonate(demo.address)
         receipts = [fs.send_as(demo.address, t, fv.errors) for t in plan.txs]
-        assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address)[0].executed
         ((key, _),) = fv.order_keys(receipts[-1])
+        # exactly the order this plan created: the fork's ORDER_LIST also holds 1,500 other traders' orders
+        assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address, order_keys=[key])[0].executed
         mined = receipts[-1]["blockNumber"]
         assert fv.wait_outcome(key, int(mined, 16) if isinstance(mined, str) else int(mined), 5).status == "executed"
 
