@@ -293,3 +293,28 @@ def test_order_list_holds_other_traders_orders_the_keeper_leaves_alone(conn, dem
 
 def _orders(doc: Any) -> list[dict[str, Any]]:
     return doc if isinstance(doc, list) else list(doc.get("orders", []))
+
+
+# ---------------------------------------------------------------------------------------------- balance in tokens
+def test_funding_apr_follows_open_interest_in_tokens_after_a_price_move(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """USE_OPEN_INTEREST_IN_TOKENS_FOR_BALANCE: the skew is OI in tokens x price, so a short opened after a
+    move weighs its tokens, not its entry USD; a short's quoted APR is f x L / S in those terms (reference §8.1,
+    the SDK's getFundingFactorPerPeriod with getOpenInterestForBalance)."""
+    c = conn.profile.contracts
+    market, weth, usdc = c["gmx:market:ETH/USD"], c["WETH"], c["USDC"]
+    v = GmxVenue(conn)
+    control.set_price("ETH", "+25%")
+    assert send(conn, v, demo, v.plan_short(demo.address, ShortRequest("ETH", Decimal("200000"))).txs).all_executed
+    tokens = {s: sum(_oi(conn, "OPEN_INTEREST_IN_TOKENS", market, t, s) for t in (weth, usdc)) for s in (True, False)}
+    usd = {s: sum(_oi(conn, "OPEN_INTEREST", market, t, s) for t in (weth, usdc)) for s in (True, False)}
+    with localcontext() as ctx:
+        ctx.prec = 60
+        by_tokens = Decimal(tokens[True]) / tokens[False]
+        by_usd = Decimal(usd[True]) / usd[False]
+        assert abs(by_tokens - by_usd) / by_usd > Decimal("0.01")     # the move makes the two differ
+        f = min(Decimal(_uint(conn, _key("FUNDING_FACTOR", ["address"], [market]))) * (tokens[True] - tokens[False])
+                / (tokens[True] + tokens[False]),
+                Decimal(_uint(conn, _key("MAX_FUNDING_FACTOR_PER_SECOND", ["address", "bool"], [market, True]))))
+        expected = -f * by_tokens * YEAR / F
+    q = next(q for q in v.fetch_markets() if q.market.lower() == market.lower())
+    assert q.short_funding_apr == pytest.approx(expected, abs=Decimal("1e-9"))
