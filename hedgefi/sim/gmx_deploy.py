@@ -295,13 +295,25 @@ def _open_seed(dev: DevClient, manifest: Manifest, d: Any, market: str, asset: s
                     f"seed the GMX {asset} market")
 
 
-def seed_other_orders(dev: DevClient, manifest: Manifest, count: int = OTHER_ORDERS) -> int:
+def other_orders_count() -> int:
+    """``OTHER_ORDERS``, or ``$HEDGEFI_DEVNET_GMX_OTHER_ORDERS`` when set: every later block costs anvil time in
+    proportion to the chain's storage (it re-hashes all of it per block), ~80 us per order here."""
+    import os
+
+    raw = os.environ.get("HEDGEFI_DEVNET_GMX_OTHER_ORDERS")
+    return OTHER_ORDERS if raw is None or not raw.strip().isdigit() else int(raw)
+
+
+def seed_other_orders(dev: DevClient, manifest: Manifest, count: int | None = None) -> int:
     """``count`` other traders' pending orders in ORDER_LIST, as on mainnet: take-profit (LimitDecrease) and
     stop-loss (StopLossDecrease) orders whose triggers are ~100x away from the price, placed by
     ``OTHER_TRADERS`` OrderSeeder contracts through the ExchangeRouter's real createOrder (see
     ``OrderSeeder.sol``), ``ORDERS_PER_TX`` per transaction. The transactions are mined together in one
     block (anvil re-hashes the touched storage once per block, so one block costs a fraction of many).
     Returns the number placed."""
+    count = other_orders_count() if count is None else count
+    if count == 0:
+        return 0
     from hedgefi.chain.abicodec import ContractCodec
     from hedgefi.chain.local import wait_receipt
     from hedgefi.venues.gmx.deployment import deployment_for
