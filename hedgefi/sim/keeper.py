@@ -4,6 +4,10 @@ Started by ``hedgefi devnet up`` (its pid is in the manifest), paused and resume
 ``hedgefi devnet keeper pause|resume`` (a flag file beside the manifest), stopped by ``devnet down``.
 It plays each venue's keeper role exactly as a dry-run on a fork does: GMX's ORDER_KEEPER, and gTrade's
 oracle nodes (which, as on mainnet, do not answer for a market outside its trading hours).
+
+Like a real GMX keeper it follows OrderCreated events, never the global ORDER_LIST: the devnet seeds
+thousands of other traders' far-from-trigger orders there (as mainnet holds), which it leaves alone; it
+executes the orders created after the devnet's deploy block that are still pending.
 """
 
 from __future__ import annotations
@@ -60,6 +64,18 @@ def pid_is_keeper(pid: int) -> bool:
     return b"hedgefi.sim.keeper" in cmdline and ") Z " not in stat
 
 
+def created_gmx_order_keys(url: str, emitter: str, from_block: int) -> list[str]:
+    """Keys of the GMX orders created from ``from_block`` on (OrderCreated EventLog2 logs), oldest first."""
+    from hedgefi.chain.local import rpc_request
+    from hedgefi.venues.gmx.constants import codec
+    from hedgefi.venues.gmx.events import event_name_hash
+
+    topics = ["0x" + codec("EventEmitter").event_topic("EventLog2").hex(), "0x" + event_name_hash("OrderCreated").hex()]
+    logs = rpc_request(url, "eth_getLogs", [{"address": emitter, "topics": topics, "fromBlock": hex(from_block),
+                                             "toBlock": "latest"}]) or []
+    return list(dict.fromkeys(str(log["topics"][2]) for log in logs if len(log.get("topics", [])) > 2))
+
+
 def stop_keeper(pid: int) -> bool:
     if not pid_is_keeper(pid):
         return False
@@ -109,7 +125,8 @@ def main() -> None:
                     time.sleep(POLL_S)
                     continue
                 last_head, last_full = head, time.monotonic()
-                results = execute_pending(manifest.rpc_url, gmx)
+                created = created_gmx_order_keys(manifest.rpc_url, gmx.event_emitter, manifest.deploy_block)
+                results = execute_pending(manifest.rpc_url, gmx, order_keys=created)
                 for r in results:
                     if r.executed:
                         print(f"gmx: executed order {r.key} in {r.tx_hash}", flush=True)

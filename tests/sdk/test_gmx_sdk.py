@@ -390,15 +390,23 @@ def _compare_position(conn: Any, v: GmxVenue, account: str, with_quotes: bool) -
         record("borrowing per period (a year, short)", q.short_borrowing_apr, usd(year.value["borrowingFactorPerPeriod"]))
         record("borrowing per period (a day, short)", CONTEXT.divide(q.short_borrowing_apr * 86_400, SECONDS_PER_YEAR),
                usd(day.value["borrowingFactorPerPeriod"]))
-    # shorts receive funding here (longs are the larger side): the claimable must not count as collateral
+    # shorts receive funding here (longs are the larger side, WETH- and USDC-collateral longs both pay): the
+    # short earns in both tokens, each valued at its own token's price; the claimable is not collateral
+    sp = sdk_position(info)
+    assert sp["claimableLongTokenAmount"] > 0 and sp["claimableShortTokenAmount"] > 0, sp
     assert int(s["pendingClaimableFundingFeesUsd"]) > 0
+    record("claimable funding, both tokens valued per token", p.claimable_funding_usd,
+           usd(s["pendingClaimableFundingFeesUsd"]))
     assert p.pnl_usd < 0 and s["pnl"] is not None
     record("PnL", p.pnl_usd, usd(s["pnl"]))
     record("entry price", p.entry_price, usd(s["entryPrice"]))
     record("pending funding, net of claimables", p.funding_fee_usd,
            usd(int(s["pendingFundingFeesUsd"]) - int(s["pendingClaimableFundingFeesUsd"])))
     record("pending borrowing", p.borrowing_fee_usd, usd(s["pendingBorrowingFeesUsd"]))
-    assert p.borrowing_fee_usd > 0 and s["liquidationPrice"] is not None and p.liquidation_price is not None
+    # SKIP_BORROWING_FEE_FOR_SMALLER_SIDE (as on mainnet): shorts are the smaller side here and pay none
+    assert mi["shortInterestUsd"] < mi["longInterestUsd"] and mi["borrowingFactorPerSecondForShorts"] == 0
+    assert p.borrowing_fee_usd == 0 and mi["borrowingFactorPerSecondForLongs"] > 0
+    assert s["liquidationPrice"] is not None and p.liquidation_price is not None
     record("liquidation price", p.liquidation_price, usd(s["liquidationPrice"]))
 
 

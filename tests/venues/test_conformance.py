@@ -54,7 +54,8 @@ def test_markets_have_the_shared_schema_and_sane_values(venue) -> None:  # type:
         assert q.price > 0 and q.long_oi_usd > 0 and q.short_oi_usd > 0
         assert q.available_short_liquidity_usd > 0 and q.max_leverage > 1
         assert q.open or q.asset_class != "crypto"          # crypto trades 24/7; other classes keep hours
-        assert q.short_borrowing_apr > 0
+        # mainnet's SKIP_BORROWING_FEE_FOR_SMALLER_SIDE on GMX: a short pays borrowing unless shorts are smaller
+        assert (q.short_borrowing_apr > 0) == (q.venue != "gmx" or q.short_oi_usd >= q.long_oi_usd), q.asset
         # funding sign: shorts earn when longs are the larger side on the devnet seed
         assert (q.short_funding_apr < 0) == (q.long_oi_usd > q.short_oi_usd)
 
@@ -76,27 +77,39 @@ def _gmx_key(name: str, types: list[str] | None = None, values: list[Any] | None
 
 
 def _gmx_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
-    """Per asset, a short's (funding, borrowing) APR from GMX's DataStore factors (1e30 per second):
+    """Per market (address, lower case), a short's (funding, borrowing) APR from the replica's raw factors
+    with mainnet's rules (reference §0, §8, §9): OI over both collaterals, halved in a single-token market;
+    with USE_OPEN_INTEREST_IN_TOKENS_FOR_BALANCE the skew is OPEN_INTEREST_IN_TOKENS x the index price (the
+    price cancels out of the ratios below, so tokens suffice);
     f = min(FUNDING_FACTOR x |L - S| / (L + S), MAX_FUNDING_FACTOR_PER_SECOND(payer)); when longs are the
-    larger side a short earns f x L / S, otherwise it pays f; borrowing is BORROWING_FACTOR(short)."""
+    larger side a short earns f x L / S, otherwise it pays f; borrowing is BORROWING_FACTOR(short), or 0 when
+    SKIP_BORROWING_FEE_FOR_SMALLER_SIDE is set and shorts hold less USD OI than longs."""
     c = conn.profile.contracts
     ds = c["gmx:DataStore"]
-    usdc = c["USDC"]
-    by_asset = {t.asset or t.symbol: t.address for t in conn.profile.tokens}
 
     def uint(key: bytes) -> int:
         return int(_eth_call(conn, ds, "getUint(bytes32)", [key], ["uint256"])[0])
 
+    def flag(name: str) -> bool:
+        return bool(_eth_call(conn, ds, "getBool(bytes32)", [_gmx_key(name)], ["bool"])[0])
+
+    in_tokens, skip_smaller = flag("USE_OPEN_INTEREST_IN_TOKENS_FOR_BALANCE"), flag("SKIP_BORROWING_FEE_FOR_SMALLER_SIDE")
     rates = {}
     for name, market in c.items():
         if not name.startswith("gmx:market:"):
             continue
-        asset = name.removeprefix("gmx:market:").split("/")[0]
-        long_token = by_asset[asset]
+        (_, _, long_token, short_token), = _eth_call(conn, c["gmx:Reader"], "getMarket(address,address)",
+                                                     [ds, market], ["(address,address,address,address)"])
+        divisor = 2 if long_token == short_token else 1
         assert uint(_gmx_key("FUNDING_EXPONENT_FACTOR", ["address"], [market])) == 10**30   # linear in skew
-        oi = {side: sum(uint(_gmx_key("OPEN_INTEREST", ["address", "address", "bool"], [market, t, side]))
-                        for t in (long_token, usdc)) for side in (True, False)}
-        long_oi, short_oi = oi[True], oi[False]
+
+        def oi(key: str, side: bool) -> int:
+            return sum(uint(_gmx_key(key, ["address", "address", "bool"], [market, t, side]))
+                       for t in (long_token, short_token)) // divisor
+
+        usd = {side: oi("OPEN_INTEREST", side) for side in (True, False)}
+        bal = {side: oi("OPEN_INTEREST_IN_TOKENS", side) for side in (True, False)} if in_tokens else usd
+        long_oi, short_oi = bal[True], bal[False]
         longs_pay = long_oi > short_oi
         with localcontext() as ctx:
             ctx.prec = 60
@@ -106,7 +119,9 @@ def _gmx_raw_rates(conn: Any) -> dict[str, tuple[Decimal, Decimal]]:
             f = min(f, Decimal(cap)) if cap else f
             funding = -f * long_oi / short_oi if longs_pay else f
             borrowing = Decimal(uint(_gmx_key("BORROWING_FACTOR", ["address", "bool"], [market, False])))
-            rates[asset] = (funding * YEAR / 10**30, borrowing * YEAR / 10**30)
+            if skip_smaller and usd[False] < usd[True]:
+                borrowing = Decimal(0)
+            rates[market.lower()] = (funding * YEAR / 10**30, borrowing * YEAR / 10**30)
     return rates
 
 
@@ -172,9 +187,13 @@ def test_quoted_rates_are_the_raw_factors_on_chain(venue, conn, demo) -> None:  
                                                             ShortRequest("ETH", Decimal("100000"))).txs).all_executed
         raw = RAW_RATES[venue.name](conn)
         quotes = venue.fetch_markets()
-        assert {q.asset for q in quotes} <= set(raw)
+
+        def key(q: Any) -> str:   # GMX lists several markets per asset: its rates are per market
+            return q.market.lower() if venue.name == "gmx" else q.asset
+
+        assert {key(q) for q in quotes} <= set(raw)
         for q in quotes:
-            funding, borrowing = raw[q.asset]
+            funding, borrowing = raw[key(q)]
             assert q.short_funding_apr == pytest.approx(funding, abs=Decimal("1e-9")), (step, q.asset)
             assert q.short_borrowing_apr == pytest.approx(borrowing, abs=Decimal("1e-9")), (step, q.asset)
             assert q.short_carry_apr == pytest.approx(funding + borrowing, abs=Decimal("2e-9")), (step, q.asset)

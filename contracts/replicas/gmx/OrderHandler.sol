@@ -22,7 +22,7 @@ import "./PositionRules.sol";
 /// (PositionRules.isPositionLiquidatable, forLiquidation=true); a partial decrease that would leave less than
 /// the minimum closes the position, as GMX's DecreasePositionUtils does (PositionRules.adjustDecrease).
 /// Simplified (reference §17.2): zero price impact, no swaps, order types 2, 4, 5 and 6 creatable, flat position
-/// fee, funding and borrowing as in MarketMath, no ADL.
+/// fee, funding (per collateral token, claimable in both) and borrowing as in MarketMath, no ADL.
 contract OrderHandler is IOrderHandler, RoleModule {
     uint256 internal constant FLOAT = 1e30;
 
@@ -272,7 +272,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
         c.prices = prices;
         c.collateralPrice = c.order.addresses.initialCollateralToken == c.market.longToken
             ? prices.longTokenPrice : prices.shortTokenPrice;
-        MarketMath.updateMarket(ds, c.market);
+        MarketMath.updateMarket(ds, c.market, prices);
         if (c.order.numbers.orderType == uint256(Order.OrderType.MarketIncrease)) {
             _increase(c);
         } else {
@@ -313,7 +313,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
         c.market = marketProps(market);
         c.prices = prices;
         c.collateralPrice = PositionRules.collateralPrice(c.market, pos, prices);
-        MarketMath.updateMarket(ds, c.market);
+        MarketMath.updateMarket(ds, c.market, prices);
         _decrease(c);
         _removeOrder(key, account);
         GmxEvents.orderExecuted(emitter, key, account);
@@ -324,33 +324,44 @@ contract OrderHandler is IOrderHandler, RoleModule {
                                 c.order.flags.isLong);
     }
 
+    /// The position's funding and borrowing snapshots: the market's stored per-size values, just settled by
+    /// updateMarket (fee in the position's collateral token, claimables in both tokens, for its side).
     function _snapshot(Position.Props memory p, Market.Props memory m) internal view {
-        MarketMath.Funding memory fu = MarketMath.currentFunding(ds, m);
         bool isLong = p.flags.isLong;
-        p.numbers.fundingFeeAmountPerSize = isLong ? fu.costLong : fu.costShort;
-        uint256 claim = isLong ? fu.claimLong : fu.claimShort;
-        if (p.addresses.collateralToken == m.longToken) p.numbers.longTokenClaimableFundingAmountPerSize = claim;
-        else p.numbers.shortTokenClaimableFundingAmountPerSize = claim;
-        p.numbers.borrowingFactor = ds.getUint(Keys.cumulativeBorrowingFactorKey(m.marketToken, isLong));
+        address mk = m.marketToken;
+        p.numbers.fundingFeeAmountPerSize =
+            ds.getUint(MarketMath.fundingFeeAmountPerSizeKey(mk, p.addresses.collateralToken, isLong));
+        p.numbers.longTokenClaimableFundingAmountPerSize =
+            ds.getUint(MarketMath.claimableFundingAmountPerSizeKey(mk, m.longToken, isLong));
+        p.numbers.shortTokenClaimableFundingAmountPerSize =
+            ds.getUint(MarketMath.claimableFundingAmountPerSizeKey(mk, m.shortToken, isLong));
+        p.numbers.borrowingFactor = ds.getUint(Keys.cumulativeBorrowingFactorKey(mk, isLong));
     }
 
-    /// Pays pending funding/borrowing plus `positionFeeUsd` out of the collateral; credits funding income
-    /// as claimable. Returns the cost in collateral tokens.
+    /// As GMX's processCollateral: the funding owed (in the collateral token) stays in the market to back the
+    /// claims; borrowing and `positionFeeUsd` go to the pool; the funding earned, in the long and the short
+    /// token, becomes claimable by the account (claimableFundingAmountKey(market, token, account)).
+    /// Returns the cost in collateral tokens.
     function _settleFees(Ctx memory c, Position.Props memory p, uint256 positionFeeUsd) internal returns (uint256 costTokens) {
-        (uint256 fundingCostUsd, uint256 fundingClaimUsd, uint256 borrowingUsd) = MarketMath.pendingFees(ds, c.market, p);
+        MarketMath.PendingFees memory f = MarketMath.pendingFees(ds, c.market, c.prices, p);
+        address mk = c.market.marketToken;
+        _creditClaimable(mk, c.market.longToken, p.addresses.account, f.claimableLongTokenAmount);
+        _creditClaimable(mk, c.market.shortToken, p.addresses.account, f.claimableShortTokenAmount);
         address token = p.addresses.collateralToken;
-        if (fundingClaimUsd > 0) {
-            uint256 claimTokens = fundingClaimUsd / c.collateralPrice.max;
-            ds.incrementUint(Keys.claimableFundingAmountKey(c.market.marketToken, token, p.addresses.account), claimTokens);
-            ds.applyDeltaToUint(Keys.poolAmountKey(c.market.marketToken, token), -int256(claimTokens), "pool: funding");
-        }
-        uint256 costUsd = fundingCostUsd + borrowingUsd + positionFeeUsd;
-        costTokens = MarketMath.usdToTokensUp(costUsd, c.collateralPrice.min);
+        uint256 poolTokens = MarketMath.usdToTokensUp(f.borrowingUsd + positionFeeUsd, c.collateralPrice.min);
+        costTokens = poolTokens + f.fundingFeeAmount;
         if (costTokens > p.numbers.collateralAmount) {
+            uint256 costUsd = costTokens * c.collateralPrice.min;
             revert Errors.InsufficientFundsToPayForCosts(costUsd - p.numbers.collateralAmount * c.collateralPrice.min, "fees");
         }
         p.numbers.collateralAmount -= costTokens;
-        ds.incrementUint(Keys.poolAmountKey(c.market.marketToken, token), costTokens);
+        if (poolTokens > 0) ds.incrementUint(Keys.poolAmountKey(mk, token), poolTokens);
+    }
+
+    function _creditClaimable(address market, address token, address account, uint256 amount) internal {
+        if (amount == 0) return;
+        ds.incrementUint(Keys.claimableFundingAmountKey(market, token, account), amount);
+        ds.incrementUint(MarketMath.claimableFundingPoolKey(market, token), amount);
     }
 
     function _increase(Ctx memory c) internal {
@@ -503,7 +514,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
     /// Reserve, open-interest-reserve and max-OI checks after an increase (reference §9).
     function _validateCapacity(Ctx memory c, bool isLong) internal view {
         Market.Props memory m = c.market;
-        uint256 divisor = m.longToken == m.shortToken ? 2 : 1;   // for pool amounts; MarketMath dedups OI
+        uint256 divisor = MarketMath.divisor(m);   // pool amounts; MarketMath divides OI itself (reference §9)
         uint256 oi = MarketMath.openInterest(ds, m, isLong);
         uint256 reserved;
         uint256 poolUsd;
@@ -530,6 +541,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
         amount = ds.getUint(k);
         if (amount == 0) return 0;
         ds.setUint(k, 0);
+        ds.applyDeltaToUint(MarketMath.claimableFundingPoolKey(market, token), -int256(amount), "claimable funding");
         MarketToken(payable(market)).transferOut(token, receiver, amount, false);
     }
 }

@@ -62,12 +62,13 @@ library PositionRules {
 
     /// What closing the whole position costs now, in collateral tokens (each part rounded up, as GMX's
     /// PositionFees.totalCostAmount): pending funding and borrowing, and the closing position fee.
-    function closeCostAmount(IDataStore ds, Market.Props memory m, Position.Props memory p, Price.Props memory cp)
+    function closeCostAmount(IDataStore ds, Market.Props memory m, Position.Props memory p,
+                             MarketUtils.MarketPrices memory prices, Price.Props memory cp)
         internal view returns (uint256)
     {
-        (uint256 fundingCostUsd,, uint256 borrowingUsd) = MarketMath.pendingFees(ds, m, p);
+        MarketMath.PendingFees memory f = MarketMath.pendingFees(ds, m, prices, p);   // funding: collateral units
         uint256 feeUsd = p.numbers.sizeInUsd * ds.getUint(Keys.positionFeeFactorKey(m.marketToken, false)) / FLOAT;
-        return MarketMath.usdToTokensUp(fundingCostUsd, cp.min) + MarketMath.usdToTokensUp(borrowingUsd, cp.min)
+        return f.fundingFeeAmount + MarketMath.usdToTokensUp(f.borrowingUsd, cp.min)
             + MarketMath.usdToTokensUp(feeUsd, cp.min);
     }
 
@@ -80,7 +81,7 @@ library PositionRules {
         int256 pnl = MarketMath.pnlUsd(p, pnlPrice(p, prices), p.numbers.sizeInUsd);
         int256 impact = liquidationImpactUsd(ds, m.marketToken, p.numbers.sizeInUsd, 0);  // replica: no impact
         info.remainingCollateralUsd = int256(p.numbers.collateralAmount * cp.min) + pnl + impact
-            - int256(closeCostAmount(ds, m, p, cp) * cp.min);
+            - int256(closeCostAmount(ds, m, p, prices, cp) * cp.min);
         bytes32 factorKey = forLiquidation
             ? keccak256(abi.encode(MIN_COLLATERAL_FACTOR_FOR_LIQUIDATION, m.marketToken))
             : Keys.minCollateralFactorKey(m.marketToken);

@@ -37,24 +37,17 @@ contract Reader is IReader {
         return IReplicaMarket(key).replicaMarket();
     }
 
-    function getMarketInfo(address dataStore, MarketUtils.MarketPrices calldata, address marketKey)
+    function getMarketInfo(address dataStore, MarketUtils.MarketPrices calldata prices, address marketKey)
         public view returns (ReaderUtils.MarketInfo memory info)
     {
         IDataStore ds = IDataStore(dataStore);
         Market.Props memory m = getMarket(dataStore, marketKey);
         if (m.marketToken == address(0)) revert Errors.EmptyMarket();
         info.market = m;
-        info.borrowingFactorPerSecondForLongs = ds.getUint(Keys.borrowingFactorKey(marketKey, true));
-        info.borrowingFactorPerSecondForShorts = ds.getUint(Keys.borrowingFactorKey(marketKey, false));
-        MarketMath.Funding memory fu = MarketMath.currentFunding(ds, m);
-        info.baseFunding.fundingFeeAmountPerSize = MarketUtils.PositionType(
-            MarketUtils.CollateralType(fu.costLong, fu.costLong), MarketUtils.CollateralType(fu.costShort, fu.costShort));
-        info.baseFunding.claimableFundingAmountPerSize = MarketUtils.PositionType(
-            MarketUtils.CollateralType(fu.claimLong, fu.claimLong), MarketUtils.CollateralType(fu.claimShort, fu.claimShort));
-        info.nextFunding.longsPayShorts = fu.longsPayShorts;
-        info.nextFunding.fundingFactorPerSecond = fu.factorPerSecond;
-        info.nextFunding.nextSavedFundingFactorPerSecond =
-            fu.longsPayShorts ? int256(fu.factorPerSecond) : -int256(fu.factorPerSecond);
+        info.borrowingFactorPerSecondForLongs = MarketMath.borrowingFactorPerSecond(ds, m, true);
+        info.borrowingFactorPerSecondForShorts = MarketMath.borrowingFactorPerSecond(ds, m, false);
+        info.baseFunding = MarketMath.baseFunding(ds, m);
+        info.nextFunding = MarketMath.nextFunding(ds, m, prices);
         info.isDisabled = ds.getBool(Keys.isMarketDisabledKey(marketKey));
     }
 
@@ -122,29 +115,32 @@ contract Reader is IReader {
         Price.Props memory cp = p.addresses.collateralToken == m.longToken ? prices.longTokenPrice : prices.shortTokenPrice;
         info.positionKey = key;
         info.position = p;
-        _fees(ds, m, p, cp, sizeDeltaUsd, info.fees);
+        _fees(ds, m, p, prices, cp, sizeDeltaUsd, info.fees);
         uint256 execPrice = p.flags.isLong ? prices.indexTokenPrice.min : prices.indexTokenPrice.max;
         info.executionPriceResult.executionPrice = execPrice;
         info.basePnlUsd = MarketMath.pnlUsd(p, execPrice, sizeDeltaUsd);
         info.uncappedBasePnlUsd = info.basePnlUsd;
         info.pnlAfterPriceImpactUsd = info.basePnlUsd;
-        uint256 claimUsd = (info.fees.funding.claimableLongTokenAmount + info.fees.funding.claimableShortTokenAmount) * cp.max;
+        // claimables each at its own token's price (GMX's positionValueInUsd)
+        uint256 claimUsd = info.fees.funding.claimableLongTokenAmount * prices.longTokenPrice.min
+            + info.fees.funding.claimableShortTokenAmount * prices.shortTokenPrice.min;
         ReleaseShim.setPositionValue(info, int256(p.numbers.collateralAmount * cp.min + claimUsd)
             + MarketMath.pnlUsd(p, execPrice, p.numbers.sizeInUsd) - int256(info.fees.totalCostAmount * cp.max));
     }
 
-    function _fees(IDataStore ds, Market.Props memory m, Position.Props memory p, Price.Props memory cp,
-                   uint256 sizeDeltaUsd, PositionPricingUtils.PositionFees memory fees) internal view {
-        (uint256 fundingCostUsd, uint256 fundingClaimUsd, uint256 borrowingUsd) = MarketMath.pendingFees(ds, m, p);
-        MarketMath.Funding memory fu = MarketMath.currentFunding(ds, m);
+    function _fees(IDataStore ds, Market.Props memory m, Position.Props memory p, MarketUtils.MarketPrices memory prices,
+                   Price.Props memory cp, uint256 sizeDeltaUsd, PositionPricingUtils.PositionFees memory fees)
+        internal view
+    {
+        MarketMath.PendingFees memory f = MarketMath.pendingFees(ds, m, prices, p);
+        uint256 borrowingUsd = f.borrowingUsd;
         fees.collateralTokenPrice = cp;
-        fees.funding.fundingFeeAmount = MarketMath.usdToTokensUp(fundingCostUsd, cp.min);
-        uint256 claimTokens = fundingClaimUsd / cp.max;
-        if (p.addresses.collateralToken == m.longToken) fees.funding.claimableLongTokenAmount = claimTokens;
-        else fees.funding.claimableShortTokenAmount = claimTokens;
-        fees.funding.latestFundingFeeAmountPerSize = p.flags.isLong ? fu.costLong : fu.costShort;
-        fees.funding.latestLongTokenClaimableFundingAmountPerSize = p.flags.isLong ? fu.claimLong : fu.claimShort;
-        fees.funding.latestShortTokenClaimableFundingAmountPerSize = p.flags.isLong ? fu.claimLong : fu.claimShort;
+        fees.funding.fundingFeeAmount = f.fundingFeeAmount;
+        fees.funding.claimableLongTokenAmount = f.claimableLongTokenAmount;
+        fees.funding.claimableShortTokenAmount = f.claimableShortTokenAmount;
+        fees.funding.latestFundingFeeAmountPerSize = f.latest.fundingFeeAmountPerSize;
+        fees.funding.latestLongTokenClaimableFundingAmountPerSize = f.latest.longTokenClaimablePerSize;
+        fees.funding.latestShortTokenClaimableFundingAmountPerSize = f.latest.shortTokenClaimablePerSize;
         fees.borrowing.borrowingFeeUsd = borrowingUsd;
         fees.borrowing.borrowingFeeAmount = MarketMath.usdToTokensUp(borrowingUsd, cp.min);
         fees.positionFeeFactor = ds.getUint(Keys.positionFeeFactorKey(m.marketToken, false));

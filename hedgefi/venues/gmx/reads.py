@@ -186,7 +186,7 @@ def markets_reader(conn: "Connection", d: GmxDeployment) -> Reader[tuple[int, li
     return snap.block, _market_quotes(snap, r, snap.extra[0])
 
 
-PER_MARKET = 12
+PER_MARKET = 17
 
 
 def _market_calls(d: GmxDeployment, snap: Snapshot) -> list[Call]:
@@ -202,6 +202,12 @@ def _market_calls(d: GmxDeployment, snap: Snapshot) -> list[Call]:
                 keys.open_interest_reserve_factor_key(m.key, False), keys.max_open_interest_key(m.key, False),
                 keys.min_collateral_factor_key(m.key), keys.position_fee_factor_key(m.key, False))],
             Call(d.data_store, encode_call("getBool(bytes32)", ["bytes32"], [keys.is_market_disabled_key(m.key)])),
+            # the funding balance: OI in tokens when USE_OPEN_INTEREST_IN_TOKENS_FOR_BALANCE (mainnet: true)
+            *[Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys._param_key(
+                "OPEN_INTEREST_IN_TOKENS", ["address", "address", "bool"], [m.key, t, side])]))
+              for side in (True, False) for t in (m.long_token, m.short_token)],
+            Call(d.data_store, encode_call("getBool(bytes32)", ["bytes32"],
+                                           [keys.name_key("USE_OPEN_INTEREST_IN_TOKENS_FOR_BALANCE")])),
         ]
     return calls
 
@@ -229,9 +235,12 @@ def _market_quotes(snap: Snapshot, r: list[CallResult], min_size: CallResult) ->
         disabled = bool(decode(["bool"], rs[11].data)[0]) if rs[11].ok else False
         nf = info["nextFunding"]
         f = int(nf["fundingFactorPerSecond"])
+        long_bal, short_bal = long_oi, short_oi
+        if rs[16].ok and bool(decode(["bool"], rs[16].data)[0]):   # balance in tokens (x price: it cancels)
+            long_bal, short_bal = _uint(rs[12]) + _uint(rs[13]), _uint(rs[14]) + _uint(rs[15])
         if nf["longsPayShorts"]:
             # shorts receive: f x longOI / shortOI per second (an income: negative cost)
-            funding = -_usd(f * SECONDS_PER_YEAR) * (Decimal(long_oi) / Decimal(short_oi)) if short_oi else Decimal(0)
+            funding = -_usd(f * SECONDS_PER_YEAR) * (Decimal(long_bal) / Decimal(short_bal)) if short_bal else Decimal(0)
         else:
             funding = _usd(f * SECONDS_PER_YEAR)
         borrowing = _usd(int(info["borrowingFactorPerSecondForShorts"]) * SECONDS_PER_YEAR)
