@@ -34,6 +34,10 @@ def hedgefi_home(tmp_path_factory: pytest.TempPathFactory, no_private_key_anywhe
         os.environ.pop(k, None)
     os.environ["HEDGEFI_CONFIG_DIR"] = str(home / "config")
     os.environ["HEDGEFI_DATA_DIR"] = str(home / "data")
+    # a few dozen other traders' GMX orders, not 1,500: anvil re-hashes all storage for every block, so the full
+    # ORDER_LIST makes each block ~18x slower; tests/e2e/test_gmx_crowded_devnet.py runs the full one
+    saved.setdefault("HEDGEFI_DEVNET_GMX_OTHER_ORDERS", os.environ.get("HEDGEFI_DEVNET_GMX_OTHER_ORDERS"))
+    os.environ["HEDGEFI_DEVNET_GMX_OTHER_ORDERS"] = "40"
     yield home
     for k, v in saved.items():
         if v is None:

@@ -80,7 +80,7 @@ def test_missed_acceptable_price_cancels_and_refunds(conn, demo, keeper_paused) 
     assert [o.status for o in r.orders] == ["pending"]
     assert usdc_raw(conn, demo.address) == usdc_before - 5_000_000_000  # collateral sits in the OrderVault
     control.set_price("ETH", "-1%")  # below the short's acceptable floor (-0.5%)
-    results = execute_pending(conn.rpc_url, v.d, order_keys=[r.orders[0].key])   # ORDER_LIST holds 1,600 others'
+    results = execute_pending(conn.rpc_url, v.d, order_keys=[r.orders[0].key])   # ORDER_LIST holds others' orders too
     # the keeper tx succeeds and GMX cancels the order inside it: reported as cancelled, never as executed
     assert len(results) == 1 and results[0].tx_hash and not results[0].executed
     assert results[0].note.startswith("cancelled: the price moved past your slippage limit")
@@ -136,7 +136,7 @@ def test_mainnet_fork_recipe_mock_oracle_executes_orders(conn, demo) -> None:  #
         fs.impersonate(demo.address)
         receipts = [fs.send_as(demo.address, t, fv.errors) for t in plan.txs]
         ((key, _),) = fv.order_keys(receipts[-1])
-        # exactly the order this plan created: the fork's ORDER_LIST also holds 1,500 other traders' orders
+        # exactly the order this plan created: the fork's ORDER_LIST also holds other traders' orders
         assert execute_pending(fs.conn.rpc_url, fv.d, account=demo.address, order_keys=[key])[0].executed
         mined = receipts[-1]["blockNumber"]
         assert fv.wait_outcome(key, int(mined, 16) if isinstance(mined, str) else int(mined), 5).status == "executed"
