@@ -49,7 +49,8 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
-            "pending_orders": [o.as_json() for o in st.pending], "alerts": [a.as_json() for a in alerts]}
+            "pending_orders": [o.as_json() for o in st.pending], "alerts": [a.as_json() for a in alerts],
+            "warnings": st.warnings}
 
 
 def watch(

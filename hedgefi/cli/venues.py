@@ -72,6 +72,7 @@ def positions(
 
     profile = OPTIONS.profile()
     ident = require_identity(profile, address=address, account=account)
+    from hedgefi.venues.base import read_warnings
     from hedgefi.venues.gather import fetch_positions_of
 
     conn = OPTIONS.connect()
@@ -82,13 +83,16 @@ def positions(
         all_pos += pos
         all_pending += pending
     block = max((v.last_block for v in venues), default=0)
+    warnings = [w for v in venues for w in read_warnings(v)]   # positions left out: their market is unpriced
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],
                            "pending_orders": [o.as_json() for o in all_pending],
-                           "stale_feeds": conn.prices.stale_report()})
+                           "stale_feeds": conn.prices.stale_report(), "warnings": warnings})
     else:
         render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
+        for w in warnings:
+            render.warn(w)
     _warn_stale(conn)
 
 

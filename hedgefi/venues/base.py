@@ -261,6 +261,12 @@ class KeeperAction:
     note: str = ""
 
 
+def read_warnings(venue: object) -> list[str]:
+    """What a venue's last positions read could not show (GMX: a line per position in a market hedgefi cannot
+    price, left out of the positions); empty for a venue that never leaves one out."""
+    return list(getattr(venue, "read_warnings", ()))
+
+
 class Venue(Protocol):
     """One perp venue: reads, unsigned transactions, and following an order after it is sent.
 
@@ -296,6 +302,6 @@ class Venue(Protocol):
     def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]: ...
 
 
-__all__ = ["Allowances", "approval_needed", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
+__all__ = ["Allowances", "approval_needed", "read_warnings", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
            "KeeperAction", "LiquidationQuote"]

@@ -16,7 +16,7 @@ def test_broadcast_short_then_funding_after_a_day(devnet, cli) -> None:  # type:
     out = json.loads(r.stdout)
     assert out["result"]["mode"] == "broadcast" and out["result"]["all_executed"]
     pos = json.loads(cli("positions", "--json").stdout)
-    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders", "stale_feeds"}
+    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders", "stale_feeds", "warnings"}
     (p,) = pos["positions"]
     assert (p["venue"], p["asset"], p["side"]) == ("gmx", "ETH", "short")
     assert abs(Decimal(p["size_usd"]) - 10000) <= 10000 * Decimal("0.005")

@@ -155,12 +155,21 @@ def market_info(conn: Any, d: GmxDeployment, snap: reads.Snapshot, m: reads.GmxM
 
 
 def raw_position(conn: Any, d: GmxDeployment, snap: reads.Snapshot, account: str) -> dict[str, Any]:
-    """The account's one position as the Reader returns it (decoded in the deployment's release layout)."""
+    """The account's one position in a market hedgefi prices, as the Reader returns it (decoded in the
+    deployment's release layout); the demo wallet also holds one in a market hedgefi cannot price."""
     reader = reader_codec(d)
-    (info,) = reader.decode_output("getAccountPositionInfoList", _eth_call(conn, d.reader, reader.encode(
-        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
-        [snap.market_prices(m) for m in snap.markets], ZERO, 0, 100)))
+    listed = reads.raw_positions(snap, account, _call_result(_eth_call(conn, d.reader, reader.encode(
+        "getAccountPositions", d.data_store, account, 0, 100))))
+    ((key, m),) = listed.priced
+    info = reader.decode_output("getPositionInfo", _eth_call(conn, d.reader, reader.encode(
+        "getPositionInfo", d.data_store, d.referral_storage, key, snap.market_prices(m), 0, ZERO, True)))
     return info  # type: ignore[no-any-return]
+
+
+def _call_result(data: bytes) -> Any:
+    from hedgefi.chain.multicall import CallResult
+
+    return CallResult(True, data)
 
 
 def sdk_position(info: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,10 @@ class GmxVenue:
         fetch_verify(self.conn, self.d)
 
     last_block: int = 0
+    # what the last read could not show: a line per position in a market hedgefi cannot price
+    # (``venues.base.read_warnings``), and the markets it cannot price (``markets`` lists them)
+    read_warnings: tuple[str, ...] = ()
+    unpriced_markets: tuple[reads.UnpricedMarket, ...] = ()
 
     def fetch_markets(self) -> list[MarketQuote]:
         return read(self.conn, self.markets_reader())
@@ -61,16 +65,19 @@ class GmxVenue:
         return read(self.conn, self.positions_reader(account))
 
     def markets_reader(self) -> Reader[list[MarketQuote]]:
-        self.last_block, quotes = yield from reads.markets_reader(self.conn, self.d)
+        self.last_block, quotes, self.unpriced_markets = yield from reads.markets_reader(self.conn, self.d)
         return quotes
 
     def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]:
-        self.last_block, positions, pending = yield from reads.positions_reader(self.conn, self.d, account)
+        self.last_block, positions, pending, warnings = yield from reads.positions_reader(self.conn, self.d, account)
+        self.read_warnings = tuple(warnings)
         return positions, pending
 
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
-        self.last_block, quotes, positions, pending = yield from reads.state_reader(self.conn, self.d, account)
+        self.last_block, quotes, positions, pending, warnings = yield from reads.state_reader(self.conn, self.d,
+                                                                                              account)
+        self.read_warnings = tuple(warnings)
         return quotes, positions, pending
 
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
@@ -148,7 +155,7 @@ class GmxVenue:
         notes = []
         if req.stop_loss_price is not None:
             # a new stop replaces the earlier ones on this market, in the same transaction
-            _, pending = reads.fetch_positions(self.conn, self.d, account)[1:]
+            pending = reads.fetch_positions(self.conn, self.d, account)[2]
             router = codec("ExchangeRouter")
             old = [o.key for o in pending if o.type == "StopLossDecrease" and o.market.lower() == market.key.lower()]
             for key in old:
