@@ -130,20 +130,25 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
     if intent.action == "cancel":
         return Step(venue, list(venue.build_cancel(account, intent.order_key)),
                     f"{venue.name} cancel of order {intent.order_key}")
+    # positions are keyed by market: the intent's (an asset may have shorts in several GMX markets)
     existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
-                     and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()), None)
+                     and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
+                     and (not intent.market or p.market.lower() == intent.market.lower())), None)
+    market = intent.market or None
     if intent.action in ("open", "increase"):
-        req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage)
+        req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage,
+                           market=market)
     elif intent.action == "close":
         if existing is None:
             return None
-        req = ShortRequest(intent.asset, -existing.size_usd, intent.collateral, close=True)
+        req = ShortRequest(intent.asset, -existing.size_usd, intent.collateral, close=True, market=market)
     else:
         if existing is None:
             return None
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
-        req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral)
+        req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral,
+                           market=market)
     return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
 
 

@@ -64,6 +64,8 @@ class MarketQuote:
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
     price_stale: bool = False                  # a feed pricing it is older than its heartbeat (chain.freshness)
     min_fee_basis_usd: Decimal = Decimal(0)    # position fees are charged on at least this size (gTrade)
+    market_name: str = ""                      # GMX: "ETH/USD [WETH-USDC]" (an asset has several markets)
+    collateral_symbols: tuple[str, ...] = ()   # GMX: the tokens a position in it may hold (long, short); ()=any
 
     @property
     @money
@@ -85,6 +87,8 @@ class MarketQuote:
             "max_leverage": fmt(self.max_leverage), "open": self.open,
             "can_reduce": self.can_reduce, "position_fee_rate": fmt(self.position_fee_rate),
             "min_size_usd": fmt(self.min_size_usd), "price_stale": self.price_stale,
+            "market_name": self.market_name, "index_token": self.index_token, "long_token": self.long_token,
+            "short_token": self.short_token, "collateral_tokens": list(self.collateral_symbols),
         }
 
 
@@ -171,6 +175,7 @@ class ShortRequest:
     stop_loss_price: Decimal | None = None
     close: bool = False
     force: bool = False                # send even when the venue's market is closed (the order will time out)
+    market: str | None = None          # GMX: the market token to trade (None: the adapter chooses, see its docs)
 
 
 @dataclass

@@ -41,7 +41,7 @@ def test_markets_json_schema(devnet, cli) -> None:  # type: ignore[no-untyped-de
     r = cli("markets", "--venue", "gmx", "--asset", "ETH", "--json")
     assert r.code == 0, r.stderr
     data = json.loads(r.stdout)
-    assert set(data) == {"chain_id", "block", "markets", "stale_feeds"}
+    assert set(data) == {"chain_id", "block", "markets", "unpriced_markets", "stale_feeds"}
     (m,) = data["markets"]
     assert m["venue"] == "gmx" and m["asset"] == "ETH" and Decimal(m["short_funding_apr"]) < 0
 

@@ -3,6 +3,11 @@
 ``plan_short`` turns a human request (asset, USD size delta, collateral, leverage, slippage, stop-loss)
 into an ``OrderPlan``: the approval (if the Router's allowance is short) and one ExchangeRouter multicall.
 Sizes are clamped against the live position before any decrease.
+
+Markets are keyed by market token: an asset has several (ETH/USD [WETH-USDC], ETH/USD [WETH-WETH], ...).
+``req.market`` picks one; else the existing position's market; else ``choose_market``: among the asset's
+markets, those whose long or short token is the requested collateral, then, when several remain, the
+cheapest short carry among those with the short liquidity for the size (a markets read only then).
 """
 
 from __future__ import annotations
@@ -29,6 +34,41 @@ if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
 DEFAULT_LEVERAGE = Decimal("2")
+LIQUIDITY_MARGIN = Decimal("0.9")     # a market "has the liquidity" for a size up to 90% of its available
+
+
+def _takes(q: MarketQuote, collateral: str) -> bool:
+    return not q.collateral_symbols or collateral.upper() in q.collateral_symbols
+
+
+def _listed(quotes: Sequence[MarketQuote]) -> str:
+    return ", ".join(f"{q.market_name or q.asset} {q.market}" for q in quotes)
+
+
+@money
+def choose_market(quotes: Sequence[MarketQuote], asset: str, collateral: str, size_usd: Decimal
+                  ) -> tuple[MarketQuote, str]:
+    """(market, why) for a new short of ``size_usd`` on ``asset`` with ``collateral``: the open markets whose
+    long or short token is the collateral; among them the cheapest short carry with the short liquidity for
+    the size (90% of the available), or, when none has it, the one with the most liquidity (the venue's own
+    checks then say what is short)."""
+    mine = [q for q in quotes if q.asset.upper() == asset.upper()]
+    if not mine:
+        raise UnknownNameError("GMX market for asset", asset, sorted({q.asset for q in quotes}))
+    takes = [q for q in mine if _takes(q, collateral) and q.open]
+    if not takes:
+        raise InputError(f"GMX has {len(mine)} {asset} market(s) and none open takes {collateral} collateral "
+                         f"({_listed(mine)}); pick one with --market and its --collateral")
+    if len(takes) == 1:
+        return takes[0], f"the only open {asset} market taking {collateral}"
+    room = [q for q in takes if q.available_short_liquidity_usd * LIQUIDITY_MARGIN >= size_usd]
+    if room:
+        best = min(room, key=lambda q: (q.short_carry_apr, -q.available_short_liquidity_usd, q.market.lower()))
+        return best, (f"cheapest short carry {fmt((best.short_carry_apr * 100).quantize(Decimal('0.01')))}%/yr of "
+                      f"{len(takes)} {asset} markets taking {collateral} with liquidity for ${fmt(size_usd)}")
+    best = max(takes, key=lambda q: (q.available_short_liquidity_usd, q.market.lower()))
+    return best, (f"none of {len(takes)} {asset} markets taking {collateral} has liquidity for ${fmt(size_usd)}; "
+                  "the one with the most")
 
 
 class GmxVenue:
@@ -86,11 +126,41 @@ class GmxVenue:
         return liquidation_reader(self.conn, self.d, leverages)
 
     # ------------------------------------------------------------------ orders
-    def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:
-        markets = snap.market_by_asset(asset)
+    def _market(self, snap: reads.Snapshot, req: ShortRequest, existing: PositionView | None, is_increase: bool
+                ) -> tuple[reads.GmxMarket, str]:
+        """The market to trade, and why it (a note for the plan; "" when the user or the position said)."""
+        markets = snap.market_by_asset(req.asset)
         if not markets:
-            raise UnknownNameError("GMX market for asset", asset, sorted({m.asset for m in snap.markets}))
-        return markets[0]
+            raise UnknownNameError("GMX market for asset", req.asset, sorted({m.asset for m in snap.markets}))
+        names = ", ".join(f"{snap.market_name(m)} {reads.to_checksum(m.key)}" for m in markets)
+        key = req.market or (existing.market if existing is not None and existing.market else None)
+        if key:
+            m = snap.market_by_key(key)
+            if m is None:
+                u = next((u for u in snap.unpriced if u.key.lower() == key.lower()), None)
+                why = u.note if u else "not in GMX's market list"
+                raise InputError(f"{key} is not a GMX market hedgefi can trade ({why}); GMX's {req.asset} markets: "
+                                 f"{names}")
+            if m.asset.upper() != req.asset.upper():
+                raise InputError(f"GMX market {snap.market_name(m)} {reads.to_checksum(m.key)} trades {m.asset}, not "
+                                 f"{req.asset}; GMX's {req.asset} markets: {names}")
+            return m, ""
+        takes = [m for m in markets if req.collateral_symbol.upper() in
+                 {snap.tokens[t.lower()].symbol.upper() for t in (m.long_token, m.short_token)}]
+        if len(markets) == 1 or len(takes) == 1:
+            return (takes or markets)[0], ""
+        if not takes:
+            raise InputError(f"GMX has {len(markets)} {req.asset} markets and none takes {req.collateral_symbol} "
+                             f"collateral ({names}); pick one with --market and its --collateral")
+        if not is_increase:
+            raise InputError(f"GMX has {len(takes)} {req.asset} markets taking {req.collateral_symbol} ({names}); "
+                             "pick one with --market")
+        quotes = [q for q in read(self.conn, self.markets_reader())
+                  if q.market.lower() in {m.key.lower() for m in takes}]
+        q, why = choose_market(quotes, req.asset, req.collateral_symbol, req.size_delta_usd)
+        m = snap.market_by_key(q.market)
+        assert m is not None
+        return m, f"market {q.market_name} {q.market} chosen: {why} (--market picks another)"
 
     def _collateral(self, snap: reads.Snapshot, market: reads.GmxMarket, symbol: str) -> reads.TokenMeta:
         for t in (market.short_token, market.long_token):
@@ -107,17 +177,21 @@ class GmxVenue:
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
             raise BadAmountError("--max-slippage must be above 0% and below 50%")
         snap = reads.fetch_snapshot(self.conn, self.d)
-        market = self._market(snap, req.asset)
+        is_increase = req.size_delta_usd > 0 and not req.close
+        market, chosen = self._market(snap, req, existing, is_increase)
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
         fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key)
-        is_increase = req.size_delta_usd > 0 and not req.close
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
-            return self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
+            plan = self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
                                        allowances)
-        return self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
+        else:
+            plan = self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
+        if chosen:
+            plan.notes.insert(0, chosen)
+        return plan
 
     def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
                        index_e30: int, coll_e30: int, fees: FeeContext, index_price: Decimal,
@@ -233,4 +307,4 @@ class GmxVenue:
 
 _IMPLEMENTS_VENUE: type[Venue] = GmxVenue   # the type checker proves GmxVenue is a Venue
 
-__all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE"]
+__all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE", "choose_market"]

@@ -100,6 +100,16 @@ class Snapshot:
     def market_by_asset(self, asset: str) -> list[GmxMarket]:
         return [m for m in self.markets if m.asset.upper() == asset.upper()]
 
+    def market_by_key(self, key: str) -> GmxMarket | None:
+        return next((m for m in self.markets if m.key.lower() == key.lower()), None)
+
+    def market_name(self, m: GmxMarket) -> str:
+        """GMX's own way of naming a market: ``ETH/USD [WETH-USDC]``."""
+        def sym(t: str) -> str:
+            meta = self.tokens.get(t.lower())
+            return meta.symbol if meta else to_checksum(t)[:8]
+        return f"{m.asset}/USD [{sym(m.long_token)}-{sym(m.short_token)}]"
+
 
 def _token_table(conn: "Connection", d: GmxDeployment) -> dict[str, tuple[TokenMeta, str | None]]:
     table: dict[str, tuple[TokenMeta, str | None]] = {}
@@ -269,8 +279,10 @@ def _market_quotes(snap: Snapshot, r: list[CallResult], min_size: CallResult) ->
             open=not (disabled or bool(info["isDisabled"])),
             position_fee_rate=fee_rate, min_size_usd=min_size_usd,
             trading="paused" if disabled or bool(info["isDisabled"]) else "open",
-            index_token=m.index_token, long_token=m.long_token, short_token=m.short_token,
-            price_stale=snap.market_stale(m),
+            index_token=to_checksum(m.index_token), long_token=to_checksum(m.long_token),
+            short_token=to_checksum(m.short_token), price_stale=snap.market_stale(m), market_name=snap.market_name(m),
+            collateral_symbols=tuple(dict.fromkeys(snap.tokens[t.lower()].symbol.upper()
+                                                   for t in (m.long_token, m.short_token))),
         ))
     return quotes
 
