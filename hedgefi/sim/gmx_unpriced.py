@@ -33,29 +33,20 @@ def _f(x: str) -> int:
     return int(Decimal(x) * F)
 
 
-def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
-    """Deploy the SYN token, its feed and the [SYN-USDC] market, configure them, and open the demo wallet's
-    short (executed by the keeper). Returns the manifest contract entries it added."""
+def add_market(dev: DevClient, manifest: Manifest, name: str, index: str, long_token: str, short_token: str,
+               pools: dict[str, int], *, price_feed: tuple[str, int] | None = None) -> str:
+    """Deploy one more replica market (index, long, short) in MARKET_LIST with ``pools`` (token -> raw amount,
+    transferred from the admin: mint or wrap it first) and a plain configuration; ``price_feed`` (feed, token
+    decimals) makes the replica's Oracle price ``index`` from that feed. Returns the market token."""
     from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts
     from hedgefi.sim.gmx_deploy import gmx_artifacts
     from hedgefi.venues.gmx import keys
-    from hedgefi.venues.gmx.constants import OrderType
-    from hedgefi.venues.gmx.deployment import deployment_for
-    from hedgefi.venues.gmx.events import order_keys_from_receipt
-    from hedgefi.venues.gmx.keeper import execute_pending
-    from hedgefi.venues.gmx.orders import OrderBundle, OrderParams, acceptable_price
 
-    dv = devnet_artifacts()
     g = gmx_artifacts(manifest.params.get("gmx:release", "v2.2c"))
-    admin, demo = manifest.admin_address, manifest.demo_address
-    c = manifest.contracts
-    ds, role_store, oracle, provider = c["gmx:DataStore"], c["gmx:RoleStore"], c["gmx:Oracle"], c["gmx:OracleProvider"]
-    usdc = c["USDC"]
-
-    feed = dev.deploy(dv["DevPriceFeed"], FEED_DECIMALS, "SYN / USD", to_raw(SYN_PRICE, FEED_DECIMALS), sender=admin)
-    syn = dev.deploy(dv["DevToken"], "Synthetic Index", "SYN", SYN_DECIMALS, sender=admin)
-    market = dev.deploy(g["MarketToken"], role_store, ds, "GMX Market SYN/USD", syn, syn, usdc, sender=admin)
-
+    admin, c = manifest.admin_address, manifest.contracts
+    ds, role_store = c["gmx:DataStore"], c["gmx:RoleStore"]
+    market = dev.deploy(g["MarketToken"], role_store, ds, f"GMX Market {name}", index, long_token, short_token,
+                        sender=admin)
     # the deployer gave up CONTROLLER after configuring GMX; as ROLE_ADMIN it takes it back for this, then not
     controller = keys.role_key("CONTROLLER")
     dev.transact(role_store, g["RoleStore"].abi, "grantRole", admin, controller, sender=admin)
@@ -66,15 +57,16 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     def set_address(k: bytes, v: str) -> None:
         dev.transact(ds, g["DataStore"].abi, "setAddress", k, v, sender=admin)
 
-    set_address(keys.oracle_provider_for_token_key(oracle, syn), provider)
-    set_address(keys.price_feed_key(syn), feed)
-    set_uint(keys.price_feed_multiplier_key(syn), 10 ** (60 - SYN_DECIMALS - FEED_DECIMALS))
+    if price_feed is not None:
+        feed, decimals = price_feed
+        set_address(keys.oracle_provider_for_token_key(c["gmx:Oracle"], index), c["gmx:OracleProvider"])
+        set_address(keys.price_feed_key(index), feed)
+        set_uint(keys.price_feed_multiplier_key(index), 10 ** (60 - decimals - FEED_DECIMALS))
     dev.transact(ds, g["DataStore"].abi, "addAddress", keys.name_key("MARKET_LIST"), market, sender=admin)
-    syn_pool, usdc_pool = to_raw(SYN_POOL, SYN_DECIMALS), to_raw(USDC_POOL, 6)
-    dev.transact(syn, dv["DevToken"].abi, "mint", market, syn_pool, sender=admin)
-    dev.transact(usdc, dv["DevToken"].abi, "mint", market, usdc_pool, sender=admin)
-    set_uint(keys.pool_amount_key(market, syn), syn_pool)
-    set_uint(keys.pool_amount_key(market, usdc), usdc_pool)
+    token_abi = devnet_artifacts()["DevToken"].abi
+    for token, raw in pools.items():
+        dev.transact(token, token_abi, "transfer", market, raw, sender=admin)
+        set_uint(keys.pool_amount_key(market, token), raw)
     for is_long in (True, False):
         set_uint(keys.reserve_factor_key(market, is_long), _f("0.9"))
         set_uint(keys.open_interest_reserve_factor_key(market, is_long), _f("0.8"))
@@ -84,6 +76,28 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     set_uint(keys.min_collateral_factor_for_liquidation_key(market), _f("0.01"))
     set_uint(keys.funding_updated_at_key(market), dev.timestamp())
     dev.transact(role_store, g["RoleStore"].abi, "revokeRole", admin, controller, sender=admin)
+    return market
+
+
+def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
+    """Deploy the SYN token, its feed and the [SYN-USDC] market, configure them, and open the demo wallet's
+    short (executed by the keeper). Returns the manifest contract entries it added."""
+    from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts
+    from hedgefi.venues.gmx.constants import OrderType
+    from hedgefi.venues.gmx.deployment import deployment_for
+    from hedgefi.venues.gmx.events import order_keys_from_receipt
+    from hedgefi.venues.gmx.keeper import execute_pending
+    from hedgefi.venues.gmx.orders import OrderBundle, OrderParams, acceptable_price
+
+    dv = devnet_artifacts()
+    admin, demo = manifest.admin_address, manifest.demo_address
+    usdc = manifest.contracts["USDC"]
+    feed = dev.deploy(dv["DevPriceFeed"], FEED_DECIMALS, "SYN / USD", to_raw(SYN_PRICE, FEED_DECIMALS), sender=admin)
+    syn = dev.deploy(dv["DevToken"], "Synthetic Index", "SYN", SYN_DECIMALS, sender=admin)
+    pools = {syn: to_raw(SYN_POOL, SYN_DECIMALS), usdc: to_raw(USDC_POOL, 6)}
+    for token, raw in pools.items():
+        dev.transact(token, dv["DevToken"].abi, "mint", admin, raw, sender=admin)
+    market = add_market(dev, manifest, "SYN/USD", syn, syn, usdc, pools, price_feed=(feed, SYN_DECIMALS))
 
     # the demo wallet's short, funded with exactly its collateral (the demo funding that follows is unchanged)
     d = deployment_for(manifest.profile())
@@ -106,4 +120,4 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     return {MARKET_ENTRY: market, FEED_ENTRY: feed, "gmx:unpriced:SYN": syn}
 
 
-__all__ = ["seed_unpriced_market", "MARKET_ENTRY", "FEED_ENTRY", "SYN_PRICE", "DEMO_SHORT_USD"]
+__all__ = ["seed_unpriced_market", "add_market", "MARKET_ENTRY", "FEED_ENTRY", "SYN_PRICE", "DEMO_SHORT_USD"]
