@@ -27,8 +27,8 @@ from hedgefi.venues.gmx.deployment import ARBITRUM_RELEASES, GmxDeployment, depl
 from hedgefi.venues.gmx.releases import fetch_live_release
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import fetch_order_outcome, is_order_key, order_keys_from_receipt
-from hedgefi.venues.gmx.orders import (FeeContext, OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
-                                       fetch_fee_context)
+from hedgefi.venues.gmx.orders import (ExecutionPriceQuery, FeeContext, OrderBundle, OrderParams, acceptable_price,
+                                       approval_tx, cancel_tx, fetch_fee_context)
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -162,6 +162,26 @@ class GmxVenue:
         assert m is not None
         return m, f"market {q.market_name} {q.market} chosen: {why} (--market picks another)"
 
+    @money
+    def _execution_query(self, snap: reads.Snapshot, market: reads.GmxMarket, req: ShortRequest,
+                         existing: PositionView | None, is_increase: bool) -> ExecutionPriceQuery | None:
+        """``Reader.getExecutionPrice``'s arguments for the order: its size delta (a decrease clamped to the
+        position, negative) against the position it changes, at the snapshot's prices (None: a decrease
+        without a position, refused by the plan). The position's
+        pending impact is not in ``PositionView``: 0 here (the replica keeps none)."""
+        size_usd = existing.size_usd_e30 if existing is not None else 0
+        size_tokens = int((existing.size_tokens * Decimal(10) ** market.index_decimals).to_integral_value()) \
+            if existing is not None else 0
+        if is_increase:
+            delta = to_raw(req.size_delta_usd, 30, what="size")
+        elif existing is None:
+            return None          # nothing to decrease: the plan refuses it
+        elif req.close or -req.size_delta_usd >= existing.size_usd:
+            delta = -existing.size_usd_e30
+        else:
+            delta = -to_raw(-req.size_delta_usd, 30, what="size")
+        return ExecutionPriceQuery(market.key, snap.market_prices(market), size_usd, size_tokens, delta, 0)
+
     def _collateral(self, snap: reads.Snapshot, market: reads.GmxMarket, symbol: str) -> reads.TokenMeta:
         for t in (market.short_token, market.long_token):
             meta = snap.tokens[t.lower()]
@@ -182,7 +202,8 @@ class GmxVenue:
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key)
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key,
+                                 self._execution_query(snap, market, req, existing, is_increase))
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
             plan = self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
@@ -211,7 +232,9 @@ class GmxVenue:
         txs: list[UnsignedTx] = []
         bundle = OrderBundle()
         is_wnt = coll.address.lower() == self.d.wnt.lower()
-        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=True)
+        # anchored on GMX's own execution price for this order (impact included), the slippage on top
+        accept = acceptable_price(fees.execution_price_e30 or index_e30, req.max_slippage, is_long=False,
+                                  is_increase=True)
         params = OrderParams(OrderType.MarketIncrease, market.key, coll.address, size_raw, coll_raw, accept, fee,
                              account)
         if is_wnt:
@@ -268,7 +291,8 @@ class GmxVenue:
         else:
             size_raw, action = to_raw(-req.size_delta_usd, 30, what="size"), "decrease"
         fee = fees.execution_fee(False)
-        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=False)
+        accept = acceptable_price(fees.execution_price_e30 or index_e30, req.max_slippage, is_long=False,
+                                  is_increase=False)
         bundle = OrderBundle()
         bundle.add(self.d, OrderParams(OrderType.MarketDecrease, market.key, coll.address, size_raw, 0, accept, fee,
                                        account))
