@@ -13,10 +13,14 @@ feed under ``gmx:unpriced:feed:SYN/USD`` (a contract entry, not a price feed hed
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from hedgefi.chain.manifest import Manifest
 from hedgefi.core.units import to_raw
 from hedgefi.sim.devclient import DevClient
+
+if TYPE_CHECKING:
+    from hedgefi.venues.gmx.deployment import GmxDeployment
 
 F = 10**30
 SYN_DECIMALS = 18
@@ -34,9 +38,10 @@ def _f(x: str) -> int:
 
 
 def add_market(dev: DevClient, manifest: Manifest, name: str, index: str, long_token: str, short_token: str,
-               pools: dict[str, int], *, price_feed: tuple[str, int] | None = None) -> str:
+               pools: dict[str, int], *, price_feed: tuple[str, int] | None = None, mint: bool = False) -> str:
     """Deploy one more replica market (index, long, short) in MARKET_LIST with ``pools`` (token -> raw amount,
-    transferred from the admin: mint or wrap it first) and a plain configuration; ``price_feed`` (feed, token
+    transferred from the admin, or minted to the market with ``mint``: DevTokens only) and the configuration
+    a short needs (reserve and OI caps for shorts, a min collateral factor); ``price_feed`` (feed, token
     decimals) makes the replica's Oracle price ``index`` from that feed. Returns the market token."""
     from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts
     from hedgefi.sim.gmx_deploy import gmx_artifacts
@@ -65,15 +70,15 @@ def add_market(dev: DevClient, manifest: Manifest, name: str, index: str, long_t
     dev.transact(ds, g["DataStore"].abi, "addAddress", keys.name_key("MARKET_LIST"), market, sender=admin)
     token_abi = devnet_artifacts()["DevToken"].abi
     for token, raw in pools.items():
-        dev.transact(token, token_abi, "transfer", market, raw, sender=admin)
+        if mint:
+            dev.transact(token, token_abi, "mint", market, raw, sender=admin)
+        else:
+            dev.transact(token, token_abi, "transfer", market, raw, sender=admin)
         set_uint(keys.pool_amount_key(market, token), raw)
-    for is_long in (True, False):
-        set_uint(keys.reserve_factor_key(market, is_long), _f("0.9"))
-        set_uint(keys.open_interest_reserve_factor_key(market, is_long), _f("0.8"))
-        set_uint(keys.max_open_interest_key(market, is_long), 1_000_000 * F)
-        set_uint(keys.position_fee_factor_key(market, is_long), _f("0.0006"))
+    set_uint(keys.reserve_factor_key(market, False), _f("0.9"))
+    set_uint(keys.open_interest_reserve_factor_key(market, False), _f("0.8"))
+    set_uint(keys.max_open_interest_key(market, False), 1_000_000 * F)
     set_uint(keys.min_collateral_factor_key(market), _f("0.02"))
-    set_uint(keys.min_collateral_factor_for_liquidation_key(market), _f("0.01"))
     set_uint(keys.funding_updated_at_key(market), dev.timestamp())
     dev.transact(role_store, g["RoleStore"].abi, "revokeRole", admin, controller, sender=admin)
     return market
@@ -95,9 +100,7 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     feed = dev.deploy(dv["DevPriceFeed"], FEED_DECIMALS, "SYN / USD", to_raw(SYN_PRICE, FEED_DECIMALS), sender=admin)
     syn = dev.deploy(dv["DevToken"], "Synthetic Index", "SYN", SYN_DECIMALS, sender=admin)
     pools = {syn: to_raw(SYN_POOL, SYN_DECIMALS), usdc: to_raw(USDC_POOL, 6)}
-    for token, raw in pools.items():
-        dev.transact(token, dv["DevToken"].abi, "mint", admin, raw, sender=admin)
-    market = add_market(dev, manifest, "SYN/USD", syn, syn, usdc, pools, price_feed=(feed, SYN_DECIMALS))
+    market = add_market(dev, manifest, "SYN/USD", syn, syn, usdc, pools, price_feed=(feed, SYN_DECIMALS), mint=True)
 
     # the demo wallet's short, funded with exactly its collateral (the demo funding that follows is unchanged)
     d = deployment_for(manifest.profile())
@@ -114,10 +117,21 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     receipt = dev.send({"from": demo, "to": tx.to, "data": tx.data, "value": tx.value, "gas": 3_000_000},
                        "open the demo wallet's SYN short")
     created = [k.key for k in order_keys_from_receipt(receipt, d.event_emitter)]
-    results = execute_pending(manifest.rpc_url, d, order_keys=created)
-    if len(results) != 1 or not results[0].executed:
+    results = execute_pending(manifest.rpc_url, d, order_keys=created)   # [] when a running keeper was first
+    if not _position_size(dev, d, demo, market, usdc):
         raise RuntimeError(f"the keeper could not execute the demo wallet's SYN short: {results}")
     return {MARKET_ENTRY: market, FEED_ENTRY: feed, "gmx:unpriced:SYN": syn}
+
+
+def _position_size(dev: DevClient, d: "GmxDeployment", account: str, market: str, collateral: str) -> int:
+    """The short's sizeInUsd as the Reader reports it (0: no position)."""
+    from hedgefi.venues.gmx import keys
+    from hedgefi.venues.gmx.releases import reader_codec
+
+    reader = reader_codec(d)
+    key = keys.position_key(account, market, collateral, False)
+    p = reader.decode_output("getPosition", dev.call(d.reader, reader.encode("getPosition", d.data_store, key)))
+    return int(p["numbers"]["sizeInUsd"])
 
 
 __all__ = ["seed_unpriced_market", "add_market", "MARKET_ENTRY", "FEED_ENTRY", "SYN_PRICE", "DEMO_SHORT_USD"]
