@@ -116,11 +116,11 @@ def positions_table(positions: list["PositionView"], pending: list["PendingOrder
 
     if positions:
         t = Table(title=title or f"Positions of {address} (chain {chain_id}, block {block})")
-        for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Net PnL", "Funding",
-                    "Borrow", "Realised", "Close fee", "Close value", "Liq. price", "Liq. dist."):
-            t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
-        for p in positions:
-            t.add_row(p.venue, p.asset, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
+        for col in ("Venue", "Asset", "Market", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Net PnL",
+                    "Funding", "Borrow", "Realised", "Close fee", "Close value", "Liq. price", "Liq. dist."):
+            t.add_column(col, justify="left" if col in ("Venue", "Asset", "Market", "Side") else "right")
+        for p in positions:       # keyed by market: an asset may have shorts in several (GMX)
+            t.add_row(p.venue, p.asset, p.market, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
                       usd(p.entry_price), usd(p.mark_price) + STALE_MARK * p.price_stale, usd(p.pnl_usd),
                       usd(p.net_pnl_usd), usd(p.funding_fee_usd, 4), usd(p.borrowing_fee_usd, 4),
                       usd(p.realized_pnl_usd - p.realized_trading_fees_usd, 4), usd(p.closing_fee_usd, 4),

@@ -122,6 +122,8 @@ class PositionView:
     realized_trading_fees_usd: Decimal = Decimal(0)   # gTrade: trading fees already charged against the trade
     realized_pnl_usd: Decimal = Decimal(0)     # gTrade: PnL already realised into the trade (holding fees at resizes)
     claimable_funding_usd: Decimal = Decimal(0)   # GMX: funding earned, claimable apart from the close
+    size_tokens_raw: int = 0           # GMX: the position's sizeInTokens (index-token units); 0 on gTrade
+    pending_impact_amount_raw: int = 0  # GMX: its pendingImpactAmount (index-token units, signed); 0 on gTrade
 
     def as_json(self) -> dict[str, Any]:
         def opt(v: Decimal | None) -> str | None:

@@ -166,12 +166,12 @@ class GmxVenue:
     def _execution_query(self, snap: reads.Snapshot, market: reads.GmxMarket, req: ShortRequest,
                          existing: PositionView | None, is_increase: bool) -> ExecutionPriceQuery | None:
         """``Reader.getExecutionPrice``'s arguments for the order: its size delta (a decrease clamped to the
-        position, negative) against the position it changes, at the snapshot's prices (None: a decrease
-        without a position, refused by the plan). The position's
-        pending impact is not in ``PositionView``: 0 here (the replica keeps none)."""
+        position, negative) against the position it changes (its sizeInTokens and pending impact as the
+        Reader reported them), at the snapshot's prices (None: a decrease without a position, refused by the
+        plan)."""
         size_usd = existing.size_usd_e30 if existing is not None else 0
-        size_tokens = int((existing.size_tokens * Decimal(10) ** market.index_decimals).to_integral_value()) \
-            if existing is not None else 0
+        size_tokens = existing.size_tokens_raw if existing is not None else 0
+        pending_impact = existing.pending_impact_amount_raw if existing is not None else 0
         if is_increase:
             delta = to_raw(req.size_delta_usd, 30, what="size")
         elif existing is None:
@@ -180,7 +180,8 @@ class GmxVenue:
             delta = -existing.size_usd_e30
         else:
             delta = -to_raw(-req.size_delta_usd, 30, what="size")
-        return ExecutionPriceQuery(market.key, snap.market_prices(market), size_usd, size_tokens, delta, 0)
+        return ExecutionPriceQuery(market.key, snap.market_prices(market), size_usd, size_tokens, delta,
+                                   pending_impact)
 
     def _collateral(self, snap: reads.Snapshot, market: reads.GmxMarket, symbol: str) -> reads.TokenMeta:
         for t in (market.short_token, market.long_token):

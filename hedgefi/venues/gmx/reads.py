@@ -433,6 +433,7 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         collateral_value_usd=_usd(coll_raw * cp_min),
         price_stale=snap.market_stale(m), net_pnl_usd=_usd(worth[0]), close_value_usd=_usd(worth[1]),
         closing_fee_usd=_usd(worth[2]), claimable_funding_usd=_usd(worth[3]),
+        size_tokens_raw=size_tokens_raw, pending_impact_amount_raw=int(n["pendingImpactAmount"]),
     )
 
 
