@@ -388,14 +388,18 @@ def _positions(snap: Snapshot, extra: list[CallResult], raw: RawPositions, r: li
                 frozen=bool(o["order"]["flags"]["isFrozen"])))
     min_collateral_usd = _uint(extra[1])
     n = len(raw.priced)
+    infos = []
     for res in r[:n]:
         if not res.ok:
             from hedgefi.venues.gmx.errors import decoder
 
-            raise ChainError(f"GMX Reader could not read a position: {decoder().decode(res.data)}")
+            why = decoder().decode(res.data)
+            if why.name == "EmptyPosition":
+                continue     # closed between the listing (round trip 1) and this read (a keeper executed it)
+            raise ChainError(f"GMX Reader could not read a position: {why}")
+        infos.append(reader.decode_output("getPositionInfo", res.data))
     min_factor = liquidation.market_params([m.key for m in snap.markets], r[n:], min_collateral_usd)
-    views = [_position_view(reader.decode_output("getPositionInfo", res.data), snap, by_key, min_factor,
-                            min_collateral_usd) for res in r[:n]]
+    views = [_position_view(info, snap, by_key, min_factor, min_collateral_usd) for info in infos]
     return views, pending
 
 
