@@ -69,6 +69,7 @@ class PriceGuard:
     sell: bool
     index_price: Decimal
     position_usd: Decimal = Decimal(0)
+    market: str = ""                   # the venue market (GMX: market token; an asset has several); "": any
 
     def satisfiable_at(self, price: Decimal) -> bool:
         return price >= self.acceptable if self.sell else price <= self.acceptable
@@ -88,7 +89,7 @@ def plan_step(venue: Venue, plan: OrderPlan, existing: PositionView | None) -> S
     """The step for a venue's ``OrderPlan``, guarded by its acceptable price and the position it was sized on."""
     guard = PriceGuard(plan.venue, plan.asset, plan.collateral_symbol, plan.acceptable_price,
                        plan.action in ("open", "increase"), plan.index_price,
-                       existing.size_usd if existing is not None else Decimal(0))
+                       existing.size_usd if existing is not None else Decimal(0), plan.market)
     label = next((t.description for t in reversed(plan.txs) if t.kind == "order"), f"{plan.venue} {plan.action}")
     return Step(venue, list(plan.txs), label, guard, to_raw(plan.execution_fee_eth, 18, what="execution fee"))
 
@@ -348,13 +349,15 @@ def check_funds(conn: "Connection", bundle: Bundle) -> None:
 def _position(venue: Venue, account: str, guard: PriceGuard) -> PositionView | None:
     positions, _ = venue.fetch_positions(account)
     return next((p for p in positions if p.asset.upper() == guard.asset.upper() and p.side == "short"
-                 and p.collateral_token.upper() == guard.collateral.upper()), None)
+                 and p.collateral_token.upper() == guard.collateral.upper()
+                 and (not guard.market or p.market.lower() == guard.market.lower())), None)
 
 
 @money
 def check_guard(venue: Venue, account: str, guard: PriceGuard) -> str | None:
     """What moved past the confirmed bounds of one order, in words, or None."""
-    quote = next((q for q in venue.fetch_markets() if q.asset.upper() == guard.asset.upper()), None)
+    quote = next((q for q in venue.fetch_markets() if q.asset.upper() == guard.asset.upper()
+                  and (not guard.market or q.market.lower() == guard.market.lower())), None)
     if quote is None:
         return f"the {venue.name} {guard.asset} market is gone"
     if not guard.satisfiable_at(quote.price):

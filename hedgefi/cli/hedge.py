@@ -55,9 +55,12 @@ def plan_cmd(
     state = fetch_state(conn, ident.address, policy=policy)
     hp = plan(state.exposures, state.positions, state.pending, state.markets, policy, state.liquidation)
     if as_json:
-        render.print_json({"chain_id": conn.chain_id, "block": state.block, "address": ident.address, **hp.as_json()})
+        render.print_json({"chain_id": conn.chain_id, "block": state.block, "address": ident.address, **hp.as_json(),
+                           "warnings": state.warnings})
     else:
         render.hedge_plan(hp)
+        for w in state.warnings:
+            render.warn(w)
     if hp.refused:
         raise typer.Exit(ExitCode.REFUSED)
 

@@ -86,11 +86,12 @@ def markets_table(quotes: list["MarketQuote"], chain_id: int, block: int) -> Non
     from rich.table import Table
 
     t = Table(title=f"Markets for a short (chain {chain_id}, block {block}); APR > 0 is a cost, < 0 an income")
-    for col in ("Venue", "Asset", "Price", "Funding APR", "Borrow APR", "Carry APR", "Long OI", "Short OI",
+    for col in ("Venue", "Asset", "Market", "Price", "Funding APR", "Borrow APR", "Carry APR", "Long OI", "Short OI",
                 "Short liquidity", "Max lev.", "Open"):
-        t.add_column(col, justify="left" if col in ("Venue", "Asset") else "right")
+        t.add_column(col, justify="left" if col in ("Venue", "Asset", "Market") else "right")
     for q in quotes:
-        t.add_row(q.venue, q.asset, usd(q.price, 4 if q.price < 10 else 2) + STALE_MARK * q.price_stale,
+        market = f"{q.market_name}\n{q.market}" if q.market_name else q.market
+        t.add_row(q.venue, q.asset, market, usd(q.price, 4 if q.price < 10 else 2) + STALE_MARK * q.price_stale,
                   pct(q.short_funding_apr),
                   pct(q.short_borrowing_apr), pct(q.short_carry_apr), usd(q.long_oi_usd, 0), usd(q.short_oi_usd, 0),
                   usd(q.available_short_liquidity_usd, 0), f"{fmt_dec(q.max_leverage)}x", "yes" if q.open else "no")
@@ -115,11 +116,11 @@ def positions_table(positions: list["PositionView"], pending: list["PendingOrder
 
     if positions:
         t = Table(title=title or f"Positions of {address} (chain {chain_id}, block {block})")
-        for col in ("Venue", "Asset", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Net PnL", "Funding",
-                    "Borrow", "Realised", "Close fee", "Close value", "Liq. price", "Liq. dist."):
-            t.add_column(col, justify="left" if col in ("Venue", "Asset", "Side") else "right")
-        for p in positions:
-            t.add_row(p.venue, p.asset, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
+        for col in ("Venue", "Asset", "Market", "Side", "Size", "Collateral", "Entry", "Mark", "PnL", "Net PnL",
+                    "Funding", "Borrow", "Realised", "Close fee", "Close value", "Liq. price", "Liq. dist."):
+            t.add_column(col, justify="left" if col in ("Venue", "Asset", "Market", "Side") else "right")
+        for p in positions:       # keyed by market: an asset may have shorts in several (GMX)
+            t.add_row(p.venue, p.asset, p.market, p.side, usd(p.size_usd), f"{amount(p.collateral_amount, 4)} {p.collateral_token}",
                       usd(p.entry_price), usd(p.mark_price) + STALE_MARK * p.price_stale, usd(p.pnl_usd),
                       usd(p.net_pnl_usd), usd(p.funding_fee_usd, 4), usd(p.borrowing_fee_usd, 4),
                       usd(p.realized_pnl_usd - p.realized_trading_fees_usd, 4), usd(p.closing_fee_usd, 4),

@@ -40,12 +40,12 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     st = fetch_state(conn, address)
     liquidated = track_liquidations(conn, address, st.positions, st.block)
     alerts = evaluate(st.exposures, st.positions, st.markets, thresholds) + liquidated_alerts(liquidated)
-    carry = {(m.venue, m.asset): m for m in st.markets}
+    carry = {(m.venue, m.market.lower()): m for m in st.markets}     # by market: an asset has several
     positions = []
     equity = Decimal(0)
     for p in st.positions:
         row = p.as_json()
-        q = carry.get((p.venue, p.asset))
+        q = carry.get((p.venue, p.market.lower()))
         row["funding_apr"] = fmt(q.short_funding_apr) if q else None
         row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
         positions.append(row)
@@ -54,7 +54,7 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
             "portfolio_value_usd": fmt((st.holdings.total_value_usd + equity).quantize(Decimal("0.01"))),
             "assets": st.summary()["assets"], "positions": positions,
             "pending_orders": [o.as_json() for o in st.pending], "liquidated": [x.as_json() for x in liquidated],
-            "alerts": [a.as_json() for a in alerts]}
+            "alerts": [a.as_json() for a in alerts], "warnings": st.warnings}
 
 
 def watch(
@@ -194,18 +194,18 @@ def _legs(st: Any, exp: Any, policy: Any) -> list[Any]:
     from hedgefi.risk.equity import equity_usd
     from hedgefi.risk.scenario import ShortLeg
 
-    carry = {(m.venue, m.asset): m for m in st.markets}
+    carry = {(m.venue, m.market.lower()): m for m in st.markets}     # by market: an asset has several
     legs = []
     positions = [p for p in st.positions if p.asset == exp.asset and p.side == "short"]
     for p in positions:
-        q = carry.get((p.venue, p.asset))
+        q = carry.get((p.venue, p.market.lower()))
         legs.append(ShortLeg(f"{p.venue} {p.asset} short", p.size_tokens, equity_usd(p),
                              p.liquidation_price, q.short_carry_apr if q else Decimal(0), notional(p)))
     if policy is None:
         return legs
     hp = plan([exp], positions, st.pending, st.markets, policy, st.liquidation)
     for i in hp.intents:
-        q = carry.get((i.venue, i.asset))
+        q = carry.get((i.venue, i.market.lower()))
         if i.size_delta_usd <= 0 or q is None:
             continue  # decreases shrink existing legs; shown approximately by the current ones
         # where the venue itself would liquidate the new short (hedge.liquidation), else 1/L less the margin

@@ -28,6 +28,9 @@ _VENUE = typer.Option("auto", "--venue", help="gmx, gtrade, or auto (open: the c
 _FORCE = typer.Option(False, "--force", help="Send even when the market is closed (the order times out; "
                       "recover the collateral with `orders --cancel`).")
 _ACCOUNT = typer.Option(None, "--account", help="Keystore account to sign with.")
+_MARKET = typer.Option(None, "--market", help="The market to trade (GMX: its market token address, as `hedgefi "
+                       "markets` lists it; an asset has several). Default: the market of your short, or, for a new "
+                       "one, the cheapest carry with liquidity among those taking the collateral.")
 _JSON = typer.Option(False, "--json")
 _MAX_FEE = typer.Option(None, "--max-fee-gwei", help="Refuse to send above this gas price (default 100).")
 _MAX_TOTAL = typer.Option(None, "--max-total-fee-eth", help="Refuse if gas + execution fees may exceed this.")
@@ -131,12 +134,34 @@ def resume_first(conn: "Connection", address: str) -> None:
                     + (f" ({a.note})" if a.note else ""))
 
 
-def _existing(v: "Venue", account: str, asset: str, collateral: str) -> "PositionView | None":
+def _existing(v: "Venue", account: str, asset: str, collateral: str, market: str | None = None
+              ) -> "PositionView | None":
+    """The short on ``asset`` with ``collateral`` (in ``market`` when given): positions are keyed by market,
+    and an asset may have shorts in several markets, which then need ``--market``."""
+    from hedgefi.core.errors import InputError
+
     positions, _ = v.fetch_positions(account)
-    for p in positions:
-        if p.asset.upper() == asset.upper() and p.side == "short" and p.collateral_token.upper() == collateral.upper():
-            return p
-    return None
+    found = [p for p in positions if p.asset.upper() == asset.upper() and p.side == "short"
+             and p.collateral_token.upper() == collateral.upper()
+             and (market is None or p.market.lower() == market.lower())]
+    if len(found) > 1:
+        raise InputError(f"{v.capabilities.display_name} has {len(found)} {asset} shorts with {collateral} "
+                         f"collateral (markets {', '.join(p.market for p in found)}); pick one with --market")
+    return found[0] if found else None
+
+
+def _venue_of_market(market: str) -> str:
+    """For `--venue auto` with `--market`: the venue that lists the market."""
+    from hedgefi.core.errors import UnknownNameError
+    from hedgefi.venues.gather import fetch_markets_of
+    from hedgefi.venues.registry import get_venue, venue_names
+
+    conn = OPTIONS.connect()
+    quotes = [q for qs in fetch_markets_of(conn, [get_venue(n, conn) for n in venue_names()]) for q in qs]
+    for q in quotes:
+        if q.market.lower() == market.lower():
+            return q.venue
+    raise UnknownNameError("--market", market, sorted({q.market for q in quotes}))
 
 
 def _caps(max_fee_gwei: Optional[str], max_total_fee_eth: Optional[str], wait: Optional[str] = None
@@ -223,7 +248,7 @@ def open_(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
-    allow_stale_prices: bool = _STALE,
+    allow_stale_prices: bool = _STALE, market: Optional[str] = _MARKET,
 ) -> None:
     """Open (or add to) a short."""
     from hedgefi.core.errors import InputError
@@ -241,7 +266,9 @@ def open_(
     sl = parse_decimal(stop_loss, what="--stop-loss", allow_zero=False) if stop_loss else None
     amount = parse_decimal(size_usd or size or "", what="--size-usd" if size_usd else "--size", allow_zero=False)
     why = ""
-    if venue.strip().lower() == "auto":
+    if venue.strip().lower() == "auto" and market:
+        venue = _venue_of_market(market)
+    elif venue.strip().lower() == "auto":
         from hedgefi.cli import render
 
         venue, why = _auto_open_venue(asset, amount if size_usd else None, amount if size else None)
@@ -257,9 +284,9 @@ def open_(
 
             raise UnknownNameError("asset", asset, sorted({q.asset for q in v.fetch_markets()}))
         amount = (amount * quotes[0].price).quantize(Decimal("0.000001"))
-    existing = _existing(v, ident.address, asset, collateral)
-    plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl, force=force),
-                        existing=existing)
+    existing = _existing(v, ident.address, asset, collateral, market)
+    plan = v.plan_short(ident.address, ShortRequest(asset, amount, collateral, coll_amt, lev, slip, sl, force=force,
+                                                    market=market), existing=existing)
     if why:
         plan.notes.insert(0, f"venue chosen by --venue auto: {why}")
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
@@ -276,7 +303,7 @@ def resize(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
-    allow_stale_prices: bool = _STALE,
+    allow_stale_prices: bool = _STALE, market: Optional[str] = _MARKET,
 ) -> None:
     """Resize a short to a target USD size."""
     from hedgefi.core.errors import InputError
@@ -287,14 +314,15 @@ def resize(
     lev = parse_decimal(leverage, what="--leverage", allow_zero=False) if leverage else None
     slip = _pct(max_slippage, "--max-slippage")
     if venue.strip().lower() == "auto":
-        venue = _venue_holding(asset, collateral, account)
+        venue = _venue_of_market(market) if market else _venue_holding(asset, collateral, account)
     conn, v, ident = _context(account, venue, broadcast)
-    existing = _existing(v, ident.address, asset, collateral)
+    existing = _existing(v, ident.address, asset, collateral, market)
     current = existing.size_usd if existing else Decimal(0)
     delta = (target - current).quantize(Decimal("0.000001"))
     if delta == 0:
         raise InputError(f"the {asset} short is already ${current}; nothing to do")
-    req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force)
+    req = ShortRequest(asset, delta, collateral, None, lev, slip, None, close=target == 0, force=force,
+                       market=market)
     plan = v.plan_short(ident.address, req, existing=existing)
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
                   existing, allow_stale_prices)
@@ -309,7 +337,7 @@ def close(
     venue: str = _VENUE, account: Optional[str] = _ACCOUNT, force: bool = _FORCE,
     broadcast: bool = _BROADCAST, yes: bool = _YES, as_json: bool = _JSON,
     max_fee_gwei: Optional[str] = _MAX_FEE, max_total_fee_eth: Optional[str] = _MAX_TOTAL, wait: Optional[str] = _WAIT,
-    allow_stale_prices: bool = _STALE,
+    allow_stale_prices: bool = _STALE, market: Optional[str] = _MARKET,
 ) -> None:
     """Close a short (or a fraction of it)."""
     from hedgefi.core.errors import BadAmountError, InputError
@@ -321,13 +349,14 @@ def close(
         raise BadAmountError("--fraction must be at most 1")
     slip = _pct(max_slippage, "--max-slippage")
     if venue.strip().lower() == "auto":
-        venue = _venue_holding(asset, collateral, account)
+        venue = _venue_of_market(market) if market else _venue_holding(asset, collateral, account)
     conn, v, ident = _context(account, venue, broadcast)
-    existing = _existing(v, ident.address, asset, collateral)
+    existing = _existing(v, ident.address, asset, collateral, market)
     if existing is None:
-        raise InputError(f"there is no {venue} {asset} short with {collateral} collateral to close")
+        raise InputError(f"there is no {venue} {asset} short with {collateral} collateral"
+                         + (f" in market {market}" if market else "") + " to close")
     delta = -(existing.size_usd * f).quantize(Decimal("0.000001"))
     plan = v.plan_short(ident.address, ShortRequest(asset, delta, collateral, None, None, slip, None, close=f == 1,
-                                                    force=force), existing=existing)
+                                                    force=force, market=market), existing=existing)
     _execute_plan(conn, v, ident, plan, broadcast, yes, as_json, _caps(max_fee_gwei, max_total_fee_eth, wait), force,
                   existing, allow_stale_prices)

@@ -37,6 +37,10 @@ def markets(
     venues = _venues(conn, venue)
     every: list[MarketQuote] = [q for qs in fetch_markets_of(conn, venues) for q in qs]
     block = max((v.last_block for v in venues), default=0)
+    # markets a venue lists but hedgefi cannot price (GMX: an index without a feed hedgefi knows)
+    unpriced = [{"venue": v.name, "market": _checksum(u.key), "index_token": _checksum(u.index_token),
+                 "long_token": _checksum(u.long_token), "short_token": _checksum(u.short_token), "note": u.note}
+                for v in venues for u in getattr(v, "unpriced_markets", ())]
     quotes = every
     if asset:
         quotes = [q for q in every if q.asset.upper() == asset.upper()]
@@ -44,13 +48,23 @@ def markets(
             from hedgefi.core.errors import UnknownNameError
 
             raise UnknownNameError("asset", asset, sorted({q.asset for q in every}))
+        unpriced = []
     quotes.sort(key=lambda q: (q.asset, q.short_carry_apr))
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "markets": [q.as_json() for q in quotes],
-                           "stale_feeds": conn.prices.stale_report()})
+                           "unpriced_markets": unpriced, "stale_feeds": conn.prices.stale_report()})
     else:
         render.markets_table(quotes, conn.chain_id, block)
+        for u in unpriced:
+            render.info(f"{u['venue']} market {u['market']} (index {u['index_token']}, long {u['long_token']}, "
+                        f"short {u['short_token']}): {u['note']}")
     _warn_stale(conn)
+
+
+def _checksum(address: str) -> str:
+    from eth_utils.address import to_checksum_address
+
+    return str(to_checksum_address(address))
 
 
 def _warn_stale(conn: "Connection") -> None:
@@ -72,6 +86,7 @@ def positions(
 
     profile = OPTIONS.profile()
     ident = require_identity(profile, address=address, account=account)
+    from hedgefi.venues.base import read_warnings
     from hedgefi.venues.gather import fetch_positions_of
 
     conn = OPTIONS.connect()
@@ -86,18 +101,21 @@ def positions(
 
     liquidated = track_liquidations(conn, ident.address, all_pos, block) if any(v.name == "gmx" for v in venues) \
         else []
+    warnings = [w for v in venues for w in read_warnings(v)]   # positions left out: their market is unpriced
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": block, "address": ident.address,
                            "positions": [p.as_json() for p in all_pos],
                            "pending_orders": [o.as_json() for o in all_pending],
                            "liquidated": [x.as_json() for x in liquidated],
-                           "stale_feeds": conn.prices.stale_report()})
+                           "stale_feeds": conn.prices.stale_report(), "warnings": warnings})
     else:
         render.positions_table(all_pos, all_pending, ident.address, conn.chain_id, block)
         from rich.markup import escape
 
         for x in liquidated:
             render.out.print(f"[red]Liquidated:[/] {escape(x.message())}")
+        for w in warnings:
+            render.warn(w)
     _warn_stale(conn)
 
 

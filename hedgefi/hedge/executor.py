@@ -18,7 +18,7 @@ from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, pl
 from hedgefi.hedge.policy import HedgePolicy
 from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import (Allowances, LiquidationQuote, MarketQuote, PendingOrderView, PositionView, ShortRequest,
-                                 UnsignedTx, Venue)
+                                 UnsignedTx, Venue, read_warnings)
 
 if TYPE_CHECKING:
     from hedgefi.chain.profiles import ChainProfile
@@ -47,6 +47,7 @@ class HedgeState:
     pending: list[PendingOrderView]
     markets: list[MarketQuote]
     liquidation: list[LiquidationQuote] = field(default_factory=list)   # new shorts, read for a policy
+    warnings: list[str] = field(default_factory=list)   # positions a venue could not value (unpriced markets)
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -58,8 +59,11 @@ class HedgeState:
             ratio = (hedge / e.exposure_usd).quantize(Decimal("0.0001")) if e.exposure_usd else Decimal(0)
             rows.append({"asset": e.asset, "exposure_usd": fmt(e.exposure_usd), "hedge_usd": fmt(hedge),
                          "hedge_ratio": fmt(ratio)})
-        return {"assets": rows, "positions": [p.as_json() for p in self.positions],
-                "balances": {a.symbol: fmt(a.balance) for a in self.holdings.assets}}
+        out: dict[str, Any] = {"assets": rows, "positions": [p.as_json() for p in self.positions],
+                               "balances": {a.symbol: fmt(a.balance) for a in self.holdings.assets}}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 @money
@@ -113,7 +117,7 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         pending += pend
     return HedgeState(conn.chain_id, holdings.block, address, holdings,
                       exposures_from_holdings(conn.profile, holdings), positions, pending, markets,
-                      [q for slot in liq for q in slot.value])
+                      [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)])
 
 
 @money
@@ -126,20 +130,25 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
     if intent.action == "cancel":
         return Step(venue, list(venue.build_cancel(account, intent.order_key)),
                     f"{venue.name} cancel of order {intent.order_key}")
+    # positions are keyed by market: the intent's (an asset may have shorts in several GMX markets)
     existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
-                     and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()), None)
+                     and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
+                     and (not intent.market or p.market.lower() == intent.market.lower())), None)
+    market = intent.market or None
     if intent.action in ("open", "increase"):
-        req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage)
+        req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage,
+                           market=market)
     elif intent.action == "close":
         if existing is None:
             return None
-        req = ShortRequest(intent.asset, -existing.size_usd, intent.collateral, close=True)
+        req = ShortRequest(intent.asset, -existing.size_usd, intent.collateral, close=True, market=market)
     else:
         if existing is None:
             return None
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
-        req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral)
+        req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral,
+                           market=market)
     return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
 
 
@@ -222,8 +231,9 @@ class ApplyResult:
                "orders": [o.as_json() for o in self.orders], "after": self.after.summary(assets)}
         if self.preview is not None:
             out["preview"] = self.preview
-        if self.warnings:
-            out["warnings"] = list(self.warnings)
+        warnings = [*self.before.warnings, *self.warnings]
+        if warnings:
+            out["warnings"] = warnings
         return out
 
 

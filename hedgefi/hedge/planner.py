@@ -4,6 +4,9 @@
 the current hedge (open shorts at mark, plus pending market orders, so a re-run while an order is pending
 never doubles the hedge), the target, and the order intents that bring the hedge back to the target.
 
+Positions and markets are keyed by market (GMX: the market token; an asset has several markets), so two
+shorts of one asset in two markets are two positions, and an intent names the market it trades.
+
 Rules: no trade while ``|hedge - target| <= drift_band x target``; increases go to the cheapest venue
 (lowest yearly carry for a short) with liquidity, split across venues when one lacks it (using at most
 90% of a venue's available liquidity); decreases come off the most expensive venue first; a ratio of 0
@@ -46,9 +49,10 @@ class OrderIntent:
     leverage: Decimal = Decimal("2")
     est_fee_usd: Decimal = Decimal(0)
     order_key: str = ""           # the order a ``cancel`` intent recovers
+    market: str = ""              # the venue market it trades (GMX: the market token); "" for a cancel
 
     def as_json(self) -> dict[str, Any]:
-        return {"venue": self.venue, "asset": self.asset, "action": self.action,
+        return {"venue": self.venue, "market": self.market or None, "asset": self.asset, "action": self.action,
                 "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
                 "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
                 "order_key": self.order_key or None}
@@ -181,13 +185,14 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             out.notes += [w for w in why if w not in refusals]
             out.intents += intents
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
-    by_key = {(m.venue, m.asset): m for m in markets}
+    by_key = {_key(m.venue, m.market): m for m in markets}
     sizes: dict[tuple[str, str], Decimal] = {}
     for p in positions:
         if p.side == "short":
-            sizes[(p.venue, p.asset)] = sizes.get((p.venue, p.asset), Decimal(0)) + notional(p)
+            sizes[_key(p.venue, p.market)] = sizes.get(_key(p.venue, p.market), Decimal(0)) + notional(p)
     for i in out.intents:
-        sizes[(i.venue, i.asset)] = sizes.get((i.venue, i.asset), Decimal(0)) + i.size_delta_usd
+        if i.action != "cancel":
+            sizes[_key(i.venue, i.market)] = sizes.get(_key(i.venue, i.market), Decimal(0)) + i.size_delta_usd
     out.carry_apr_usd_after = sum((s * by_key[k].short_carry_apr for k, s in sizes.items() if k in by_key and s > 0),
                                   Decimal(0)).quantize(Decimal("0.01"))
     if policy.max_fees_usd is not None and out.est_fees_usd > policy.max_fees_usd:
@@ -223,19 +228,28 @@ def _recover(asset: str, pending: Iterable[PendingOrderView]) -> list[OrderInten
             for o in pending if o.asset.upper() == asset.upper() and o.expired]
 
 
+def _key(venue: str, market: str) -> tuple[str, str]:
+    return venue, market.lower()
+
+
 def _candidates(markets: Sequence[MarketQuote], ap: AssetPolicy) -> list[MarketQuote]:
+    """The markets the policy allows (its venues, its market when it names one) that take its collateral
+    (a GMX market takes its long or short token), cheapest short carry first."""
     if "auto" in ap.venues:
         chosen = list(markets)
     else:
         chosen = [m for m in markets if m.venue in ap.venues]
-    return sorted(chosen, key=lambda m: (m.short_carry_apr, m.venue))
+    if ap.market is not None:
+        chosen = [m for m in chosen if m.market.lower() == ap.market.lower()]
+    chosen = [m for m in chosen if not m.collateral_symbols or ap.collateral.upper() in m.collateral_symbols]
+    return sorted(chosen, key=lambda m: (m.short_carry_apr, m.venue, m.market.lower()))
 
 
 def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
               ap: AssetPolicy, pend: Decimal) -> tuple[list[OrderIntent], str]:
     intents: list[OrderIntent] = []
     remaining = delta.quantize(USD_Q)
-    have = {p.venue for p in shorts}
+    have = {_key(p.venue, p.market) for p in shorts if p.collateral_token.upper() == ap.collateral.upper()}
     notes = []
     budget: Decimal | None = None
     if ap.max_collateral is not None:
@@ -255,15 +269,16 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
                 notes.append(f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
                 take = cap
         min_size = m.min_size_usd
+        where = f"{m.venue} {m.market_name}" if m.market_name else m.venue
         if take < max(min_size, MIN_TRADE_USD):
-            notes.append(f"{m.venue}: ${fmt(take)} is below its minimum or liquidity")
+            notes.append(f"{where}: ${fmt(take)} is below its minimum or liquidity")
             continue
         why = (f"hedge {exp.asset} at {fmt(ap.ratio)}: short carry {fmt((m.short_carry_apr * 100).quantize(Decimal('0.01')))}%/yr"
-               f" on {m.venue}" + (" (cheapest with liquidity)" if "auto" in ap.venues else ""))
+               f" on {where}" + (" (cheapest with liquidity)" if "auto" in ap.venues else ""))
         if pend:
             why += f"; counts ${fmt(pend)} already pending"
-        intents.append(OrderIntent(m.venue, exp.asset, "increase" if m.venue in have else "open", take, why,
-                                   ap.collateral, leverage, _fee(m, take, opening=True)))
+        intents.append(OrderIntent(m.venue, exp.asset, "increase" if _key(m.venue, m.market) in have else "open",
+                                   take, why, ap.collateral, leverage, _fee(m, take, opening=True), market=m.market))
         remaining -= take
         if budget is not None:
             budget -= take / leverage
@@ -274,24 +289,26 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
 
 def _decrease(exp: Exposure, amount: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
               ap: AssetPolicy, close_all: bool) -> tuple[list[OrderIntent], str]:
-    carry = {m.venue: m.short_carry_apr for m in markets}
+    by_market = {_key(m.venue, m.market): m for m in markets}
     intents = []
     remaining = amount.quantize(USD_Q)
-    held = [p for p in shorts if p.venue in carry]           # a venue not taking orders now keeps its short
-    for p in sorted(held, key=lambda p: carry[p.venue], reverse=True):
+    # a market not taking orders now keeps its short
+    held = [p for p in shorts if _key(p.venue, p.market) in by_market]
+    for p in sorted(held, key=lambda p: (by_market[_key(p.venue, p.market)].short_carry_apr, p.market.lower()),
+                    reverse=True):
         if remaining <= 0:
             break
         n = notional(p)
-        q = next((m for m in markets if m.venue == p.venue), None)
+        q = by_market[_key(p.venue, p.market)]
         if close_all or remaining >= n:
             intents.append(OrderIntent(p.venue, exp.asset, "close", -n,
                                        "ratio 0: close the short" if close_all else "over target: close this short",
-                                       p.collateral_token, ap.max_leverage, _fee(q, n)))
+                                       p.collateral_token, ap.max_leverage, _fee(q, n), market=p.market))
             remaining -= n
         else:
             intents.append(OrderIntent(p.venue, exp.asset, "decrease", -remaining,
                                        f"over target by ${fmt(remaining)}: reduce the most expensive short first",
-                                       p.collateral_token, ap.max_leverage, _fee(q, remaining)))
+                                       p.collateral_token, ap.max_leverage, _fee(q, remaining), market=p.market))
             remaining = Decimal(0)
     if remaining <= 0:
         note = ""

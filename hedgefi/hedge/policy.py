@@ -12,6 +12,7 @@ file and validates every field with a clear error::
     collateral = "USDC"
     max_collateral = 40000       # commit at most this much collateral (token units) to this asset's shorts
     drift_band = 0.05            # no trade while |hedge - target| <= 5% of the target
+    market = "0x70d9..."         # optional: only this market (GMX: its market token; an asset has several)
     min_liquidation_distance = 0.2
 """
 
@@ -39,6 +40,7 @@ class AssetPolicy:
     max_collateral: Decimal | None = None    # collateral (token units) this asset's shorts may hold in total
     drift_band: Decimal = DEFAULT_DRIFT
     min_liquidation_distance: Decimal = DEFAULT_MIN_LIQ_DISTANCE
+    market: str | None = None                # only this venue market (GMX: a market token); None: any
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,8 @@ def _dec(value: Any, where: str, *, lo: Decimal | None = None, hi: Decimal | Non
     return d
 
 
-_FIELDS = {"ratio", "venue", "max_leverage", "collateral", "max_collateral", "drift_band", "min_liquidation_distance"}
+_FIELDS = {"ratio", "venue", "max_leverage", "collateral", "max_collateral", "drift_band", "min_liquidation_distance",
+           "market"}
 
 
 @money
@@ -113,7 +116,10 @@ def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = No
                          f"min_liquidation_distance {liq}; lower the leverage")
     max_coll = _dec(raw["max_collateral"], f"{where}.max_collateral", lo=Decimal(0), lo_open=True) \
         if "max_collateral" in raw else b.max_collateral
-    return AssetPolicy(ratio, venues, lev, coll.upper(), max_coll, drift, liq)
+    market = raw.get("market", b.market)
+    if market is not None and (not isinstance(market, str) or not market.strip()):
+        raise InputError(f"{where}.market must be a market id such as a GMX market token address")
+    return AssetPolicy(ratio, venues, lev, coll.upper(), max_coll, drift, liq, market)
 
 
 def load_plan(path: Path) -> HedgePolicy:

@@ -128,6 +128,9 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
 
     manifest.contracts.update(deploy_gmx(dev, manifest))
     seed_gmx_positions(dev, manifest)
+    from hedgefi.sim.gmx_unpriced import seed_unpriced_market
+
+    manifest.contracts.update(seed_unpriced_market(dev, manifest))
     from hedgefi.sim.gtrade_deploy import deploy_gtrade, seed_gtrade_positions
 
     manifest.contracts.update(deploy_gtrade(dev, manifest))

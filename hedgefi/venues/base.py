@@ -64,6 +64,8 @@ class MarketQuote:
     pair_index: int | None = None              # gTrade: the pair's index on the diamond
     price_stale: bool = False                  # a feed pricing it is older than its heartbeat (chain.freshness)
     min_fee_basis_usd: Decimal = Decimal(0)    # position fees are charged on at least this size (gTrade)
+    market_name: str = ""                      # GMX: "ETH/USD [WETH-USDC]" (an asset has several markets)
+    collateral_symbols: tuple[str, ...] = ()   # GMX: the tokens a position in it may hold (long, short); ()=any
 
     @property
     @money
@@ -85,6 +87,8 @@ class MarketQuote:
             "max_leverage": fmt(self.max_leverage), "open": self.open,
             "can_reduce": self.can_reduce, "position_fee_rate": fmt(self.position_fee_rate),
             "min_size_usd": fmt(self.min_size_usd), "price_stale": self.price_stale,
+            "market_name": self.market_name, "index_token": self.index_token, "long_token": self.long_token,
+            "short_token": self.short_token, "collateral_tokens": list(self.collateral_symbols),
         }
 
 
@@ -118,6 +122,8 @@ class PositionView:
     realized_trading_fees_usd: Decimal = Decimal(0)   # gTrade: trading fees already charged against the trade
     realized_pnl_usd: Decimal = Decimal(0)     # gTrade: PnL already realised into the trade (holding fees at resizes)
     claimable_funding_usd: Decimal = Decimal(0)   # GMX: funding earned, claimable apart from the close
+    size_tokens_raw: int = 0           # GMX: the position's sizeInTokens (index-token units); 0 on gTrade
+    pending_impact_amount_raw: int = 0  # GMX: its pendingImpactAmount (index-token units, signed); 0 on gTrade
 
     def as_json(self) -> dict[str, Any]:
         def opt(v: Decimal | None) -> str | None:
@@ -171,6 +177,7 @@ class ShortRequest:
     stop_loss_price: Decimal | None = None
     close: bool = False
     force: bool = False                # send even when the venue's market is closed (the order will time out)
+    market: str | None = None          # GMX: the market token to trade (None: the adapter chooses, see its docs)
 
 
 @dataclass
@@ -261,6 +268,12 @@ class KeeperAction:
     note: str = ""
 
 
+def read_warnings(venue: object) -> list[str]:
+    """What a venue's last positions read could not show (GMX: a line per position in a market hedgefi cannot
+    price, left out of the positions); empty for a venue that never leaves one out."""
+    return list(getattr(venue, "read_warnings", ()))
+
+
 class Venue(Protocol):
     """One perp venue: reads, unsigned transactions, and following an order after it is sent.
 
@@ -296,6 +309,6 @@ class Venue(Protocol):
     def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]: ...
 
 
-__all__ = ["Allowances", "approval_needed", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
+__all__ = ["Allowances", "approval_needed", "read_warnings", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
            "KeeperAction", "LiquidationQuote"]

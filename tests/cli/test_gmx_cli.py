@@ -16,7 +16,8 @@ def test_broadcast_short_then_funding_after_a_day(devnet, cli) -> None:  # type:
     out = json.loads(r.stdout)
     assert out["result"]["mode"] == "broadcast" and out["result"]["all_executed"]
     pos = json.loads(cli("positions", "--json").stdout)
-    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders", "liquidated", "stale_feeds"}
+    assert set(pos) == {"chain_id", "block", "address", "positions", "pending_orders", "liquidated", "stale_feeds",
+                        "warnings"}
     assert pos["liquidated"] == []
     (p,) = pos["positions"]
     assert (p["venue"], p["asset"], p["side"]) == ("gmx", "ETH", "short")
@@ -47,7 +48,7 @@ def test_markets_json_schema(devnet, cli) -> None:  # type: ignore[no-untyped-de
     r = cli("markets", "--venue", "gmx", "--asset", "ETH", "--json")
     assert r.code == 0, r.stderr
     data = json.loads(r.stdout)
-    assert set(data) == {"chain_id", "block", "markets", "stale_feeds"}
+    assert set(data) == {"chain_id", "block", "markets", "unpriced_markets", "stale_feeds"}
     # as on mainnet, ETH trades in two markets ([WETH-USDC] and the single-token [WETH-WETH]), each its own
     ms = data["markets"]
     assert len(ms) >= 2 and len({m["market"] for m in ms}) == len(ms)

@@ -23,6 +23,8 @@ const contracts = sdk("configs/contracts.js");
 const tokens = sdk("configs/tokens.js");
 const tokenUtils = sdk("utils/tokens.js");
 const hash = sdk("utils/hash.js");
+const trade = sdk("utils/trade/trade.js");
+const pricesUtil = sdk("utils/prices.js");
 const pkg = require(path.join(ROOT, "node_modules", "@gmx-io", "sdk", "package.json"));
 
 const DIGITS = /^-?\d+$/;
@@ -145,6 +147,13 @@ const OPS = {
   execution_fee: (c) => executionFee(c),
   funding_borrowing: (c) => fundingBorrowing(c),
   position: (c) => position(c),
+  // the SDK's acceptable price: the index price moved by the impact, then the slippage (basis points) on top
+  acceptable_price: (c) => {
+    const byImpact = pricesUtil.getAcceptablePriceByPriceImpact({ isIncrease: c.isIncrease, isLong: c.isLong,
+      indexPrice: c.indexPrice, sizeDeltaUsd: c.sizeDeltaUsd, priceImpactDeltaUsd: c.priceImpactDeltaUsd });
+    return { byImpact: byImpact.acceptablePrice,
+             slipped: trade.applySlippageToPrice(c.allowedSlippage, c.anchor, c.isIncrease, c.isLong) };
+  },
 };
 
 function main(text) {

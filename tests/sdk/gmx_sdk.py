@@ -129,6 +129,14 @@ class GmxSdk:
         return self._add("position", marketInfo=market_info, collateralToken=collateral_token, position=position,
                          minCollateralUsd=min_collateral_usd_raw)
 
+    def acceptable_price(self, *, is_increase: bool, is_long: bool, index_price_e30: int, size_delta_usd_e30: int,
+                         price_impact_usd_e30: int, slippage_bps: int, anchor_e30: int) -> Pending[dict[str, str]]:
+        """``getAcceptablePriceByPriceImpact`` (index price moved by the impact) and ``applySlippageToPrice``
+        (``slippage_bps`` on ``anchor_e30``)."""
+        return self._add("acceptable_price", isIncrease=is_increase, isLong=is_long, indexPrice=index_price_e30,
+                         sizeDeltaUsd=size_delta_usd_e30, priceImpactDeltaUsd=price_impact_usd_e30,
+                         allowedSlippage=_raw(slippage_bps), anchor=anchor_e30)
+
     # ------------------------------------------------------------------ running
     def run(self) -> None:
         """Run every queued call in one node process and fill their answers."""

@@ -155,12 +155,21 @@ def market_info(conn: Any, d: GmxDeployment, snap: reads.Snapshot, m: reads.GmxM
 
 
 def raw_position(conn: Any, d: GmxDeployment, snap: reads.Snapshot, account: str) -> dict[str, Any]:
-    """The account's one position as the Reader returns it (decoded in the deployment's release layout)."""
+    """The account's one position in a market hedgefi prices, as the Reader returns it (decoded in the
+    deployment's release layout); the demo wallet also holds one in a market hedgefi cannot price."""
     reader = reader_codec(d)
-    (info,) = reader.decode_output("getAccountPositionInfoList", _eth_call(conn, d.reader, reader.encode(
-        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
-        [snap.market_prices(m) for m in snap.markets], ZERO, 0, 100)))
+    listed = reads.raw_positions(snap, account, _call_result(_eth_call(conn, d.reader, reader.encode(
+        "getAccountPositions", d.data_store, account, 0, 100))))
+    ((key, m),) = listed.priced
+    info = reader.decode_output("getPositionInfo", _eth_call(conn, d.reader, reader.encode(
+        "getPositionInfo", d.data_store, d.referral_storage, key, snap.market_prices(m), 0, ZERO, True)))
     return info  # type: ignore[no-any-return]
+
+
+def _call_result(data: bytes) -> Any:
+    from hedgefi.chain.multicall import CallResult
+
+    return CallResult(True, data)
 
 
 def sdk_position(info: dict[str, Any]) -> dict[str, Any]:
@@ -175,9 +184,28 @@ def sdk_position(info: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- (a) calldata
+def execution_price(conn: Any, d: GmxDeployment, m: reads.GmxMarket, snap: reads.Snapshot, size_delta_e30: int,
+                    position_usd_e30: int = 0, position_tokens_raw: int = 0) -> dict[str, Any]:
+    """``Reader.getExecutionPrice`` for a short order of ``size_delta_e30`` (< 0: a decrease), as GMX answers."""
+    reader = reader_codec(d)
+    out = reader.decode_output("getExecutionPrice", _eth_call(conn, d.reader, reader.encode(
+        "getExecutionPrice", d.data_store, m.key, snap.market_prices(m), position_usd_e30, position_tokens_raw,
+        size_delta_e30, 0, False)))
+    return out  # type: ignore[no-any-return]
+
+
+def _whole_execution_price(conn: Any, d: GmxDeployment, m: reads.GmxMarket, snap: reads.Snapshot, size_delta_e30: int,
+                           position: Any = None) -> int:
+    """The acceptable price the SDK's order builders take (before slippage, per whole token): GMX's execution
+    price for the order, impact included, as GMX's UI takes it from ``getAcceptablePriceInfo``."""
+    usd = position.size_usd_e30 if position is not None else 0
+    tokens = int(position.size_tokens * 10**m.index_decimals) if position is not None else 0
+    return int(execution_price(conn, d, m, snap, size_delta_e30, usd, tokens)["executionPrice"]) * 10**m.index_decimals
+
+
 def _increase_params(conn: Any, d: GmxDeployment, m: reads.GmxMarket, snap: reads.Snapshot, account: str,
                      size_raw: int, collateral_raw: int, fee_wei: int, slippage: Decimal) -> dict[str, Any]:
-    whole = snap.prices_e30[m.index_token.lower()] * 10**m.index_decimals
+    whole = _whole_execution_price(conn, d, m, snap, size_raw)
     return {"chainId": Raw(conn.profile.chain_id), "receiver": _checksum(account), "payTokenAddress": _checksum(d.usdc),
             "payTokenAmount": collateral_raw, "executionFeeAmount": fee_wei, "swapPath": [],
             "marketAddress": _checksum(m.key), "indexTokenAddress": _checksum(m.index_token), "isLong": False,
@@ -187,8 +215,8 @@ def _increase_params(conn: Any, d: GmxDeployment, m: reads.GmxMarket, snap: read
 
 
 def _decrease_params(conn: Any, d: GmxDeployment, m: reads.GmxMarket, snap: reads.Snapshot, account: str,
-                     size_raw: int, fee_wei: int, slippage: Decimal) -> dict[str, Any]:
-    whole = snap.prices_e30[m.index_token.lower()] * 10**m.index_decimals
+                     size_raw: int, fee_wei: int, slippage: Decimal, position: Any = None) -> dict[str, Any]:
+    whole = _whole_execution_price(conn, d, m, snap, -size_raw, position)
     return {"chainId": Raw(conn.profile.chain_id), "receiver": _checksum(account), "executionFeeAmount": fee_wei,
             "swapPath": [], "marketAddress": _checksum(m.key), "indexTokenAddress": _checksum(m.index_token),
             "isLong": False, "collateralTokenAddress": _checksum(d.usdc), "collateralDeltaAmount": 0,
@@ -243,9 +271,9 @@ def _calldata_round(conn: Any, demo: Any, v: GmxVenue, label: str,
     snap, m = _market(conn, v.d)
     sdk = sdk_for(conn, v.d)
     dec = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, 4_000 * FLOAT,
-                                                 _wei(decrease.execution_fee_eth), req.max_slippage))
+                                                 _wei(decrease.execution_fee_eth), req.max_slippage, p))
     cls = sdk.decrease_calldata(_decrease_params(conn, v.d, m, snap, demo.address, p.size_usd_e30,
-                                                 _wei(close.execution_fee_eth), req.max_slippage))
+                                                 _wei(close.execution_fee_eth), req.max_slippage, p))
     sdk.run()
     record_bytes(f"createOrder multicall calldata, decrease{suffix}", decrease.txs[-1].data, dec.value["callData"])
     record_bytes(f"createOrder multicall calldata, close{suffix}", close.txs[-1].data, cls.value["callData"])
@@ -329,6 +357,80 @@ def test_datastore_keys_match_the_sdk() -> None:
         assert theirs is not None, f"{label}: {value}"
         record_bytes("DataStore keys", ours, theirs)
     assert len(pairs) >= 40
+
+
+def _order_acceptable_e30(plan: Any) -> int:
+    """The acceptablePrice the plan's createOrder carries (1e30 per index-token unit)."""
+    from eth_abi.abi import decode as abi_decode
+
+    from hedgefi.venues.gmx.constants import codec
+
+    def canon(p: dict[str, Any]) -> str:
+        t = p["type"]
+        return f"({','.join(canon(c) for c in p['components'])}){t[5:]}" if t.startswith("tuple") else t
+
+    router = codec("ExchangeRouter")
+    (entries,) = abi_decode(["bytes[]"], plan.txs[-1].data[4:])
+    fn = router.fn("createOrder")
+    create = next(e for e in entries if bytes(e[:4]) == router.encode("createOrder", _any_order())[:4])
+    (params,) = abi_decode([canon(i) for i in fn["inputs"]], bytes(create)[4:])
+    struct = fn["inputs"][0]["components"]
+    numbers_at = next(i for i, c in enumerate(struct) if c["name"] == "numbers")
+    accept_at = next(i for i, c in enumerate(struct[numbers_at]["components"]) if c["name"] == "acceptablePrice")
+    return int(params[numbers_at][accept_at])
+
+
+def _any_order() -> dict[str, Any]:
+    from hedgefi.venues.gmx.constants import OrderType
+    from hedgefi.venues.gmx.orders import OrderParams
+
+    return OrderParams(OrderType.MarketIncrease, ZERO, ZERO, 0, 0, 0, 0, ZERO).as_struct()
+
+
+def test_acceptable_price_is_gmx_execution_price_with_the_sdk_slippage(conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """The plan's acceptable price = GMX's execution price for the order (Reader.getExecutionPrice, impact
+    included) with the slippage on top, as the SDK applies it (``applySlippageToPrice``); the execution price
+    itself = GMX's formula (at the replica's zero impact: sizeDelta / roundUp(sizeDelta / min) for a short
+    increase, the max price for a decrease) and the SDK's impact-adjusted index price to one unit."""
+    v = GmxVenue(conn)
+    slip = Decimal("0.005")
+    size = 10_000 * FLOAT
+    plan = v.plan_short(demo.address, ShortRequest("ETH", Decimal(10_000), max_slippage=slip))
+    snap, m = _market(conn, v.d)
+    index_e30 = snap.prices_e30[m.index_token.lower()]
+    inc = execution_price(conn, v.d, m, snap, size)
+    exec_inc = int(inc["executionPrice"])
+    assert exec_inc == size // -(-size // index_e30)          # GMX's increase formula, zero impact
+    r = send(conn, v, demo, plan.txs)
+    assert r.all_executed, r.orders
+    p = short_position(v, demo.address)
+    assert p is not None
+    close = v.plan_short(demo.address, ShortRequest("ETH", -p.size_usd, close=True, max_slippage=slip), existing=p)
+    dec = execution_price(conn, v.d, m, snap, -p.size_usd_e30, p.size_usd_e30, int(p.size_tokens * 10**m.index_decimals))
+    exec_dec = int(dec["executionPrice"])
+    assert exec_dec == index_e30                               # a short's decrease: the max price, zero impact
+
+    sdk = sdk_for(conn, v.d)
+    bps = int(slip * 10_000)
+    got_inc = sdk.acceptable_price(is_increase=True, is_long=False, index_price_e30=index_e30, size_delta_usd_e30=size,
+                                   price_impact_usd_e30=int(inc["priceImpactUsd"]), slippage_bps=bps, anchor_e30=exec_inc)
+    got_dec = sdk.acceptable_price(is_increase=False, is_long=False, index_price_e30=index_e30,
+                                   size_delta_usd_e30=p.size_usd_e30, price_impact_usd_e30=int(dec["priceImpactUsd"]),
+                                   slippage_bps=bps, anchor_e30=exec_dec)
+    sdk.run()
+    # increase: a floor, rounded down as the SDK rounds (identical)
+    record("acceptable price, increase (on GMX's execution price)", _order_acceptable_e30(plan),
+           int(got_inc.value["slipped"]), Decimal(0))
+    # decrease: a ceiling; hedgefi rounds it up, the SDK's mulDiv down: identical when the product is exact
+    exact = exec_dec * (10_000 + bps) % 10_000 == 0
+    assert _order_acceptable_e30(close) == int(got_dec.value["slipped"]) + (0 if exact else 1)
+    record("acceptable price, decrease (on GMX's execution price)", _order_acceptable_e30(close),
+           int(got_dec.value["slipped"]))
+    # the anchor is the Reader's, not the feed's: the SDK's impact-adjusted index price is the same to one unit
+    record("execution price vs SDK getAcceptablePriceByPriceImpact, increase", exec_inc, int(got_inc.value["byImpact"]),
+           Decimal("1e-12"))
+    record("execution price vs SDK getAcceptablePriceByPriceImpact, decrease", exec_dec, int(got_dec.value["byImpact"]))
+    assert send(conn, v, demo, close.txs).all_executed
 
 
 def test_execution_fee_matches_the_sdk(conn, demo) -> None:  # type: ignore[no-untyped-def]

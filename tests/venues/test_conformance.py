@@ -20,7 +20,9 @@ from hedgefi.venues.registry import get_venue, venue_names
 
 MARKET_KEYS = {"venue", "market", "asset", "asset_class", "price", "short_funding_apr", "short_borrowing_apr",
                "short_carry_apr", "long_oi_usd", "short_oi_usd", "available_short_liquidity_usd", "max_leverage", "open",
-               "can_reduce", "position_fee_rate", "min_size_usd", "price_stale"}
+               "can_reduce", "position_fee_rate", "min_size_usd", "price_stale",
+               # an asset may have several markets (GMX): their name and tokens; "" / [] where a venue has one
+               "market_name", "index_token", "long_token", "short_token", "collateral_tokens"}
 POSITION_KEYS = {"venue", "market", "asset", "side", "size_usd", "size_tokens", "collateral_token",
                  "collateral_amount", "collateral_value_usd", "entry_price", "mark_price", "pnl_usd",
                  "funding_fee_usd", "borrowing_fee_usd", "liquidation_price", "liquidation_distance", "price_stale",

@@ -25,4 +25,8 @@ interface IReader {
     function getOrder(address dataStore, bytes32 key) external view returns (Order.Props memory);
     function getAccountOrders(address dataStore, address account, uint256 start, uint256 end)
         external view returns (ReaderUtils.OrderInfo[] memory);
+    function getExecutionPrice(address dataStore, address marketKey, MarketUtils.MarketPrices calldata prices,
+                               uint256 positionSizeInUsd, uint256 positionSizeInTokens, int256 sizeDeltaUsd,
+                               int256 pendingImpactAmount, bool isLong)
+        external view returns (ReaderPricingUtils.ExecutionPriceResult memory);
 }

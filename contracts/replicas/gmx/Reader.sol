@@ -109,6 +109,24 @@ contract Reader is IReader {
         for (uint256 i = 0; i < keys.length; i++) out[i] = ReaderUtils.OrderInfo(keys[i], h.replicaOrder(keys[i]));
     }
 
+    /// GMX's execution price for an order of ``sizeDeltaUsd`` (> 0 increase, < 0 decrease) at these prices. The
+    /// replica has no price impact, so it is GMX's formula at zero impact: an increase fills at
+    /// sizeDeltaUsd / sizeDeltaInTokens, the tokens rounded in the pool's favour from the side's price (a short:
+    /// up, from the min price); a decrease at the side's price (a short: the max price, a long: the min).
+    function getExecutionPrice(address, address, MarketUtils.MarketPrices calldata prices, uint256, uint256,
+                               int256 sizeDeltaUsd, int256, bool isLong)
+        external pure returns (ReaderPricingUtils.ExecutionPriceResult memory result)
+    {
+        Price.Props calldata p = prices.indexTokenPrice;
+        if (sizeDeltaUsd > 0) {
+            uint256 usd = uint256(sizeDeltaUsd);
+            uint256 tokens = isLong ? usd / p.max : (usd + p.min - 1) / p.min;
+            result.executionPrice = tokens == 0 ? (isLong ? p.max : p.min) : usd / tokens;
+        } else {
+            result.executionPrice = isLong ? p.min : p.max;
+        }
+    }
+
     function _info(IDataStore ds, bytes32 key, Position.Props memory p, MarketUtils.MarketPrices memory prices,
                    uint256 sizeDeltaUsd) internal view returns (ReaderPositionUtils.PositionInfo memory info) {
         Market.Props memory m = IReplicaMarket(p.addresses.market).replicaMarket();

@@ -3,6 +3,11 @@
 ``plan_short`` turns a human request (asset, USD size delta, collateral, leverage, slippage, stop-loss)
 into an ``OrderPlan``: the approval (if the Router's allowance is short) and one ExchangeRouter multicall.
 Sizes are clamped against the live position before any decrease.
+
+Markets are keyed by market token: an asset has several (ETH/USD [WETH-USDC], ETH/USD [WETH-WETH], ...).
+``req.market`` picks one; else the existing position's market; else ``choose_market``: among the asset's
+markets, those whose long or short token is the requested collateral, then, when several remain, the
+cheapest short carry among those with the short liquidity for the size (a markets read only then).
 """
 
 from __future__ import annotations
@@ -22,13 +27,48 @@ from hedgefi.venues.gmx.deployment import ARBITRUM_RELEASES, GmxDeployment, depl
 from hedgefi.venues.gmx.releases import fetch_live_release
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import fetch_order_outcome, is_order_key, order_keys_from_receipt
-from hedgefi.venues.gmx.orders import (FeeContext, OrderBundle, OrderParams, acceptable_price, approval_tx, cancel_tx,
-                                       fetch_fee_context)
+from hedgefi.venues.gmx.orders import (ExecutionPriceQuery, FeeContext, OrderBundle, OrderParams, acceptable_price,
+                                       approval_tx, cancel_tx, fetch_fee_context)
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
 DEFAULT_LEVERAGE = Decimal("2")
+LIQUIDITY_MARGIN = Decimal("0.9")     # a market "has the liquidity" for a size up to 90% of its available
+
+
+def _takes(q: MarketQuote, collateral: str) -> bool:
+    return not q.collateral_symbols or collateral.upper() in q.collateral_symbols
+
+
+def _listed(quotes: Sequence[MarketQuote]) -> str:
+    return ", ".join(f"{q.market_name or q.asset} {q.market}" for q in quotes)
+
+
+@money
+def choose_market(quotes: Sequence[MarketQuote], asset: str, collateral: str, size_usd: Decimal
+                  ) -> tuple[MarketQuote, str]:
+    """(market, why) for a new short of ``size_usd`` on ``asset`` with ``collateral``: the open markets whose
+    long or short token is the collateral; among them the cheapest short carry with the short liquidity for
+    the size (90% of the available), or, when none has it, the one with the most liquidity (the venue's own
+    checks then say what is short)."""
+    mine = [q for q in quotes if q.asset.upper() == asset.upper()]
+    if not mine:
+        raise UnknownNameError("GMX market for asset", asset, sorted({q.asset for q in quotes}))
+    takes = [q for q in mine if _takes(q, collateral) and q.open]
+    if not takes:
+        raise InputError(f"GMX has {len(mine)} {asset} market(s) and none open takes {collateral} collateral "
+                         f"({_listed(mine)}); pick one with --market and its --collateral")
+    if len(takes) == 1:
+        return takes[0], f"the only open {asset} market taking {collateral}"
+    room = [q for q in takes if q.available_short_liquidity_usd * LIQUIDITY_MARGIN >= size_usd]
+    if room:
+        best = min(room, key=lambda q: (q.short_carry_apr, -q.available_short_liquidity_usd, q.market.lower()))
+        return best, (f"cheapest short carry {fmt((best.short_carry_apr * 100).quantize(Decimal('0.01')))}%/yr of "
+                      f"{len(takes)} {asset} markets taking {collateral} with liquidity for ${fmt(size_usd)}")
+    best = max(takes, key=lambda q: (q.available_short_liquidity_usd, q.market.lower()))
+    return best, (f"none of {len(takes)} {asset} markets taking {collateral} has liquidity for ${fmt(size_usd)}; "
+                  "the one with the most")
 
 
 class GmxVenue:
@@ -53,6 +93,10 @@ class GmxVenue:
         fetch_verify(self.conn, self.d)
 
     last_block: int = 0
+    # what the last read could not show: a line per position in a market hedgefi cannot price
+    # (``venues.base.read_warnings``), and the markets it cannot price (``markets`` lists them)
+    read_warnings: tuple[str, ...] = ()
+    unpriced_markets: tuple[reads.UnpricedMarket, ...] = ()
 
     def fetch_markets(self) -> list[MarketQuote]:
         return read(self.conn, self.markets_reader())
@@ -61,16 +105,19 @@ class GmxVenue:
         return read(self.conn, self.positions_reader(account))
 
     def markets_reader(self) -> Reader[list[MarketQuote]]:
-        self.last_block, quotes = yield from reads.markets_reader(self.conn, self.d)
+        self.last_block, quotes, self.unpriced_markets = yield from reads.markets_reader(self.conn, self.d)
         return quotes
 
     def positions_reader(self, account: str) -> Reader[tuple[list[PositionView], list[PendingOrderView]]]:
-        self.last_block, positions, pending = yield from reads.positions_reader(self.conn, self.d, account)
+        self.last_block, positions, pending, warnings = yield from reads.positions_reader(self.conn, self.d, account)
+        self.read_warnings = tuple(warnings)
         return positions, pending
 
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
-        self.last_block, quotes, positions, pending = yield from reads.state_reader(self.conn, self.d, account)
+        self.last_block, quotes, positions, pending, warnings = yield from reads.state_reader(self.conn, self.d,
+                                                                                              account)
+        self.read_warnings = tuple(warnings)
         return quotes, positions, pending
 
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
@@ -79,11 +126,62 @@ class GmxVenue:
         return liquidation_reader(self.conn, self.d, leverages)
 
     # ------------------------------------------------------------------ orders
-    def _market(self, snap: reads.Snapshot, asset: str) -> reads.GmxMarket:
-        markets = snap.market_by_asset(asset)
+    def _market(self, snap: reads.Snapshot, req: ShortRequest, existing: PositionView | None, is_increase: bool
+                ) -> tuple[reads.GmxMarket, str]:
+        """The market to trade, and why it (a note for the plan; "" when the user or the position said)."""
+        markets = snap.market_by_asset(req.asset)
         if not markets:
-            raise UnknownNameError("GMX market for asset", asset, sorted({m.asset for m in snap.markets}))
-        return markets[0]
+            raise UnknownNameError("GMX market for asset", req.asset, sorted({m.asset for m in snap.markets}))
+        names = ", ".join(f"{snap.market_name(m)} {reads.to_checksum(m.key)}" for m in markets)
+        key = req.market or (existing.market if existing is not None and existing.market else None)
+        if key:
+            m = snap.market_by_key(key)
+            if m is None:
+                u = next((u for u in snap.unpriced if u.key.lower() == key.lower()), None)
+                why = u.note if u else "not in GMX's market list"
+                raise InputError(f"{key} is not a GMX market hedgefi can trade ({why}); GMX's {req.asset} markets: "
+                                 f"{names}")
+            if m.asset.upper() != req.asset.upper():
+                raise InputError(f"GMX market {snap.market_name(m)} {reads.to_checksum(m.key)} trades {m.asset}, not "
+                                 f"{req.asset}; GMX's {req.asset} markets: {names}")
+            return m, ""
+        takes = [m for m in markets if req.collateral_symbol.upper() in
+                 {snap.tokens[t.lower()].symbol.upper() for t in (m.long_token, m.short_token)}]
+        if len(markets) == 1 or len(takes) == 1:
+            return (takes or markets)[0], ""
+        if not takes:
+            raise InputError(f"GMX has {len(markets)} {req.asset} markets and none takes {req.collateral_symbol} "
+                             f"collateral ({names}); pick one with --market and its --collateral")
+        if not is_increase:
+            raise InputError(f"GMX has {len(takes)} {req.asset} markets taking {req.collateral_symbol} ({names}); "
+                             "pick one with --market")
+        quotes = [q for q in read(self.conn, self.markets_reader())
+                  if q.market.lower() in {m.key.lower() for m in takes}]
+        q, why = choose_market(quotes, req.asset, req.collateral_symbol, req.size_delta_usd)
+        m = snap.market_by_key(q.market)
+        assert m is not None
+        return m, f"market {q.market_name} {q.market} chosen: {why} (--market picks another)"
+
+    @money
+    def _execution_query(self, snap: reads.Snapshot, market: reads.GmxMarket, req: ShortRequest,
+                         existing: PositionView | None, is_increase: bool) -> ExecutionPriceQuery | None:
+        """``Reader.getExecutionPrice``'s arguments for the order: its size delta (a decrease clamped to the
+        position, negative) against the position it changes (its sizeInTokens and pending impact as the
+        Reader reported them), at the snapshot's prices (None: a decrease without a position, refused by the
+        plan)."""
+        size_usd = existing.size_usd_e30 if existing is not None else 0
+        size_tokens = existing.size_tokens_raw if existing is not None else 0
+        pending_impact = existing.pending_impact_amount_raw if existing is not None else 0
+        if is_increase:
+            delta = to_raw(req.size_delta_usd, 30, what="size")
+        elif existing is None:
+            return None          # nothing to decrease: the plan refuses it
+        elif req.close or -req.size_delta_usd >= existing.size_usd:
+            delta = -existing.size_usd_e30
+        else:
+            delta = -to_raw(-req.size_delta_usd, 30, what="size")
+        return ExecutionPriceQuery(market.key, snap.market_prices(market), size_usd, size_tokens, delta,
+                                   pending_impact)
 
     def _collateral(self, snap: reads.Snapshot, market: reads.GmxMarket, symbol: str) -> reads.TokenMeta:
         for t in (market.short_token, market.long_token):
@@ -100,17 +198,22 @@ class GmxVenue:
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
             raise BadAmountError("--max-slippage must be above 0% and below 50%")
         snap = reads.fetch_snapshot(self.conn, self.d)
-        market = self._market(snap, req.asset)
+        is_increase = req.size_delta_usd > 0 and not req.close
+        market, chosen = self._market(snap, req, existing, is_increase)
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key)
-        is_increase = req.size_delta_usd > 0 and not req.close
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key,
+                                 self._execution_query(snap, market, req, existing, is_increase))
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:
-            return self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
+            plan = self._plan_increase(account, req, market, coll, index_e30, coll_e30, fees, index_price, existing,
                                        allowances)
-        return self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
+        else:
+            plan = self._plan_decrease(account, req, market, coll, index_e30, fees, index_price, existing)
+        if chosen:
+            plan.notes.insert(0, chosen)
+        return plan
 
     def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
                        index_e30: int, coll_e30: int, fees: FeeContext, index_price: Decimal,
@@ -130,7 +233,9 @@ class GmxVenue:
         txs: list[UnsignedTx] = []
         bundle = OrderBundle()
         is_wnt = coll.address.lower() == self.d.wnt.lower()
-        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=True)
+        # anchored on GMX's own execution price for this order (impact included), the slippage on top
+        accept = acceptable_price(fees.execution_price_e30 or index_e30, req.max_slippage, is_long=False,
+                                  is_increase=True)
         params = OrderParams(OrderType.MarketIncrease, market.key, coll.address, size_raw, coll_raw, accept, fee,
                              account)
         if is_wnt:
@@ -148,7 +253,7 @@ class GmxVenue:
         notes = []
         if req.stop_loss_price is not None:
             # a new stop replaces the earlier ones on this market, in the same transaction
-            _, pending = reads.fetch_positions(self.conn, self.d, account)[1:]
+            pending = reads.fetch_positions(self.conn, self.d, account)[2]
             router = codec("ExchangeRouter")
             old = [o.key for o in pending if o.type == "StopLossDecrease" and o.market.lower() == market.key.lower()]
             for key in old:
@@ -187,7 +292,8 @@ class GmxVenue:
         else:
             size_raw, action = to_raw(-req.size_delta_usd, 30, what="size"), "decrease"
         fee = fees.execution_fee(False)
-        accept = acceptable_price(index_e30, req.max_slippage, is_long=False, is_increase=False)
+        accept = acceptable_price(fees.execution_price_e30 or index_e30, req.max_slippage, is_long=False,
+                                  is_increase=False)
         bundle = OrderBundle()
         bundle.add(self.d, OrderParams(OrderType.MarketDecrease, market.key, coll.address, size_raw, 0, accept, fee,
                                        account))
@@ -233,4 +339,4 @@ class GmxVenue:
 
 _IMPLEMENTS_VENUE: type[Venue] = GmxVenue   # the type checker proves GmxVenue is a Venue
 
-__all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE"]
+__all__ = ["GmxVenue", "OrderPlan", "DEFAULT_LEVERAGE", "choose_market"]

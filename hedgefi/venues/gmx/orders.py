@@ -3,8 +3,10 @@
 Every order is one ``ExchangeRouter.multicall`` that funds the OrderVault and creates the order in the
 same transaction (the vault is a strict bank), with ``tx.value`` exactly the sum of the ``sendWnt``
 amounts. ERC-20 collateral is approved to the *Router* (not the ExchangeRouter), for exactly the amount
-needed. Acceptable prices: a short increase accepts no less than ``min x (1 - slippage)``, a decrease no
-more than ``max x (1 + slippage)``. The execution fee is the DataStore gas estimate x gas price x buffer.
+needed. Acceptable prices are anchored on GMX's own execution price for the order (``Reader.getExecutionPrice``
+at the oracle prices, price impact included; read in the fee context's batch, no extra round trip): a
+short increase accepts no less than ``execution price x (1 - slippage)``, a decrease no more than
+``execution price x (1 + slippage)``. The execution fee is the DataStore gas estimate x gas price x buffer.
 Nothing here signs or sends.
 """
 
@@ -42,6 +44,8 @@ class FeeContext:
     native_balance_wei: int
     gas_price_wei: int
     position_fee_factor: int = 0       # the market's POSITION_FEE_FACTOR (balance worsened), 1e30; 0: not read
+    execution_price_e30: int = 0       # Reader.getExecutionPrice's executionPrice for the order (0: not asked)
+    price_impact_usd_e30: int = 0      # ... and its priceImpactUsd (1e30 USD; < 0 costs the trader)
 
     @money
     def position_fee_usd(self, size_usd_e30: int) -> Decimal:
@@ -55,8 +59,26 @@ class FeeContext:
         return int((Decimal(gas_limit * self.gas_price_wei) * buffer).to_integral_value(rounding=ROUND_CEILING))
 
 
+@dataclass(frozen=True, slots=True)
+class ExecutionPriceQuery:
+    """The arguments of ``Reader.getExecutionPrice`` for one order (``size_delta_usd_e30`` < 0: a decrease)."""
+
+    market: str
+    prices: dict[str, dict[str, int]]
+    position_size_usd_e30: int
+    position_size_tokens_raw: int
+    size_delta_usd_e30: int
+    pending_impact_amount: int
+    is_long: bool = False
+
+
 def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collateral_token: str,
-                      market: str | None = None) -> FeeContext:
+                      market: str | None = None, execution: ExecutionPriceQuery | None = None) -> FeeContext:
+    """One batch: the execution fee keys, the wallet's allowance and balances, the market's position fee
+    factor, and (``execution``) GMX's execution price for the order; a Reader revert there is the order's
+    own problem (e.g. impact larger than the order) and raised, decoded."""
+    from hedgefi.venues.gmx.releases import reader_codec
+
     def key(name: str) -> Call:
         return Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key(name)]))
 
@@ -69,11 +91,29 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
     if market is not None:
         calls.append(Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
                                                     [keys.position_fee_factor_key(market, False)])))
+    reader = reader_codec(d)
+    if execution is not None:
+        e = execution
+        calls.append(Call(d.reader, reader.encode("getExecutionPrice", d.data_store, e.market, e.prices,
+                                                  e.position_size_usd_e30, e.position_size_tokens_raw,
+                                                  e.size_delta_usd_e30, e.pending_impact_amount, e.is_long)))
     r = fetch_aggregate3(conn, calls)
-    vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r]
+    n = 9 if market is not None else 8
+    vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r[:n]]
+    exec_price = impact = 0
+    if execution is not None:
+        res = r[n]
+        if not res.ok:
+            from hedgefi.core.errors import ChainError
+            from hedgefi.venues.gmx.errors import decoder
+
+            raise ChainError(f"GMX Reader.getExecutionPrice refused the order: {decoder().decode(res.data).message}")
+        out = reader.decode_output("getExecutionPrice", res.data)
+        exec_price, impact = int(out["executionPrice"]), int(out["priceImpactUsd"])
     gas_price = int(conn.request("eth_gasPrice", []), 16)
     return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price,
-                      position_fee_factor=vals[8] if market is not None else 0)
+                      position_fee_factor=vals[8] if market is not None else 0, execution_price_e30=exec_price,
+                      price_impact_usd_e30=impact)
 
 
 @money
@@ -147,5 +187,5 @@ def cancel_tx(d: GmxDeployment, key: str) -> UnsignedTx:
     return UnsignedTx(d.exchange_router, data, 0, f"cancel GMX order {key}", "cancel")
 
 
-__all__ = ["FeeContext", "fetch_fee_context", "acceptable_price", "OrderParams", "OrderBundle", "approval_tx",
+__all__ = ["FeeContext", "ExecutionPriceQuery", "fetch_fee_context", "acceptable_price", "OrderParams", "OrderBundle", "approval_tx",
            "cancel_tx"]

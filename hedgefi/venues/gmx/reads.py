@@ -24,7 +24,7 @@ from hedgefi.chain.freshness import context_calls, decode_round, note_feed, read
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.core.errors import ChainError
-from hedgefi.core.units import CONTEXT, money
+from hedgefi.core.units import CONTEXT, fmt, money
 from hedgefi.venues.base import MarketQuote, PendingOrderView, PositionView
 from hedgefi.venues.gmx import keys, liquidation
 from hedgefi.venues.gmx.constants import FLOAT, SECONDS_PER_YEAR, OrderType, codec
@@ -59,6 +59,21 @@ class GmxMarket:
     index_decimals: int
 
 
+@dataclass(frozen=True, slots=True)
+class UnpricedMarket:
+    """A market of ``MARKET_LIST`` hedgefi cannot price: ``missing`` are its tokens without a known feed."""
+
+    key: str
+    index_token: str
+    long_token: str
+    short_token: str
+    missing: tuple[str, ...]
+
+    @property
+    def note(self) -> str:
+        return f"not priced: hedgefi has no price feed for {', '.join(to_checksum(t) for t in self.missing)}"
+
+
 @dataclass
 class Snapshot:
     """What round trip 1 learned: the markets hedgefi can price, and prices per token (1e30 per unit)."""
@@ -70,6 +85,7 @@ class Snapshot:
     extra: list[CallResult]
     stale_tokens: frozenset[str] = frozenset()     # tokens (lower case) whose feed is stale, or all: sequencer down
     release: str = "v2.2c"                          # the GMX release whose layouts the Reader answers in
+    unpriced: tuple[UnpricedMarket, ...] = ()       # markets in MARKET_LIST hedgefi has no price for
 
     def market_stale(self, m: GmxMarket) -> bool:
         return any(t.lower() in self.stale_tokens for t in (m.index_token, m.long_token, m.short_token))
@@ -83,6 +99,16 @@ class Snapshot:
 
     def market_by_asset(self, asset: str) -> list[GmxMarket]:
         return [m for m in self.markets if m.asset.upper() == asset.upper()]
+
+    def market_by_key(self, key: str) -> GmxMarket | None:
+        return next((m for m in self.markets if m.key.lower() == key.lower()), None)
+
+    def market_name(self, m: GmxMarket) -> str:
+        """GMX's own way of naming a market: ``ETH/USD [WETH-USDC]``."""
+        def sym(t: str) -> str:
+            meta = self.tokens.get(t.lower())
+            return meta.symbol if meta else to_checksum(t)[:8]
+        return f"{m.asset}/USD [{sym(m.long_token)}-{sym(m.short_token)}]"
 
 
 def _token_table(conn: "Connection", d: GmxDeployment) -> dict[str, tuple[TokenMeta, str | None]]:
@@ -137,17 +163,22 @@ def snapshot_reader(conn: "Connection", d: GmxDeployment, extra: list[Call] | No
             answer, fdec = feed_answer[token_feed]
             exp = 30 - meta.decimals - fdec
             prices[address] = answer * 10**exp if exp >= 0 else answer // 10**-exp
-    markets = []
+    markets, unpriced = [], []
     for m in reader.decode_output("getMarkets", r[0].data):
         idx, lng, sht = m["indexToken"].lower(), m["longToken"].lower(), m["shortToken"].lower()
-        if int(idx, 16) == 0 or not all(t in prices for t in (idx, lng, sht)):
-            continue  # swap-only market, or one hedgefi cannot price
+        if int(idx, 16) == 0:
+            continue  # swap-only market
+        missing = tuple(dict.fromkeys(t for t in (idx, lng, sht) if t not in prices))
+        if missing:
+            unpriced.append(UnpricedMarket(m["marketToken"], m["indexToken"], m["longToken"], m["shortToken"],
+                                           missing))
+            continue
         meta = tokens[idx]
         markets.append(GmxMarket(m["marketToken"], m["indexToken"], m["longToken"], m["shortToken"], meta.asset,
                                  meta.decimals))
     stale = frozenset(address for address, (_, token_feed) in table.items()
                       if token_feed in feed_answer and not conn.prices.usable(token_feed))
-    return Snapshot(block, markets, prices, tokens, r[n_blocks + len(blocks):], stale, d.release)
+    return Snapshot(block, markets, prices, tokens, r[n_blocks + len(blocks):], stale, d.release, tuple(unpriced))
 
 
 def to_checksum(address: str) -> str:
@@ -170,8 +201,9 @@ def human_price(price_e30: int, decimals: int) -> Decimal:
     return CONTEXT.divide(Decimal(price_e30) * (Decimal(10) ** decimals), Decimal(FLOAT))
 
 
-def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote]]:
-    """Every market hedgefi can price, with funding and borrowing for a short and short capacity."""
+def fetch_markets(conn: "Connection", d: GmxDeployment) -> tuple[int, list[MarketQuote], tuple[UnpricedMarket, ...]]:
+    """Every market hedgefi can price, with funding and borrowing for a short and short capacity, and the
+    markets it cannot price."""
     return read(conn, markets_reader(conn, d))
 
 
@@ -179,11 +211,12 @@ def _min_size_call(d: GmxDeployment) -> Call:
     return Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_POSITION_SIZE_USD")]))
 
 
-def markets_reader(conn: "Connection", d: GmxDeployment) -> Reader[tuple[int, list[MarketQuote]]]:
+def markets_reader(conn: "Connection", d: GmxDeployment
+                   ) -> Reader[tuple[int, list[MarketQuote], tuple[UnpricedMarket, ...]]]:
     """``fetch_markets`` as a reader: the snapshot, then every market's Reader and DataStore values."""
     snap = yield from snapshot_reader(conn, d, [_min_size_call(d)])
     r = yield _market_calls(d, snap)
-    return snap.block, _market_quotes(snap, r, snap.extra[0])
+    return snap.block, _market_quotes(snap, r, snap.extra[0]), snap.unpriced
 
 
 PER_MARKET = 17
@@ -255,57 +288,100 @@ def _market_quotes(snap: Snapshot, r: list[CallResult], min_size: CallResult) ->
             open=not (disabled or bool(info["isDisabled"])),
             position_fee_rate=fee_rate, min_size_usd=min_size_usd,
             trading="paused" if disabled or bool(info["isDisabled"]) else "open",
-            index_token=m.index_token, long_token=m.long_token, short_token=m.short_token,
-            price_stale=snap.market_stale(m),
+            index_token=to_checksum(m.index_token), long_token=to_checksum(m.long_token),
+            short_token=to_checksum(m.short_token), price_stale=snap.market_stale(m), market_name=snap.market_name(m),
+            collateral_symbols=tuple(dict.fromkeys(snap.tokens[t.lower()].symbol.upper()
+                                                   for t in (m.long_token, m.short_token))),
         ))
     return quotes
 
 
 def fetch_positions(conn: "Connection", d: GmxDeployment, account: str
-                    ) -> tuple[int, list[PositionView], list[PendingOrderView]]:
-    """The account's GMX positions (with fees, PnL and liquidation price) and pending orders."""
+                    ) -> tuple[int, list[PositionView], list[PendingOrderView], list[str]]:
+    """The account's GMX positions (with fees, PnL and liquidation price) and pending orders, and a warning
+    line per position in a market hedgefi cannot price (left out of the positions)."""
     return read(conn, positions_reader(conn, d, account))
 
 
 def _positions_extra(d: GmxDeployment, account: str) -> list[Call]:
+    """Round trip 1's part of a positions read: the orders, MIN_COLLATERAL_USD and the raw positions
+    (``getAccountPositions`` needs no prices, so a position in a market hedgefi cannot price does not make
+    the read revert, as ``getAccountPositionInfoList`` does with ``EmptyMarketPrice``)."""
     reader = reader_codec(d)
     return [Call(d.reader, reader.encode("getAccountOrders", d.data_store, account, 0, MAX_ITEMS)),
-            Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")]))]
+            Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("MIN_COLLATERAL_USD")])),
+            Call(d.reader, reader.encode("getAccountPositions", d.data_store, account, 0, MAX_ITEMS))]
+
+
+@dataclass(frozen=True, slots=True)
+class RawPositions:
+    """The account's positions as ``getAccountPositions`` lists them, split by whether hedgefi prices
+    their market: ``priced`` (position key, market) get a ``getPositionInfo`` in round trip 2; each
+    ``warnings`` line names a position hedgefi cannot value (its market token and what is missing)."""
+
+    priced: tuple[tuple[bytes, GmxMarket], ...]
+    warnings: tuple[str, ...]
+
+
+def raw_positions(snap: Snapshot, account: str, answer: CallResult) -> RawPositions:
+    if not answer.ok:
+        from hedgefi.venues.gmx.errors import decoder
+
+        raise ChainError(f"GMX Reader could not list positions: {decoder().decode(answer.data)}")
+    reader = codec_for(snap.release, "Reader")
+    by_key = {m.key.lower(): m for m in snap.markets}
+    unpriced = {u.key.lower(): u for u in snap.unpriced}
+    priced, warnings = [], []
+    for p in reader.decode_output("getAccountPositions", answer.data):
+        a, n = p["addresses"], p["numbers"]
+        market, is_long = a["market"].lower(), bool(p["flags"]["isLong"])
+        if market in by_key:
+            priced.append((keys.position_key(account, a["market"], a["collateralToken"], is_long), by_key[market]))
+            continue
+        u = unpriced.get(market)
+        why = u.note if u else "not priced: the market is not in GMX's market list"
+        warnings.append(f"GMX {'long' if is_long else 'short'} of ${fmt(_usd(int(n['sizeInUsd'])))} in market "
+                        f"{to_checksum(a['market'])} left out: {why}")
+    return RawPositions(tuple(priced), tuple(warnings))
 
 
 def positions_reader(conn: "Connection", d: GmxDeployment, account: str
-                     ) -> Reader[tuple[int, list[PositionView], list[PendingOrderView]]]:
+                     ) -> Reader[tuple[int, list[PositionView], list[PendingOrderView], list[str]]]:
     """``fetch_positions`` as a reader: the snapshot with the orders, then the positions at its prices."""
     snap = yield from snapshot_reader(conn, d, _positions_extra(d, account))
-    r = yield _position_calls(d, snap, account)
-    views, pending = _positions(snap, snap.extra, r)
-    return snap.block, views, pending
+    raw = raw_positions(snap, account, snap.extra[2])
+    r = yield _position_calls(d, snap, raw)
+    views, pending = _positions(snap, snap.extra, raw, r)
+    return snap.block, views, pending, list(raw.warnings)
 
 
 def state_reader(conn: "Connection", d: GmxDeployment, account: str
-                 ) -> Reader[tuple[int, list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
+                 ) -> Reader[tuple[int, list[MarketQuote], list[PositionView], list[PendingOrderView], list[str]]]:
     """Markets and the account's positions off one snapshot, in two stages (what a hedge plan reads)."""
     snap = yield from snapshot_reader(conn, d, [_min_size_call(d), *_positions_extra(d, account)])
+    raw = raw_positions(snap, account, snap.extra[3])
     market_calls = _market_calls(d, snap)
-    r = yield market_calls + _position_calls(d, snap, account)
+    r = yield market_calls + _position_calls(d, snap, raw)
     quotes = _market_quotes(snap, r[:len(market_calls)], snap.extra[0])
-    views, pending = _positions(snap, snap.extra[1:], r[len(market_calls):])
-    return snap.block, quotes, views, pending
+    views, pending = _positions(snap, snap.extra[1:], raw, r[len(market_calls):])
+    return snap.block, quotes, views, pending, list(raw.warnings)
 
 
-def _position_calls(d: GmxDeployment, snap: Snapshot, account: str) -> list[Call]:
+def _position_calls(d: GmxDeployment, snap: Snapshot, raw: RawPositions) -> list[Call]:
+    """Per priced position ``getPositionInfo`` as a full close now (what ``getAccountPositionInfoList`` asks:
+    size delta 0 with ``usePositionSizeAsSizeDeltaUsd``), then the liquidation keys of every market."""
     reader = reader_codec(d)
-    calls = [Call(d.reader, reader.encode(
-        "getAccountPositionInfoList", d.data_store, d.referral_storage, account, [m.key for m in snap.markets],
-        [snap.market_prices(m) for m in snap.markets], ZERO, 0, MAX_ITEMS))]
+    calls = [Call(d.reader, reader.encode("getPositionInfo", d.data_store, d.referral_storage, key,
+                                          snap.market_prices(m), 0, ZERO, True)) for key, m in raw.priced]
     calls += [c for m in snap.markets for c in liquidation.market_calls(d.data_store, m.key)]
     return calls
 
 
 @money
-def _positions(snap: Snapshot, extra: list[CallResult], r: list[CallResult]
+def _positions(snap: Snapshot, extra: list[CallResult], raw: RawPositions, r: list[CallResult]
                ) -> tuple[list[PositionView], list[PendingOrderView]]:
-    """Decode the pending orders (``extra``: orders, MIN_COLLATERAL_USD) and the positions (``r``)."""
+    """Decode the pending orders (``extra``: orders, MIN_COLLATERAL_USD) and the priced positions (``r``: one
+    ``getPositionInfo`` per ``raw.priced``, then the markets' liquidation keys)."""
     reader = codec_for(snap.release, "Reader")
     by_key = {m.key.lower(): m for m in snap.markets}
     pending = []
@@ -320,13 +396,19 @@ def _positions(snap: Snapshot, extra: list[CallResult], r: list[CallResult]
                 trigger_price=human_price(n["triggerPrice"], m.index_decimals) if m and n["triggerPrice"] else None,
                 frozen=bool(o["order"]["flags"]["isFrozen"])))
     min_collateral_usd = _uint(extra[1])
-    if not r[0].ok:
-        from hedgefi.venues.gmx.errors import decoder
+    n = len(raw.priced)
+    infos = []
+    for res in r[:n]:
+        if not res.ok:
+            from hedgefi.venues.gmx.errors import decoder
 
-        raise ChainError(f"GMX Reader could not list positions: {decoder().decode(r[0].data)}")
-    min_factor = liquidation.market_params([m.key for m in snap.markets], r[1:], min_collateral_usd)
-    views = [_position_view(i, snap, by_key, min_factor, min_collateral_usd)
-             for i in reader.decode_output("getAccountPositionInfoList", r[0].data)]
+            why = decoder().decode(res.data)
+            if why.name == "EmptyPosition":
+                continue     # closed between the listing (round trip 1) and this read (a keeper executed it)
+            raise ChainError(f"GMX Reader could not read a position: {why}")
+        infos.append(reader.decode_output("getPositionInfo", res.data))
+    min_factor = liquidation.market_params([m.key for m in snap.markets], r[n:], min_collateral_usd)
+    views = [_position_view(info, snap, by_key, min_factor, min_collateral_usd) for info in infos]
     return views, pending
 
 
@@ -364,6 +446,7 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         collateral_value_usd=_usd(coll_raw * cp_min),
         price_stale=snap.market_stale(m), net_pnl_usd=_usd(worth[0]), close_value_usd=_usd(worth[1]),
         closing_fee_usd=_usd(worth[2]), claimable_funding_usd=_usd(worth[3]),
+        size_tokens_raw=size_tokens_raw, pending_impact_amount_raw=int(n["pendingImpactAmount"]),
     )
 
 
@@ -385,5 +468,5 @@ def _position_worth(info: dict[str, Any], snap: Snapshot, m: GmxMarket, cp_min: 
     return pnl - borrowing - funding_usd, close_value, closing, claimable
 
 
-__all__ = ["TokenMeta", "GmxMarket", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price",
+__all__ = ["TokenMeta", "GmxMarket", "UnpricedMarket", "RawPositions", "raw_positions", "Snapshot", "fetch_snapshot", "fetch_markets", "fetch_positions", "human_price",
            "snapshot_reader", "markets_reader", "positions_reader", "state_reader"]
