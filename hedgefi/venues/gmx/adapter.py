@@ -149,9 +149,9 @@ class GmxVenue:
                  {snap.tokens[t.lower()].symbol.upper() for t in (m.long_token, m.short_token)}]
         if len(markets) == 1 or len(takes) == 1:
             return (takes or markets)[0], ""
-        if not takes:
-            raise InputError(f"GMX has {len(markets)} {req.asset} markets and none takes {req.collateral_symbol} "
-                             f"collateral ({names}); pick one with --market and its --collateral")
+        if not takes:        # no market of the asset holds that token: the token is what is wrong
+            raise UnknownNameError(f"collateral token for GMX {req.asset}/USD", req.collateral_symbol, sorted(
+                {snap.tokens[t.lower()].symbol for m in markets for t in (m.long_token, m.short_token)}))
         if not is_increase:
             raise InputError(f"GMX has {len(takes)} {req.asset} markets taking {req.collateral_symbol} ({names}); "
                              "pick one with --market")
