@@ -76,7 +76,9 @@ def test_reads_show_stale_prices_marked(aged, cli) -> None:  # type: ignore[no-u
     mk = cli("markets", "--venue", "gmx", "--asset", "ETH", "--json")
     assert mk.code == 0, mk.stderr
     m = json.loads(mk.stdout)
-    assert [q["price_stale"] for q in m["markets"]] == [True] and eth_feed in {f["feed"] for f in m["stale_feeds"]}
+    # every ETH market (GMX lists two: [WETH-USDC], [WETH-WETH]) is priced by the stale ETH feed
+    assert len(m["markets"]) >= 2 and all(q["price_stale"] for q in m["markets"])
+    assert eth_feed in {f["feed"] for f in m["stale_feeds"]}
 
 
 def test_fresh_feeds_are_not_marked(devnet, cli) -> None:  # type: ignore[no-untyped-def]

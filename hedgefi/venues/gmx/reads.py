@@ -315,9 +315,12 @@ def _positions_extra(d: GmxDeployment, account: str) -> list[Call]:
 
 @dataclass(frozen=True, slots=True)
 class RawPositions:
-    """The account's positions as ``getAccountPositions`` lists them, split by whether hedgefi prices
-    their market: ``priced`` (position key, market) get a ``getPositionInfo`` in round trip 2; each
-    ``warnings`` line names a position hedgefi cannot value (its market token and what is missing)."""
+    """What round trip 2 reads for the account: ``priced`` (position key, market) is every position the
+    account could hold in a market hedgefi prices (each collateral token, each side), each a ``getPositionInfo``
+    that fails with ``EmptyPosition`` where there is none. So round trip 2 depends on the market list and
+    prices only, never on what round trip 1 found: a dry-run by simulation can read it before the bundle is
+    simulated (``sim.simulate``). Each ``warnings`` line names a position ``getAccountPositions`` lists in a
+    market hedgefi cannot value (its market token and what is missing)."""
 
     priced: tuple[tuple[bytes, GmxMarket], ...]
     warnings: tuple[str, ...]
@@ -331,12 +334,13 @@ def raw_positions(snap: Snapshot, account: str, answer: CallResult) -> RawPositi
     reader = codec_for(snap.release, "Reader")
     by_key = {m.key.lower(): m for m in snap.markets}
     unpriced = {u.key.lower(): u for u in snap.unpriced}
-    priced, warnings = [], []
+    priced = [(keys.position_key(account, m.key, token, is_long), m) for m in snap.markets
+              for token in dict.fromkeys((m.long_token.lower(), m.short_token.lower())) for is_long in (True, False)]
+    warnings = []
     for p in reader.decode_output("getAccountPositions", answer.data):
         a, n = p["addresses"], p["numbers"]
         market, is_long = a["market"].lower(), bool(p["flags"]["isLong"])
         if market in by_key:
-            priced.append((keys.position_key(account, a["market"], a["collateralToken"], is_long), by_key[market]))
             continue
         u = unpriced.get(market)
         why = u.note if u else "not priced: the market is not in GMX's market list"
@@ -404,9 +408,12 @@ def _positions(snap: Snapshot, extra: list[CallResult], raw: RawPositions, r: li
 
             why = decoder().decode(res.data)
             if why.name == "EmptyPosition":
-                continue     # closed between the listing (round trip 1) and this read (a keeper executed it)
+                continue     # no position under this key (or it closed since round trip 1)
             raise ChainError(f"GMX Reader could not read a position: {why}")
-        infos.append(reader.decode_output("getPositionInfo", res.data))
+        info = reader.decode_output("getPositionInfo", res.data)
+        if int(info["position"]["addresses"]["account"], 16) == 0 or not int(info["position"]["numbers"]["sizeInUsd"]):
+            continue         # a Reader that answers an empty position with zeros instead of EmptyPosition
+        infos.append(info)
     min_factor = liquidation.market_params([m.key for m in snap.markets], r[n:], min_collateral_usd)
     views = [_position_view(info, snap, by_key, min_factor, min_collateral_usd) for info in infos]
     return views, pending
