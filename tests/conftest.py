@@ -50,7 +50,9 @@ def hedgefi_home(tmp_path_factory: pytest.TempPathFactory, no_private_key_anywhe
 def devnet_session(hedgefi_home: Path):  # type: ignore[no-untyped-def]
     from hedgefi.testing.devnet import DevnetSession
 
-    session = DevnetSession.start()
+    # HEDGEFI_TEST_GMX_RELEASE=v2.2b runs the session devnet's GMX replica in that release's layouts (.ci/run
+    # runs the GMX tests a second time so)
+    session = DevnetSession.start(gmx_release=os.environ.get("HEDGEFI_TEST_GMX_RELEASE", "v2.2c"))
     yield session
     session.stop()
 

@@ -23,8 +23,8 @@ class DevnetSession:
     manifest: Manifest
 
     @classmethod
-    def start(cls) -> "DevnetSession":
-        return cls(control.up(port=free_port()))
+    def start(cls, gmx_release: str = "v2.2c") -> "DevnetSession":
+        return cls(control.up(port=free_port(), gmx_release=gmx_release))
 
     @property
     def rpc_url(self) -> str:

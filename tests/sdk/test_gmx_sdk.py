@@ -158,18 +158,16 @@ def raw_position(conn: Any, d: GmxDeployment, snap: reads.Snapshot, account: str
     """The account's one position in a market hedgefi prices, as the Reader returns it (decoded in the
     deployment's release layout); the demo wallet also holds one in a market hedgefi cannot price."""
     reader = reader_codec(d)
-    listed = reads.raw_positions(snap, account, _call_result(_eth_call(conn, d.reader, reader.encode(
-        "getAccountPositions", d.data_store, account, 0, 100))))
-    ((key, m),) = listed.priced
+    by_key = {m.key.lower(): m for m in snap.markets}
+    listed = reader.decode_output("getAccountPositions", _eth_call(conn, d.reader, reader.encode(
+        "getAccountPositions", d.data_store, account, 0, 100)))
+    (p,) = [p for p in listed if p["addresses"]["market"].lower() in by_key]
+    a = p["addresses"]
+    key = keys.position_key(account, a["market"], a["collateralToken"], bool(p["flags"]["isLong"]))
     info = reader.decode_output("getPositionInfo", _eth_call(conn, d.reader, reader.encode(
-        "getPositionInfo", d.data_store, d.referral_storage, key, snap.market_prices(m), 0, ZERO, True)))
+        "getPositionInfo", d.data_store, d.referral_storage, key, snap.market_prices(by_key[a["market"].lower()]), 0,
+        ZERO, True)))
     return info  # type: ignore[no-any-return]
-
-
-def _call_result(data: bytes) -> Any:
-    from hedgefi.chain.multicall import CallResult
-
-    return CallResult(True, data)
 
 
 def sdk_position(info: dict[str, Any]) -> dict[str, Any]:
