@@ -407,9 +407,11 @@ def _write(rows: list[Row], delay_ms: float) -> None:
               "- The last three rows run after the order-to-execution row, so the wallet holds a GMX and a gTrade "
               "short; their time is the median of 3 behind the delay, and the round trips are the time they add "
               "over the same run without the delay, divided by the delay.",
-              "- The two hedge apply dry-run rows run behind the delay: by eth_simulateV1 the bundle and every keeper "
-              "and oracle answer go in one request (a gTrade step adds a probe for its oracle request ids); "
-              "on the fork anvil fetches the state it touches one slot at a time.\n"
+              "- The two hedge apply dry-run rows run behind the delay and count every request of the run, the reads "
+              "that plan each order included (most of the 32: each order's plan still reads its own fee context, "
+              "issue 17). By eth_simulateV1 the bundle with every keeper and oracle answer is two requests (a "
+              "probe for gTrade's oracle request ids, then the run); on the fork anvil fetches the state it "
+              "touches one slot at a time.\n"
               "- The order-to-execution row runs against the local devnet RPC: anvil fetches a "
               "fork's state lazily, so against a remote RPC their time is dominated by the upstream's latency.",
               "- `cast call` starts one process per balance; its time includes process start-up.", ""]
