@@ -65,15 +65,28 @@ def pid_is_keeper(pid: int) -> bool:
 
 
 def created_gmx_order_keys(url: str, emitter: str, from_block: int) -> list[str]:
-    """Keys of the GMX orders created from ``from_block`` on (OrderCreated EventLog2 logs), oldest first."""
+    """Keys of the GMX orders created from ``from_block`` on and not executed or cancelled since (one
+    ``eth_getLogs`` for the three EventLog2 names), oldest first: the keeper's ``getOrder`` per key then
+    costs what is pending, not every order the devnet ever saw."""
     from hedgefi.chain.local import rpc_request
     from hedgefi.venues.gmx.constants import codec
     from hedgefi.venues.gmx.events import event_name_hash
 
-    topics = ["0x" + codec("EventEmitter").event_topic("EventLog2").hex(), "0x" + event_name_hash("OrderCreated").hex()]
+    created_t, executed_t, cancelled_t = ("0x" + event_name_hash(n).hex()
+                                          for n in ("OrderCreated", "OrderExecuted", "OrderCancelled"))
+    topics = ["0x" + codec("EventEmitter").event_topic("EventLog2").hex(), [created_t, executed_t, cancelled_t]]
     logs = rpc_request(url, "eth_getLogs", [{"address": emitter, "topics": topics, "fromBlock": hex(from_block),
                                              "toBlock": "latest"}]) or []
-    return list(dict.fromkeys(str(log["topics"][2]) for log in logs if len(log.get("topics", [])) > 2))
+    pending: dict[str, None] = {}
+    for log in logs:
+        t = [str(x).lower() for x in log.get("topics", [])]
+        if len(t) < 3:
+            continue
+        if t[1] == created_t:
+            pending[t[2]] = None
+        else:
+            pending.pop(t[2], None)
+    return list(pending)
 
 
 def stop_keeper(pid: int) -> bool:
