@@ -28,6 +28,7 @@ from hedgefi.venues.base import OrderPlan, PositionView, Receipt, UnsignedTx, Ve
 
 if TYPE_CHECKING:
     from hedgefi.chain.journal import Journal
+    from hedgefi.chain.readplan import ReadBatch, Reader, Slot
     from hedgefi.chain.rpc import Connection
     from hedgefi.core.types import TxSigner
 
@@ -219,17 +220,59 @@ def fetch_eth_usd(conn: "Connection") -> Decimal | None:
     return from_raw(price, int(decode(["uint8"], bytes.fromhex(decimals[2:]))[0]))
 
 
+@dataclass(frozen=True)
+class SendPrefetch:
+    """What ``build`` reads (head block and base fee, priority fee, pending nonce, ETH/USD), riding in another
+    read batch (``prefetch_send``) so that a hedge run reads them in the same round trip as its plan."""
+
+    block: "Slot[Any]"
+    tip: "Slot[Any]"
+    pending_count: "Slot[Any]"
+    eth_usd: "Slot[Decimal | None]"
+
+
+def _eth_usd_reader(conn: "Connection") -> "Reader[Decimal | None]":
+    from hedgefi.chain.abi import decode, encode_call
+    from hedgefi.chain.multicall import Call
+
+    feed = conn.profile.native_feed
+    if not feed:
+        return None
+    r = yield [Call(feed, encode_call("latestRoundData()")), Call(feed, encode_call("decimals()"))]
+    if not (r[0].ok and r[1].ok):
+        return None
+    price = int(decode(["uint80", "int256", "uint256", "uint256", "uint80"], r[0].data)[1])
+    return from_raw(price, int(decode(["uint8"], r[1].data)[0]))
+
+
+def prefetch_send(batch: "ReadBatch", conn: "Connection", sender: str) -> SendPrefetch:
+    """Put ``build``'s reads into ``batch`` (before it runs); hand the result to ``build(prefetched=...)``."""
+    block, tip, count = (batch.add_raw(m, p) for m, p in txp.send_context_requests(sender))
+    return SendPrefetch(block, tip, count, batch.add(_eth_usd_reader(conn)))
+
+
 @money
 def build(conn: "Connection", sender: str, steps: list[Step], *, max_fee_gwei: Decimal | None = None,
-          enforce_fee_cap: bool = True, journal: "Journal | None" = None) -> Bundle:
+          enforce_fee_cap: bool = True, journal: "Journal | None" = None,
+          prefetched: SendPrefetch | None = None) -> Bundle:
     """Fix nonces and fees for every transaction of ``steps`` at the current block (gas comes from the fork).
-    The fee cap (``max_fee_gwei``, default 100 gwei) is enforced unless ``enforce_fee_cap`` is off (a dry-run)."""
+    The fee cap (``max_fee_gwei``, default 100 gwei) is enforced unless ``enforce_fee_cap`` is off (a dry-run).
+    ``prefetched``: the head, fees, nonce and ETH/USD were read already (``prefetch_send``): no request."""
     cap: Decimal | None = max_fee_gwei if max_fee_gwei is not None else txp.DEFAULT_MAX_FEE_GWEI
     if not enforce_fee_cap:
         cap = None
-    block = int(conn.request("eth_blockNumber", []), 16)
-    max_fee, tip = txp.fetch_fees(conn, cap)
-    nonce = txp.fetch_next_nonce(conn, sender, journal)
+    if prefetched is not None:
+        head = prefetched.block.value
+        if isinstance(head, Exception):
+            raise head
+        max_fee, tip, block = txp.fees_from(head, prefetched.tip.value, cap)
+        nonce = txp.next_nonce_from(conn, sender, prefetched.pending_count.value, journal)
+        eth_usd = prefetched.eth_usd.value
+    else:
+        block = int(conn.request("eth_blockNumber", []), 16)
+        max_fee, tip = txp.fetch_fees(conn, cap)
+        nonce = txp.fetch_next_nonce(conn, sender, journal)
+        eth_usd = fetch_eth_usd(conn)
     txs = []
     for si, step in enumerate(steps):
         order_at = max((i for i, t in enumerate(step.txs) if t.kind == "order"), default=-1)
@@ -237,19 +280,21 @@ def build(conn: "Connection", sender: str, steps: list[Step], *, max_fee_gwei: D
             p = txp.PreparedTx(t, conn.chain_id, sender, nonce, 0, max_fee, tip, gas_is_cap=True, head_block=block)
             txs.append(BundleTx(si, p, step.execution_fee_wei if i == order_at else 0))
             nonce += 1
-    return Bundle(conn.chain_id, sender, block, steps, txs, fetch_eth_usd(conn))
+    return Bundle(conn.chain_id, sender, block, steps, txs, eth_usd)
 
 
 _SAID_FALLBACK: set[tuple[str, str]] = set()     # (RPC URL, note) said on stderr
 
 
 def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None, *,
-            backend: str | None = None) -> tuple[Bundle, list[StepRun], "T | None"]:
+            backend: str | None = None, after_reads: list[tuple[str, list[Any]]] | None = None
+            ) -> tuple[Bundle, list[StepRun], "T | None"]:
     """Run exactly the bundle's transactions as its sender, step by step, with each venue's keeper after each
     step; return the bundle with each transaction's gas, what each step did (a failing step ends the run there),
     and ``after(connection to the resulting state)``. By one ``eth_simulateV1`` when the RPC serves it
     (``sim.simulate``), else on an anvil fork (said once on stderr and in the bundle's ``dry_run_note``);
-    ``backend`` (or ``HEDGEFI_DRY_RUN``) = "simulate" | "fork" forces one."""
+    ``backend`` (or ``HEDGEFI_DRY_RUN``) = "simulate" | "fork" forces one. ``after_reads``: the requests ``after``
+    made before the bundle (a simulation reads them after it instead of running ``after`` once to learn them)."""
     import sys
 
     from hedgefi.core.config import env
@@ -260,7 +305,7 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
         raise HedgefiError(f"HEDGEFI_DRY_RUN must be auto, simulate or fork (got {choice!r})")
     if choice != "fork":
         try:
-            return _simulated(conn, bundle, after)
+            return _simulated(conn, bundle, after, after_reads)
         except SimulationUnavailable as exc:
             if choice == "simulate":
                 raise
@@ -272,14 +317,14 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
     return _forked(conn, bundle, after)
 
 
-def _simulated(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None"
-               ) -> tuple[Bundle, list[StepRun], "T | None"]:
+def _simulated(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None",
+               after_reads: list[tuple[str, list[Any]]] | None = None) -> tuple[Bundle, list[StepRun], "T | None"]:
     from hedgefi.sim import simulate
     from hedgefi.venues.registry import get_venue
 
     specs = [simulate.StepSpec(step.venue, [bt.prepared for bt in bundle.of_step(si)])
              for si, step in enumerate(bundle.steps)]
-    sim = simulate.run(conn, bundle.sender, specs, after)
+    sim = simulate.run(conn, bundle.sender, specs, after, seen=after_reads)
     gases: dict[int, int] = {}
     runs: list[StepRun] = []
     for si, (step, st) in enumerate(zip(bundle.steps, sim.steps)):

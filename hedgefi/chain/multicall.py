@@ -60,6 +60,16 @@ def fetch_aggregate3(conn: "Connection", calls: list[Call], block: Any = "latest
 def fetch_aggregate3_many(conn: "Connection", groups: list[list[Call]], block: Any = "latest"
                           ) -> list[list[CallResult]]:
     """Each group through its own ``aggregate3``, every ``eth_call`` in one JSON-RPC batch (one HTTP request)."""
+    return fetch_aggregate3_with(conn, groups, block)[0]
+
+
+def fetch_aggregate3_with(conn: "Connection", groups: list[list[Call]], block: Any = "latest",
+                          extra: list[tuple[str, list[Any]]] | None = None,
+                          sent: list[tuple[str, list[Any]]] | None = None) -> tuple[list[list[CallResult]], list[Any]]:
+    """``fetch_aggregate3_many`` with ``extra`` JSON-RPC requests riding in the same batch (e.g. a gas price
+    or a nonce); their answers come second, an error answer as its ``RpcError`` in its place. ``sent`` collects
+    the ``eth_call`` requests made."""
+    extra = extra or []
     chunked = [_chunks(g) if g else [] for g in groups]
     if block == "latest" and any(len(c) > 1 for c in chunked):
         block = int(conn.request("eth_blockNumber", []), 16)  # every chunk must read the same block
@@ -70,7 +80,16 @@ def fetch_aggregate3_many(conn: "Connection", groups: list[list[Call]], block: A
             payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
                                   [[(c.target, True, c.data) for c in chunk]])
             requests.append(("eth_call", [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag]))
-    raws = iter(conn.batch(requests) if requests else [])
+    if sent is not None:
+        sent.extend(requests)
+    if extra:
+        answers = conn.batch_answers(requests + extra)
+        for a in answers[:len(requests)]:
+            if isinstance(a, Exception):
+                raise a
+    else:
+        answers = conn.batch(requests) if requests else []
+    raws = iter(answers[:len(requests)])
     out: list[list[CallResult]] = []
     for chunks in chunked:
         results: list[CallResult] = []
@@ -79,7 +98,7 @@ def fetch_aggregate3_many(conn: "Connection", groups: list[list[Call]], block: A
             (decoded,) = decode(["(bool,bytes)[]"], bytes.fromhex(raw[2:]))
             results.extend(CallResult(bool(ok), bytes(data)) for ok, data in decoded)
         out.append(results)
-    return out
+    return out, answers[len(requests):]
 
 
-__all__ = ["Call", "CallResult", "fetch_aggregate3", "fetch_aggregate3_many", "MAX_CALLDATA_BYTES"]
+__all__ = ["Call", "CallResult", "fetch_aggregate3", "fetch_aggregate3_many", "fetch_aggregate3_with", "MAX_CALLDATA_BYTES"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Generator, Generic, TypeVar
 
 from hedgefi.chain.blocks import block_number_calls, block_number_from
-from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3_many
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3_with
 
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
@@ -74,25 +74,40 @@ class ReadBatch:
         self.conn = conn
         self.block = block
         self._entries: list[_Entry] = []
+        self._raw: list[tuple[str, list[Any], Slot[Any]]] = []
         self.rounds = 0
+        self.sent: list[tuple[str, list[Any]]] = []   # the eth_call requests it made (what a replay must answer)
 
     def add(self, reader: Reader[T]) -> Slot[T]:
         slot: Slot[T] = Slot()
         self._entries.append(_Entry(reader, slot))
         return slot
 
+    def add_raw(self, method: str, params: list[Any]) -> Slot[Any]:
+        """A plain JSON-RPC request (not an ``eth_call``: a gas price, a nonce) sent in the first round's batch;
+        its slot holds the result, or the ``RpcError`` the node answered (the caller decides if it can do
+        without). Set before any reader sees its first answer."""
+        slot: Slot[Any] = Slot()
+        self._raw.append((method, params, slot))
+        return slot
+
     def run(self) -> None:
         for e in self._entries:
             e.advance(None)
+        raw = self._raw
         while True:
             live = [e for e in self._entries if e.calls is not None]
-            if not live:
+            if not live and not raw:
                 return
             self.rounds += 1
-            groups = [e.calls or [] for e in live]
+            groups = [e.calls or [] for e in live] or [[]]
             head = block_number_calls(self.conn) if self.block == "latest" else []
             groups[0] = head + groups[0]
-            answers = fetch_aggregate3_many(self.conn, groups, self.block)
+            answers, extra = fetch_aggregate3_with(self.conn, groups, self.block, [(m, p) for m, p, _ in raw],
+                                                   self.sent)
+            for (_, _, slot), value in zip(raw, extra):
+                slot._set(value)
+            raw = []
             if head:                          # pin the later stages to the block this one ran at
                 self.block = block_number_from(answers[0][:len(head)])
                 answers[0] = answers[0][len(head):]

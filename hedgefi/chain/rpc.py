@@ -19,7 +19,7 @@ from hedgefi.chain.profiles import ChainProfile
 from hedgefi.chain.redact import redact_url
 from hedgefi.chain.transport import RpcTransport, result_of
 from hedgefi.core.config import env
-from hedgefi.core.errors import ChainError, ChainIdMismatchError, ConfigError
+from hedgefi.core.errors import ChainError, ChainIdMismatchError, ConfigError, RpcError
 
 DEFAULT_TIMEOUT_S = 15.0
 
@@ -98,6 +98,22 @@ class Connection:
             chain, *responses = self.transport.batch([("eth_chainId", []), *calls])
             self._check_chain_id(chain)
         return [result_of(r, m, self.rpc_url) for r, (m, _) in zip(responses, calls)]
+
+    def batch_answers(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """``batch``, but an error answer comes back in its place as the ``RpcError`` it would raise (for a
+        request the caller can do without, e.g. ``eth_maxPriorityFeePerGas`` on a node that lacks it)."""
+        if self.verified:
+            responses = self.transport.batch(calls)
+        else:
+            chain, *responses = self.transport.batch([("eth_chainId", []), *calls])
+            self._check_chain_id(chain)
+        out: list[Any] = []
+        for r, (m, _) in zip(responses, calls):
+            try:
+                out.append(result_of(r, m, self.rpc_url))
+            except RpcError as exc:
+                out.append(exc)
+        return out
 
 
 def connect(profile: ChainProfile, rpc_url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S,

@@ -123,11 +123,20 @@ def fetch_fees_and_head(conn: "Connection", max_fee_gwei: Decimal | None = DEFAU
                         ) -> tuple[int, int, int]:
     """``fetch_fees`` and the number of the head block they were read at (the same request)."""
     block = conn.request("eth_getBlockByNumber", ["latest", False])
-    base_fee = hex_int(block.get("baseFeePerGas", "0x0"))
     try:
-        tip = hex_int(conn.request("eth_maxPriorityFeePerGas", []))
-    except HedgefiError:
-        tip = 10**8
+        tip_answer: Any = conn.request("eth_maxPriorityFeePerGas", [])
+    except HedgefiError as exc:
+        tip_answer = exc
+    return fees_from(block, tip_answer, max_fee_gwei)
+
+
+@money
+def fees_from(block: dict[str, Any], tip_answer: Any, max_fee_gwei: Decimal | None = DEFAULT_MAX_FEE_GWEI
+              ) -> tuple[int, int, int]:
+    """``fetch_fees_and_head`` from the answers to ``eth_getBlockByNumber(latest)`` and
+    ``eth_maxPriorityFeePerGas`` (an error answer there: a 0.1 gwei tip)."""
+    base_fee = hex_int(block.get("baseFeePerGas", "0x0"))
+    tip = 10**8 if isinstance(tip_answer, Exception) else hex_int(tip_answer)
     max_fee = 2 * base_fee + tip
     if max_fee_gwei is not None and max_fee > int(max_fee_gwei * 10**9):
         raise InputError(f"network fees ({from_raw(max_fee, 9)} gwei) are above the cap --max-fee-gwei "
@@ -135,10 +144,23 @@ def fetch_fees_and_head(conn: "Connection", max_fee_gwei: Decimal | None = DEFAU
     return max_fee, min(tip, max_fee), hex_int(block["number"])
 
 
+def send_context_requests(sender: str) -> list[tuple[str, list[Any]]]:
+    """What ``fees_from`` and the next nonce need, as requests another batch can carry: the head block, the
+    priority fee and ``sender``'s pending transaction count."""
+    return [("eth_getBlockByNumber", ["latest", False]), ("eth_maxPriorityFeePerGas", []),
+            ("eth_getTransactionCount", [sender, "pending"])]
+
+
+def next_nonce_from(conn: "Connection", sender: str, pending_count: Any, journal: "Journal | None" = None) -> int:
+    """``fetch_next_nonce`` from an already read ``pending`` count."""
+    if isinstance(pending_count, Exception):
+        raise pending_count
+    return max(hex_int(pending_count), _journal_floor(conn, sender, journal))
+
+
 def fetch_next_nonce(conn: "Connection", sender: str, journal: "Journal | None" = None) -> int:
     """The next nonce: the node's ``pending`` count, or one past our own journaled transactions if higher."""
-    nonce = hex_int(conn.request("eth_getTransactionCount", [sender, "pending"]))
-    return max(nonce, _journal_floor(conn, sender, journal))
+    return next_nonce_from(conn, sender, conn.request("eth_getTransactionCount", [sender, "pending"]), journal)
 
 
 @money

@@ -48,6 +48,9 @@ class HedgeState:
     markets: list[MarketQuote]
     liquidation: list[LiquidationQuote] = field(default_factory=list)   # new shorts, read for a policy
     warnings: list[str] = field(default_factory=list)   # positions a venue could not value (unpriced markets)
+    venues: list[Venue] = field(default_factory=list, repr=False)   # the venues that read it (plans reuse them)
+    reads: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)   # its eth_calls (a dry-run's
+    # simulation reads the same after the bundle)
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -117,7 +120,8 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         pending += pend
     return HedgeState(conn.chain_id, holdings.block, address, holdings,
                       exposures_from_holdings(conn.profile, holdings), positions, pending, markets,
-                      [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)])
+                      [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)],
+                      venues, batch.sent)
 
 
 @money
@@ -130,6 +134,20 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
     if intent.action == "cancel":
         return Step(venue, list(venue.build_cancel(account, intent.order_key)),
                     f"{venue.name} cancel of order {intent.order_key}")
+    got = intent_request(intent, positions)
+    if got is None:
+        return None
+    req, existing = got
+    return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
+
+
+@money
+def intent_request(intent: OrderIntent, positions: Sequence[PositionView]
+                   ) -> tuple[ShortRequest, PositionView | None] | None:
+    """The venue request for an order intent and the position it changes (None: a cancel, or no position to
+    change)."""
+    if intent.action == "cancel":
+        return None
     # positions are keyed by market: the intent's (an asset may have shorts in several GMX markets)
     existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
                      and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
@@ -149,7 +167,7 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
         req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral,
                            market=market)
-    return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
+    return req, existing
 
 
 def intent_txs(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView]) -> list[UnsignedTx]:
@@ -325,8 +343,18 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
     stale = check_fresh_prices(conn, hp, allow_stale_prices) if broadcast else []
 
-    # intents -> steps, all sized against the positions read at one block
-    venues = {v.name: v for v in _venues(conn, sorted({i.venue for i in hp.intents}))}
+    # intents -> steps, all sized against the positions read at one block; what the orders' plans read (fee
+    # contexts, wallet allowances) and what the bundle's build reads (head, fees, nonce) go in one round trip
+    from hedgefi.chain.readplan import ReadBatch
+
+    venues = {v.name: v for v in before.venues if v.name in {i.venue for i in hp.intents}}
+    prep = ReadBatch(conn)
+    gas_price = prep.add_raw("eth_gasPrice", [])
+    for name, v in venues.items():
+        reqs = [r for r in (intent_request(i, before.positions) for i in hp.intents if i.venue == name) if r]
+        prep.add(v.plans_reader(account, reqs, gas_price))
+    prefetched = pipeline.prefetch_send(prep, conn, account)
+    prep.run()
     skipped: list[OrderReport] = []
     intents: list[OrderIntent] = []
     steps: list[pipeline.Step] = []
@@ -343,8 +371,9 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before, skipped)
     journal = Journal() if broadcast else None
     bundle = pipeline.build(conn, account, steps, max_fee_gwei=max_fee_gwei, enforce_fee_cap=broadcast,
-                            journal=journal)
-    bundle, runs, fork_after = pipeline.dry_run(conn, bundle, lambda fc: fetch_state(fc, account, venue_names))
+                            journal=journal, prefetched=prefetched)
+    bundle, runs, fork_after = pipeline.dry_run(conn, bundle, lambda fc: fetch_state(fc, account, venue_names),
+                                                after_reads=before.reads)
     if runs and runs[0].error is not None:
         raise runs[0].error              # nothing would go out: a plain error
     assert fork_after is not None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.chain.readplan import ReadBatch, Reader
 from hedgefi.chain.revert import DecodedRevert
 from hedgefi.chain.rpc import Connection
 from hedgefi.chain.transport import RpcTransport
@@ -82,8 +83,7 @@ class StepSpec:
     txs: list["PreparedTx"]
 
 
-def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: list[Call]
-                 ) -> tuple[list[KeeperPlan], list[CallResult] | None]:
+def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> "Reader[list[KeeperPlan]]":
     """GMX: ORDER_KEEPER executes each created order; keys from DataStore's NONCE; prices by the providers
     (on a live chain the mock oracle provider as a code override, priced from the feeds by its storage)."""
     from eth_abi.abi import decode as abi_decode
@@ -116,15 +116,13 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
         created.append(markets)
     all_markets = sorted({m.lower() for ms in created for m in ms})
     if not all_markets:
-        return [KeeperPlan() for _ in steps], None
+        return [KeeperPlan() for _ in steps]
     calls = [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("NONCE")])),
              Call(d.role_store, encode_call("getRoleMembers(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
                                             [keys.role_key("ORDER_KEEPER"), 0, 1])),
              Call(d.order_handler, handler.encode("oracle"))]
     calls += [Call(d.reader, reader.encode("getMarket", d.data_store, m)) for m in all_markets]
-    r = fetch_aggregate3(conn, calls + head)
-    head_results = r[len(calls):]
-    r = r[:len(calls)]
+    r = yield calls
     if not all(x.ok for x in r):
         raise SimulationUnavailable("the GMX keeper's setup could not be read")
     nonce = int(decode(["uint256"], r[0].data)[0])
@@ -147,10 +145,10 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
                       for t in all_tokens]
     overrides: dict[str, dict[str, Any]] = {}
     if conn.profile.is_devnet:       # the devnet's providers price from the feeds themselves
-        pr = fetch_aggregate3(conn, provider_calls)
+        pr = yield provider_calls
         prices: dict[str, int] = {}
     else:
-        snap = reads.fetch_snapshot(conn, d, provider_calls)
+        snap = yield from reads.snapshot_reader(conn, d, provider_calls)
         pr, prices = snap.extra, snap.prices_e30
     provider = {t: str(decode(["address"], x.data)[0]) if x.ok else ZERO for t, x in zip(all_tokens, pr)}
     if not conn.profile.is_devnet:
@@ -174,11 +172,10 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: 
                                "data": "0x" + handler.encode("executeOrder", key, params).hex()})
             plan.expected_keys.append("0x" + key.hex())
         plans.append(plan)
-    return plans, head_results
+    return plans
 
 
-def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], head: list[Call]
-                    ) -> tuple[list[KeeperPlan], list[CallResult] | None]:
+def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> "Reader[list[KeeperPlan]]":
     """gTrade: its oracle nodes answer each order the step initiates (reference §7.2), as ``venues.gtrade.keeper``
     does on a fork: the request ids come from the step's ``ChainlinkRequested`` logs (so from a first simulation
     of the step), the j-th request of an order goes to ``getOracles()[j]``, the first ``getMinAnswers()`` answer
@@ -200,8 +197,7 @@ def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], hea
     for asset, i in pairs:
         calls += [Call(d.diamond, c.encode("pairs", i)), Call(feeds[asset.upper()], encode_call("latestRoundData()")),
                   Call(feeds[asset.upper()], encode_call("decimals()"))]
-    r = fetch_aggregate3(conn, calls + head)
-    head_results, r = r[len(calls):], r[:len(calls)]
+    r = yield calls
     if not (r[0].ok and r[1].ok):
         raise SimulationUnavailable("the gTrade oracles could not be read")
     oracles = [str(a) for a in c.decode_output("getOracles", r[0].data)]
@@ -255,13 +251,12 @@ def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec], hea
 
         return at, [key for key, _, _ in orders]
 
-    return [KeeperPlan(from_logs=from_logs) for _ in steps], head_results
+    return [KeeperPlan(from_logs=from_logs) for _ in steps]
 
 
-# a venue's keeper planner: its plans for its steps, and the results of ``head`` read in its first batch (None:
-# it read nothing, the caller reads ``head`` itself)
-KeeperPlanner = Callable[[Connection, "Venue", list[StepSpec], list[Call]],
-                         tuple[list[KeeperPlan], "list[CallResult] | None"]]
+# a venue's keeper planner: a reader of what its keeper needs, giving its plans for its steps (every venue's
+# reads run together: ``run``)
+KeeperPlanner = Callable[[Connection, "Venue", list[StepSpec]], "Reader[list[KeeperPlan]]"]
 KEEPERS: dict[str, KeeperPlanner] = {"gmx": _gmx_keepers, "gtrade": _gtrade_keepers}
 
 
@@ -462,9 +457,11 @@ def _simulate(conn: Connection, blocks: list[dict[str, Any]], block_tag: str) ->
 
 
 def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[Connection], T] | None" = None,
-        ) -> SimRun[T]:
+        *, seen: list[tuple[str, list[Any]]] | None = None) -> SimRun[T]:
     """Simulate ``steps`` (their prepared transactions, from ``sender``), each venue's keeper after each step,
-    and ``after``'s reads of the result; a step that reverts ends the run there (as on the fork)."""
+    and ``after``'s reads of the result; a step that reverts ends the run there (as on the fork). ``seen``: the
+    requests ``after`` made on the current state (else it runs once on it to show them); a read they lack
+    costs one more simulation round."""
     from hedgefi.chain.tx import TxRevertedError
 
     if conn.rpc_url in _NO_SIMULATE:
@@ -474,26 +471,29 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
             raise SimulationUnavailable(f"no simulated keeper for {s.venue.name} yet")
     head = [Call(conn.profile.multicall3, encode_call("getCurrentBlockTimestamp()")),
             Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
-    head_results: list[CallResult] | None = None
     plans = [KeeperPlan() for _ in steps]
+    batch = ReadBatch(conn)          # the chain's clock and every venue keeper's setup, stage by stage together
+    head_slot = batch.add(_just(head))
+    keeper_slots = []
     for name in sorted({s.venue.name for s in steps}):
         mine = [i for i, s in enumerate(steps) if s.venue.name == name]
-        got, hr = KEEPERS[name](conn, steps[mine[0]].venue, [steps[i] for i in mine],
-                                head if head_results is None else [])
-        head_results = head_results if hr is None or head_results is not None else hr
-        for i, plan in zip(mine, got):
+        keeper_slots.append((mine, batch.add(KEEPERS[name](conn, steps[mine[0]].venue, [steps[i] for i in mine]))))
+    batch.run()
+    for mine, slot in keeper_slots:
+        for i, plan in zip(mine, slot.value):
             plans[i] = plan
-    r = head_results if head_results is not None else fetch_aggregate3(conn, head)
-    latest_ts, latest = (int(decode(["uint256"], x.data)[0]) for x in r)
+    latest_ts, latest = (int(decode(["uint256"], x.data)[0]) for x in head_slot.value)
     # the chain's clock, not this machine's: a devnet (or a fork) may run behind or ahead of the wall clock,
     # and a keeper's time checks (e.g. GMX's cancel delay) must see the time the chain would see
     t = latest_ts + 1
 
     recorder = _Recorder(conn.transport)
-    extra = after(_side_conn(conn, recorder)) if after is not None else None
-    del extra
+    if seen is None:
+        extra = after(_side_conn(conn, recorder)) if after is not None else None
+        del extra
+        seen = recorder.seen
     reads: list[dict[str, Any]] = []
-    for method, params in recorder.seen:
+    for method, params in seen:
         read = _as_sim_read(conn, method, params)
         if read is not None and read not in reads:
             reads.append(read)
@@ -553,6 +553,11 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
             assert read is not None
             reads.append(read)
     raise SimulationUnavailable("the reads after the bundle kept asking for calls the simulation did not include")
+
+
+def _just(calls: list[Call]) -> "Reader[list[CallResult]]":
+    """A one-stage reader of ``calls``."""
+    return (yield calls)
 
 
 def _blocks(steps: list[StepSpec], plans: list[KeeperPlan], sender: str, t: int

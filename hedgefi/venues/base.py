@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal, Mapping, NamedTuple, Protocol, Sequence
 
-from hedgefi.chain.readplan import Reader
+from hedgefi.chain.readplan import Reader, Slot
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.types import UnsignedTx
 from hedgefi.core.units import fmt, money
@@ -302,6 +302,12 @@ class Venue(Protocol):
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]: ...
     def plan_short(self, account: str, req: ShortRequest, *, existing: PositionView | None = None,
                    allowances: Allowances | None = None) -> OrderPlan: ...
+    def plans_reader(self, account: str, reqs: Sequence[tuple[ShortRequest, PositionView | None]],
+                     gas_price: Slot[Any]) -> Reader[None]:
+        """Read, in one stage beside other readers, what ``plan_short`` will need for ``reqs`` (after this
+        venue's ``state_reader`` ran), so that planning them reads nothing more; ``gas_price``: the batch's
+        ``eth_gasPrice`` answer."""
+        ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
     def owns_order_key(self, key: str) -> bool: ...
     def order_keys(self, receipt: Receipt) -> list[CreatedOrder]: ...

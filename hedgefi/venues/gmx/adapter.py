@@ -12,12 +12,14 @@ cheapest short carry among those with the short liquidity for the size (a market
 
 from __future__ import annotations
 
+import time
 from decimal import ROUND_CEILING, Decimal
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
-from hedgefi.core.errors import BadAmountError, InputError, UnknownNameError
+from hedgefi.core.errors import BadAmountError, HedgefiError, InputError, UnknownNameError
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, to_raw
 from hedgefi.venues.base import (Allowances, CreatedOrder, approval_needed, KeeperAction, LiquidationQuote, MarketQuote, OrderOutcome, OrderPlan,
                                  PendingOrderView, PositionView, Receipt, ShortRequest, UnsignedTx, Venue)
@@ -28,12 +30,14 @@ from hedgefi.venues.gmx.releases import fetch_live_release
 from hedgefi.venues.gmx.errors import decoder
 from hedgefi.venues.gmx.events import fetch_order_outcome, is_order_key, order_keys_from_receipt
 from hedgefi.venues.gmx.orders import (ExecutionPriceQuery, FeeContext, OrderBundle, OrderParams, acceptable_price,
-                                       approval_tx, cancel_tx, fetch_fee_context)
+                                       approval_tx, cancel_tx, fee_context_calls, fee_context_from, fetch_fee_context)
 
 if TYPE_CHECKING:
+    from hedgefi.chain.readplan import Slot
     from hedgefi.chain.rpc import Connection
 
 DEFAULT_LEVERAGE = Decimal("2")
+REUSE_S = 30.0          # an order is planned off the last state read only while it is this fresh
 LIQUIDITY_MARGIN = Decimal("0.9")     # a market "has the liquidity" for a size up to 90% of its available
 
 
@@ -71,11 +75,21 @@ def choose_market(quotes: Sequence[MarketQuote], asset: str, collateral: str, si
                   "the one with the most")
 
 
+def _fee_key(account: str, coll: str, market: str, query: ExecutionPriceQuery | None) -> tuple[str, ...]:
+    return account.lower(), coll.lower(), market.lower(), repr(query)
+
+
 class GmxVenue:
     capabilities = CAPABILITIES
 
     def __init__(self, conn: "Connection", deployment: GmxDeployment | None = None) -> None:
         self.conn = conn
+        # what the last state read saw (a hedge run plans its orders off that block's snapshot and quotes),
+        # and the fee contexts ``plans_reader`` read for the orders still to plan
+        self._snap: reads.Snapshot | None = None
+        self._quotes: list[MarketQuote] | None = None
+        self._read_at = 0.0
+        self._fees: dict[tuple[str, ...], tuple[list[CallResult], "Slot[Any]", str, ExecutionPriceQuery | None]] = {}
         if deployment is None and conn.profile.name == "arbitrum":
             # the live release, from RoleStore (public sources disagree on which one runs)
             deployment = fetch_live_release(conn, ARBITRUM_RELEASES)  # type: ignore[arg-type]
@@ -115,10 +129,53 @@ class GmxVenue:
 
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
-        self.last_block, quotes, positions, pending, warnings = yield from reads.state_reader(self.conn, self.d,
-                                                                                              account)
+        snap, quotes, positions, pending, warnings = yield from reads.state_reader(self.conn, self.d, account)
+        self.last_block, self._snap, self._quotes, self._read_at = snap.block, snap, quotes, time.monotonic()
         self.read_warnings = tuple(warnings)
         return quotes, positions, pending
+
+    def plans_reader(self, account: str, reqs: Sequence[tuple[ShortRequest, PositionView | None]],
+                     gas_price: "Slot[Any]") -> Reader[None]:
+        """One stage: every order's fee context (execution-fee keys, the wallet's allowance and balances, the
+        position fee factor, ``Reader.getExecutionPrice`` for its size) for ``plan_short`` to take instead of
+        reading its own, off the snapshot of this venue's last state read; ``gas_price`` is the batch's
+        ``eth_gasPrice``. A request ``plan_short`` would refuse is left out (it refuses it then, in order)."""
+        snap = self._fresh_snap()
+        if snap is None:
+            snap = self._snap = yield from reads.snapshot_reader(self.conn, self.d)
+            self._read_at = time.monotonic()
+        keyed: list[tuple[tuple[str, ...], str, ExecutionPriceQuery | None, int]] = []
+        calls: list[Call] = []
+        for req, existing in reqs:
+            try:
+                is_increase = req.size_delta_usd > 0 and not req.close
+                market, _ = self._market(snap, req, existing, is_increase)
+                coll = self._collateral(snap, market, req.collateral_symbol)
+                query = self._execution_query(snap, market, req, existing, is_increase)
+            except HedgefiError:
+                continue
+            c = fee_context_calls(self.conn, self.d, account, coll.address, market.key, query)
+            keyed.append((_fee_key(account, coll.address, market.key, query), market.key, query, len(c)))
+            calls += c
+        if not calls:
+            return None
+        r = yield calls
+        at = 0
+        for key, market_key, query, n in keyed:
+            self._fees[key] = (r[at:at + n], gas_price, market_key, query)
+            at += n
+        return None
+
+    def _fresh_snap(self) -> reads.Snapshot | None:
+        return self._snap if self._snap is not None and time.monotonic() - self._read_at < REUSE_S else None
+
+    def _fee_context(self, account: str, coll: str, market: str, query: ExecutionPriceQuery | None) -> FeeContext:
+        """The order's fee context: from ``plans_reader`` when it read it, else read now."""
+        got = self._fees.pop(_fee_key(account, coll, market, query), None)
+        if got is not None:
+            results, gas, market_key, q = got
+            return fee_context_from(self.d, results, gas.value, market_key, q)
+        return fetch_fee_context(self.conn, self.d, account, coll, market, query)
 
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
         from hedgefi.venues.gmx.planned_liquidation import liquidation_reader
@@ -155,7 +212,8 @@ class GmxVenue:
         if not is_increase:
             raise InputError(f"GMX has {len(takes)} {req.asset} markets taking {req.collateral_symbol} ({names}); "
                              "pick one with --market")
-        quotes = [q for q in read(self.conn, self.markets_reader())
+        fresh = self._quotes if self._fresh_snap() is not None else None
+        quotes = [q for q in (fresh if fresh is not None else read(self.conn, self.markets_reader()))
                   if q.market.lower() in {m.key.lower() for m in takes}]
         q, why = choose_market(quotes, req.asset, req.collateral_symbol, req.size_delta_usd)
         m = snap.market_by_key(q.market)
@@ -197,13 +255,13 @@ class GmxVenue:
         """Open/increase (size_delta_usd > 0) or decrease/close (< 0, or ``req.close``) a short."""
         if not (Decimal(0) < req.max_slippage < Decimal("0.5")):
             raise BadAmountError("--max-slippage must be above 0% and below 50%")
-        snap = reads.fetch_snapshot(self.conn, self.d)
+        snap = self._fresh_snap() or reads.fetch_snapshot(self.conn, self.d)
         is_increase = req.size_delta_usd > 0 and not req.close
         market, chosen = self._market(snap, req, existing, is_increase)
         coll = self._collateral(snap, market, req.collateral_symbol)
         index_e30 = snap.prices_e30[market.index_token.lower()]
         coll_e30 = snap.prices_e30[coll.address.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address, market.key,
+        fees = self._fee_context(account, coll.address, market.key,
                                  self._execution_query(snap, market, req, existing, is_increase))
         index_price = reads.human_price(index_e30, market.index_decimals)
         if is_increase:

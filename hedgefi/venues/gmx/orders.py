@@ -17,7 +17,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3_with
 from hedgefi.core.units import CONTEXT, money
 from hedgefi.venues.base import UnsignedTx
 from hedgefi.venues.gmx import keys
@@ -76,7 +76,15 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
                       market: str | None = None, execution: ExecutionPriceQuery | None = None) -> FeeContext:
     """One batch: the execution fee keys, the wallet's allowance and balances, the market's position fee
     factor, and (``execution``) GMX's execution price for the order; a Reader revert there is the order's
-    own problem (e.g. impact larger than the order) and raised, decoded."""
+    own problem (e.g. impact larger than the order) and raised, decoded. The gas price rides in the batch."""
+    (r,), (gas,) = fetch_aggregate3_with(conn, [fee_context_calls(conn, d, account, collateral_token, market,
+                                                                   execution)], "latest", [("eth_gasPrice", [])])
+    return fee_context_from(d, r, gas, market, execution)
+
+
+def fee_context_calls(conn: "Connection", d: GmxDeployment, account: str, collateral_token: str,
+                      market: str | None = None, execution: ExecutionPriceQuery | None = None) -> list[Call]:
+    """The Multicall3 calls behind ``fetch_fee_context`` (so several orders' contexts share one batch)."""
     from hedgefi.venues.gmx.releases import reader_codec
 
     def key(name: str) -> Call:
@@ -91,13 +99,21 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
     if market is not None:
         calls.append(Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"],
                                                     [keys.position_fee_factor_key(market, False)])))
-    reader = reader_codec(d)
     if execution is not None:
         e = execution
-        calls.append(Call(d.reader, reader.encode("getExecutionPrice", d.data_store, e.market, e.prices,
-                                                  e.position_size_usd_e30, e.position_size_tokens_raw,
-                                                  e.size_delta_usd_e30, e.pending_impact_amount, e.is_long)))
-    r = fetch_aggregate3(conn, calls)
+        calls.append(Call(d.reader, reader_codec(d).encode("getExecutionPrice", d.data_store, e.market, e.prices,
+                                                           e.position_size_usd_e30, e.position_size_tokens_raw,
+                                                           e.size_delta_usd_e30, e.pending_impact_amount, e.is_long)))
+    return calls
+
+
+def fee_context_from(d: GmxDeployment, r: list[CallResult], gas_price_answer: Any, market: str | None = None,
+                     execution: ExecutionPriceQuery | None = None) -> FeeContext:
+    """``fetch_fee_context`` from the answers to ``fee_context_calls`` and ``eth_gasPrice``."""
+    from hedgefi.venues.gmx.releases import reader_codec
+
+    if isinstance(gas_price_answer, Exception):
+        raise gas_price_answer
     n = 9 if market is not None else 8
     vals = [int(decode(["uint256"], x.data)[0]) if x.ok else 0 for x in r[:n]]
     exec_price = impact = 0
@@ -108,10 +124,10 @@ def fetch_fee_context(conn: "Connection", d: GmxDeployment, account: str, collat
             from hedgefi.venues.gmx.errors import decoder
 
             raise ChainError(f"GMX Reader.getExecutionPrice refused the order: {decoder().decode(res.data).message}")
-        out = reader.decode_output("getExecutionPrice", res.data)
+        out = reader_codec(d).decode_output("getExecutionPrice", res.data)
         exec_price, impact = int(out["executionPrice"]), int(out["priceImpactUsd"])
-    gas_price = int(conn.request("eth_gasPrice", []), 16)
-    return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], gas_price_wei=gas_price,
+    return FeeContext(vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7],
+                      gas_price_wei=int(gas_price_answer, 16),
                       position_fee_factor=vals[8] if market is not None else 0, execution_price_e30=exec_price,
                       price_impact_usd_e30=impact)
 

@@ -360,15 +360,16 @@ def positions_reader(conn: "Connection", d: GmxDeployment, account: str
 
 
 def state_reader(conn: "Connection", d: GmxDeployment, account: str
-                 ) -> Reader[tuple[int, list[MarketQuote], list[PositionView], list[PendingOrderView], list[str]]]:
-    """Markets and the account's positions off one snapshot, in two stages (what a hedge plan reads)."""
+                 ) -> Reader[tuple[Snapshot, list[MarketQuote], list[PositionView], list[PendingOrderView], list[str]]]:
+    """Markets and the account's positions off one snapshot, in two stages (what a hedge plan reads); the
+    snapshot comes first (its block, and what a plan of orders at that block needs)."""
     snap = yield from snapshot_reader(conn, d, [_min_size_call(d), *_positions_extra(d, account)])
     raw = raw_positions(snap, account, snap.extra[3])
     market_calls = _market_calls(d, snap)
     r = yield market_calls + _position_calls(d, snap, raw)
     quotes = _market_quotes(snap, r[:len(market_calls)], snap.extra[0])
     views, pending = _positions(snap, snap.extra[1:], raw, r[len(market_calls):])
-    return snap.block, quotes, views, pending, list(raw.warnings)
+    return snap, quotes, views, pending, list(raw.warnings)
 
 
 def _position_calls(d: GmxDeployment, snap: Snapshot, raw: RawPositions) -> list[Call]:

@@ -11,12 +11,13 @@ a new order unless forced; while trading is CLOSE_ONLY only decreases and closes
 
 from __future__ import annotations
 
+import time
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.blocks import block_number_calls, block_number_from
-from hedgefi.chain.multicall import Call, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
 from hedgefi.chain.readplan import Reader, read
 from hedgefi.chain.revert import ErrorDecoder
 from hedgefi.core.errors import BadAmountError, InputError, MarketClosedError, UnknownNameError
@@ -31,9 +32,11 @@ from hedgefi.venues.gtrade.errors import decoder
 from hedgefi.venues.gtrade.events import fetch_order_outcome, is_order_key, order_keys_from_receipt, parse_key
 
 if TYPE_CHECKING:
+    from hedgefi.chain.readplan import Slot
     from hedgefi.chain.rpc import Connection
 
 DEFAULT_LEVERAGE = Decimal("2")
+REUSE_S = 30.0          # an order is planned off the last state read only while it is this fresh
 
 
 class GtradeVenue:
@@ -43,6 +46,12 @@ class GtradeVenue:
     def __init__(self, conn: "Connection", deployment: GtradeDeployment | None = None) -> None:
         self.conn = conn
         self.d = deployment or deployment_for(conn.profile)
+        # what the last state read saw (a hedge run plans its orders off it, if not older than REUSE_S) and what
+        # ``plans_reader`` read for the orders still to plan
+        self._markets: reads.MarketsRead | None = None
+        self._read_at = 0.0
+        self._wallet_cache: dict[str, tuple[int, int]] = {}
+        self._ci: int | None = None
 
     @property
     def name(self) -> str:
@@ -71,9 +80,24 @@ class GtradeVenue:
 
     def state_reader(self, account: str
                      ) -> Reader[tuple[list[MarketQuote], list[PositionView], list[PendingOrderView]]]:
-        (block, quotes, _), (block_p, positions, pending, _) = yield from reads.state_reader(self.conn, self.d, account)
+        (block, quotes, infos), (block_p, positions, pending, _) = yield from reads.state_reader(self.conn, self.d,
+                                                                                              account)
         self.last_block = max(block, block_p)
+        self._markets, self._read_at = (block, quotes, infos), time.monotonic()
         return quotes, positions, pending
+
+    def plans_reader(self, account: str, reqs: Sequence[tuple[ShortRequest, PositionView | None]],
+                     gas_price: "Slot[Any]") -> Reader[None]:
+        """One stage: the wallet's USDC balance and allowance for the diamond, and USDC's collateral index, for
+        ``plan_short`` to take instead of reading them (its pairs come from this venue's last state read)."""
+        if not any(r.size_delta_usd > 0 and not r.close for r, _ in reqs):
+            return None
+        r = yield [*self._wallet_calls(account), Call(self.d.diamond, codec().encode("getCollateralIndex",
+                                                                                       self.d.usdc))]
+        self._wallet_cache[account.lower()] = self._wallet_from(r[:2])
+        if r[2].ok:
+            self._ci = int(codec().decode_output("getCollateralIndex", r[2].data))
+        return None
 
     def liquidation_reader(self, leverages: Mapping[str, Sequence[Decimal]]) -> Reader[list[LiquidationQuote]]:
         from hedgefi.venues.gtrade.liquidation import liquidation_reader
@@ -82,7 +106,10 @@ class GtradeVenue:
 
     # ------------------------------------------------------------------ orders
     def _pair(self, asset: str) -> tuple[MarketQuote, reads.PairInfo]:
-        self.last_block, quotes, infos = reads.fetch_markets(self.conn, self.d)
+        if self._markets is not None and time.monotonic() - self._read_at < REUSE_S:
+            _, quotes, infos = self._markets
+        else:
+            self.last_block, quotes, infos = reads.fetch_markets(self.conn, self.d)
         info = infos.get(asset.upper())
         if info is None:
             raise UnknownNameError("gTrade pair for asset", asset, sorted(infos))
@@ -90,10 +117,18 @@ class GtradeVenue:
 
     def _wallet(self, account: str) -> tuple[int, int]:
         """(USDC balance, USDC allowance for the diamond) in one round trip."""
-        r = fetch_aggregate3(self.conn, [
-            Call(self.d.usdc, encode_call("balanceOf(address)", ["address"], [account])),
-            Call(self.d.usdc, encode_call("allowance(address,address)", ["address", "address"],
-                                          [account, self.d.diamond]))])
+        got = self._wallet_cache.pop(account.lower(), None)
+        if got is not None:
+            return got
+        return self._wallet_from(fetch_aggregate3(self.conn, self._wallet_calls(account)))
+
+    def _wallet_calls(self, account: str) -> list[Call]:
+        return [Call(self.d.usdc, encode_call("balanceOf(address)", ["address"], [account])),
+                Call(self.d.usdc, encode_call("allowance(address,address)", ["address", "address"],
+                                              [account, self.d.diamond]))]
+
+    @staticmethod
+    def _wallet_from(r: Sequence[CallResult]) -> tuple[int, int]:
         balance = int(decode(["uint256"], r[0].data)[0]) if r[0].ok else 0
         allowance = int(decode(["uint256"], r[1].data)[0]) if r[1].ok else 0
         return balance, allowance
@@ -225,6 +260,8 @@ class GtradeVenue:
                          closing_fee_usd=position_fee_usd(quote, existing.size_usd - removed))
 
     def _collateral_index(self) -> int:
+        if self._ci is not None:
+            return self._ci
         c = codec()
         out = self.conn.request("eth_call", [{"to": self.d.diamond,
                                               "data": "0x" + c.encode("getCollateralIndex", self.d.usdc).hex()}, "latest"])
