@@ -287,14 +287,15 @@ _SAID_FALLBACK: set[tuple[str, str]] = set()     # (RPC URL, note) said on stder
 
 
 def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None" = None, *,
-            backend: str | None = None, after_reads: list[tuple[str, list[Any]]] | None = None
-            ) -> tuple[Bundle, list[StepRun], "T | None"]:
+            backend: str | None = None, after_reads: list[tuple[str, list[Any]]] | None = None,
+            sim_setup: Any = None) -> tuple[Bundle, list[StepRun], "T | None"]:
     """Run exactly the bundle's transactions as its sender, step by step, with each venue's keeper after each
     step; return the bundle with each transaction's gas, what each step did (a failing step ends the run there),
     and ``after(connection to the resulting state)``. By one ``eth_simulateV1`` when the RPC serves it
     (``sim.simulate``), else on an anvil fork (said once on stderr and in the bundle's ``dry_run_note``);
     ``backend`` (or ``HEDGEFI_DRY_RUN``) = "simulate" | "fork" forces one. ``after_reads``: the requests ``after``
-    made before the bundle (a simulation reads them after it instead of running ``after`` once to learn them)."""
+    made before the bundle (a simulation reads them after it instead of running ``after`` once to learn them);
+    ``sim_setup``: the keepers' setup read beside them (``sim.simulate.setup_reader``)."""
     import sys
 
     from hedgefi.core.config import env
@@ -305,7 +306,7 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
         raise HedgefiError(f"HEDGEFI_DRY_RUN must be auto, simulate or fork (got {choice!r})")
     if choice != "fork":
         try:
-            return _simulated(conn, bundle, after, after_reads)
+            return _simulated(conn, bundle, after, after_reads, sim_setup)
         except SimulationUnavailable as exc:
             if choice == "simulate":
                 raise
@@ -318,13 +319,14 @@ def dry_run(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T
 
 
 def _simulated(conn: "Connection", bundle: Bundle, after: "Callable[[Connection], T] | None",
-               after_reads: list[tuple[str, list[Any]]] | None = None) -> tuple[Bundle, list[StepRun], "T | None"]:
+               after_reads: list[tuple[str, list[Any]]] | None = None, sim_setup: Any = None
+               ) -> tuple[Bundle, list[StepRun], "T | None"]:
     from hedgefi.sim import simulate
     from hedgefi.venues.registry import get_venue
 
     specs = [simulate.StepSpec(step.venue, [bt.prepared for bt in bundle.of_step(si)])
              for si, step in enumerate(bundle.steps)]
-    sim = simulate.run(conn, bundle.sender, specs, after, seen=after_reads)
+    sim = simulate.run(conn, bundle.sender, specs, after, seen=after_reads, setup=sim_setup)
     gases: dict[int, int] = {}
     runs: list[StepRun] = []
     for si, (step, st) in enumerate(zip(bundle.steps, sim.steps)):

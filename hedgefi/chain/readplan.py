@@ -132,6 +132,21 @@ def both(a: Reader[A], b: Reader[B]) -> Reader[tuple[A, B]]:
     return value_a, value_b
 
 
+def all_of(readers: list[Reader[Any]]) -> Reader[list[Any]]:
+    """Several readers as one: each stage asks every live reader's calls in the same ``aggregate3``."""
+    entries = [_Entry(r, Slot()) for r in readers]
+    for e in entries:
+        e.advance(None)
+    while any(e.calls is not None for e in entries):
+        live = [(e, e.calls or []) for e in entries if e.calls is not None]
+        r = yield [c for _, calls in live for c in calls]
+        at = 0
+        for e, calls in live:
+            e.advance(r[at:at + len(calls)])
+            at += len(calls)
+    return [e.slot.value for e in entries]
+
+
 def read(conn: "Connection", reader: Reader[T], block: Any = "latest") -> T:
     """Run one reader to its end (one round trip per stage)."""
     batch = ReadBatch(conn, block)
@@ -140,4 +155,4 @@ def read(conn: "Connection", reader: Reader[T], block: Any = "latest") -> T:
     return slot.value
 
 
-__all__ = ["Reader", "ReadBatch", "Slot", "both", "read"]
+__all__ = ["Reader", "ReadBatch", "Slot", "both", "all_of", "read"]

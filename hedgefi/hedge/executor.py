@@ -51,6 +51,7 @@ class HedgeState:
     venues: list[Venue] = field(default_factory=list, repr=False)   # the venues that read it (plans reuse them)
     reads: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)   # its eth_calls (a dry-run's
     # simulation reads the same after the bundle)
+    sim_setup: Any = field(default=None, repr=False)   # the keepers' setup for a dry-run by simulation (if read)
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -95,9 +96,10 @@ def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Venue]:
 
 
 def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | None = None,
-                policy: HedgePolicy | None = None) -> HedgeState:
+                policy: HedgePolicy | None = None, *, sim_setup: bool = False) -> HedgeState:
     """Holdings, markets, positions and pending orders; with a ``policy``, also where new shorts at its
-    leverages would be liquidated on each venue (``hedge.liquidation``), in the same two round trips."""
+    leverages would be liquidated on each venue (``hedge.liquidation``); with ``sim_setup``, what a dry-run by
+    simulation needs of the venues' keepers (``sim.simulate.setup_reader``); all in the same two round trips."""
     from hedgefi.chain.readplan import ReadBatch
     from hedgefi.hedge.liquidation import probe_leverages
     from hedgefi.wallet.holdings import holdings_reader
@@ -108,6 +110,11 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
     states = [batch.add(v.state_reader(address)) for v in venues]
     probes = probe_leverages(policy) if policy is not None else {}
     liq = [batch.add(v.liquidation_reader(probes)) for v in venues] if probes else []
+    setup = None
+    if sim_setup:
+        from hedgefi.sim.simulate import setup_reader
+
+        setup = batch.add(setup_reader(conn, venues, address))
     batch.run()
     holdings = held.value
     positions: list[PositionView] = []
@@ -121,7 +128,7 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
     return HedgeState(conn.chain_id, holdings.block, address, holdings,
                       exposures_from_holdings(conn.profile, holdings), positions, pending, markets,
                       [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)],
-                      venues, batch.sent)
+                      venues, batch.sent, setup.value if setup is not None else None)
 
 
 @money
@@ -336,7 +343,10 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     from hedgefi.execution import DeclinedError
 
     account = identity.address
-    before = fetch_state(conn, account, venue_names, policy)
+    from hedgefi.core.config import env
+
+    simulating = (env("HEDGEFI_DRY_RUN") or "auto").lower() != "fork"
+    before = fetch_state(conn, account, venue_names, policy, sim_setup=simulating)
     hp = plan(before.exposures, before.positions, before.pending, before.markets, policy, before.liquidation)
     check_limits(before, hp)
     if not hp.intents:
@@ -373,7 +383,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
     bundle = pipeline.build(conn, account, steps, max_fee_gwei=max_fee_gwei, enforce_fee_cap=broadcast,
                             journal=journal, prefetched=prefetched)
     bundle, runs, fork_after = pipeline.dry_run(conn, bundle, lambda fc: fetch_state(fc, account, venue_names),
-                                                after_reads=before.reads)
+                                                after_reads=before.reads, sim_setup=before.sim_setup)
     if runs and runs[0].error is not None:
         raise runs[0].error              # nothing would go out: a plain error
     assert fork_after is not None

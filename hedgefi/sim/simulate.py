@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generic, Sequence, TypeVar
 
 from hedgefi.chain.abi import decode, encode_call
 from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
-from hedgefi.chain.readplan import ReadBatch, Reader
+from hedgefi.chain.readplan import Reader
+from hedgefi.chain.readplan import read as read_all
 from hedgefi.chain.revert import DecodedRevert
 from hedgefi.chain.rpc import Connection
 from hedgefi.chain.transport import RpcTransport
@@ -83,21 +84,77 @@ class StepSpec:
     txs: list["PreparedTx"]
 
 
-def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> "Reader[list[KeeperPlan]]":
+@dataclass
+class _GmxSetup:
+    """What GMX's keeper needs for any order, read before the bundle exists (so beside the state read)."""
+
+    nonce: int                          # DataStore's NONCE: the next order key is keyed by nonce + 1
+    keeper: str                         # an ORDER_KEEPER
+    tokens_of: dict[str, list[str]]     # market token (lower) -> its index, long, short tokens (distinct)
+    provider: dict[str, str]            # token (lower) -> its oracle provider
+    prices: dict[str, int]              # token (lower) -> price e30 (a live chain: the mock provider's prices)
+
+
+def _gmx_setup(conn: Connection, venue: "Venue", sender: str) -> "Reader[_GmxSetup]":
+    """GMX's keeper setup for every market: the NONCE, an ORDER_KEEPER, the oracle's provider of each token (and,
+    on a live chain, the tokens' feed prices for the mock provider), in two stages."""
+    from hedgefi.venues.gmx import keys, reads
+    from hedgefi.venues.gmx.adapter import GmxVenue
+    from hedgefi.venues.gmx.constants import codec
+    from hedgefi.venues.gmx.releases import reader_codec
+
+    assert isinstance(venue, GmxVenue)
+    d = venue.d
+    reader, handler = reader_codec(d), codec("OrderHandler")
+    calls = [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("NONCE")])),
+             Call(d.role_store, encode_call("getRoleMembers(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
+                                            [keys.role_key("ORDER_KEEPER"), 0, 1])),
+             Call(d.order_handler, handler.encode("oracle")),
+             Call(d.reader, reader.encode("getMarkets", d.data_store, 0, reads.MAX_MARKETS))]
+    r = yield calls
+    if not all(x.ok for x in r):
+        raise SimulationUnavailable("the GMX keeper's setup could not be read")
+    nonce = int(decode(["uint256"], r[0].data)[0])
+    (members,) = decode(["address[]"], r[1].data)
+    if not members:
+        raise SimulationUnavailable("no GMX ORDER_KEEPER is registered")
+    oracle = str(decode(["address"], r[2].data)[0])
+    tokens_of: dict[str, list[str]] = {}
+    for info in reader.decode_output("getMarkets", r[3].data):
+        ts: list[str] = []
+        for t in (info["indexToken"], info["longToken"], info["shortToken"]):
+            if t.lower() not in [y.lower() for y in ts]:
+                ts.append(t)
+        tokens_of[str(info["marketToken"]).lower()] = ts
+    all_tokens = sorted({t.lower() for ts in tokens_of.values() for t in ts if int(t, 16) != 0})
+    provider_calls = [Call(d.data_store, encode_call("getAddress(bytes32)", ["bytes32"],
+                                                     [keys.oracle_provider_for_token_key(oracle, t)]))
+                      for t in all_tokens]
+    if conn.profile.is_devnet:       # the devnet's providers price from the feeds themselves
+        pr = yield provider_calls
+        prices: dict[str, int] = {}
+    else:
+        snap = yield from reads.snapshot_reader(conn, d, provider_calls)
+        pr, prices = snap.extra, snap.prices_e30
+    provider = {t: str(decode(["address"], x.data)[0]) if x.ok else ZERO for t, x in zip(all_tokens, pr)}
+    return _GmxSetup(nonce, str(members[0]), tokens_of, provider, {k.lower(): v for k, v in prices.items()})
+
+
+def _gmx_plans(conn: Connection, venue: "Venue", steps: list[StepSpec], setup: _GmxSetup) -> list[KeeperPlan]:
     """GMX: ORDER_KEEPER executes each created order; keys from DataStore's NONCE; prices by the providers
     (on a live chain the mock oracle provider as a code override, priced from the feeds by its storage)."""
     from eth_abi.abi import decode as abi_decode
     from eth_abi.abi import encode as abi_encode
     from eth_utils.crypto import keccak
 
-    from hedgefi.venues.gmx import keys, reads
+    from hedgefi.venues.gmx import keys
     from hedgefi.venues.gmx.adapter import GmxVenue
     from hedgefi.venues.gmx.constants import codec
-    from hedgefi.venues.gmx.releases import mock_oracle_runtime, reader_codec
+    from hedgefi.venues.gmx.releases import mock_oracle_runtime
 
     assert isinstance(venue, GmxVenue)
     d = venue.d
-    router, reader, handler = codec("ExchangeRouter"), reader_codec(d), codec("OrderHandler")
+    router, handler = codec("ExchangeRouter"), codec("OrderHandler")
     multicall_sel = router.encode("multicall", [])[:4]
     create_sel = _selector(router.fn("createOrder"))
     create_types = [_canonical(p) for p in router.fn("createOrder")["inputs"]]
@@ -117,77 +174,55 @@ def _gmx_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> "Re
     all_markets = sorted({m.lower() for ms in created for m in ms})
     if not all_markets:
         return [KeeperPlan() for _ in steps]
-    calls = [Call(d.data_store, encode_call("getUint(bytes32)", ["bytes32"], [keys.name_key("NONCE")])),
-             Call(d.role_store, encode_call("getRoleMembers(bytes32,uint256,uint256)", ["bytes32", "uint256", "uint256"],
-                                            [keys.role_key("ORDER_KEEPER"), 0, 1])),
-             Call(d.order_handler, handler.encode("oracle"))]
-    calls += [Call(d.reader, reader.encode("getMarket", d.data_store, m)) for m in all_markets]
-    r = yield calls
-    if not all(x.ok for x in r):
-        raise SimulationUnavailable("the GMX keeper's setup could not be read")
-    nonce = int(decode(["uint256"], r[0].data)[0])
-    (members,) = decode(["address[]"], r[1].data)
-    if not members:
-        raise SimulationUnavailable("no GMX ORDER_KEEPER is registered")
-    keeper = str(members[0])
-    oracle = str(decode(["address"], r[2].data)[0])
-    tokens_of: dict[str, list[str]] = {}
-    for m, x in zip(all_markets, r[3:]):
-        info = reader.decode_output("getMarket", x.data)
-        ts: list[str] = []
-        for t in (info["indexToken"], info["longToken"], info["shortToken"]):
-            if t.lower() not in [y.lower() for y in ts]:
-                ts.append(t)
-        tokens_of[m] = ts
-    all_tokens = sorted({t.lower() for ts in tokens_of.values() for t in ts})
-    provider_calls = [Call(d.data_store, encode_call("getAddress(bytes32)", ["bytes32"],
-                                                     [keys.oracle_provider_for_token_key(oracle, t)]))
-                      for t in all_tokens]
+    unknown = [m for m in all_markets if m not in setup.tokens_of]
+    if unknown:
+        raise SimulationUnavailable(f"GMX market {unknown[0]} is not in GMX's market list")
+    tokens = sorted({t.lower() for m in all_markets for t in setup.tokens_of[m]})
     overrides: dict[str, dict[str, Any]] = {}
-    if conn.profile.is_devnet:       # the devnet's providers price from the feeds themselves
-        pr = yield provider_calls
-        prices: dict[str, int] = {}
-    else:
-        snap = yield from reads.snapshot_reader(conn, d, provider_calls)
-        pr, prices = snap.extra, snap.prices_e30
-    provider = {t: str(decode(["address"], x.data)[0]) if x.ok else ZERO for t, x in zip(all_tokens, pr)}
     if not conn.profile.is_devnet:
         runtime = mock_oracle_runtime(d.release)
-        for t in all_tokens:
-            if int(provider[t], 16) == 0 or t not in prices:
+        for t in tokens:
+            if int(setup.provider.get(t, ZERO), 16) == 0 or t not in setup.prices:
                 raise SimulationUnavailable(f"no oracle provider or price for GMX token {t}")
             slot = int.from_bytes(keccak(abi_encode(["address", "uint256"], [t, 0])), "big")
-            o = overrides.setdefault(provider[t], {"code": runtime, "stateDiff": {}})
-            o["stateDiff"]["0x%064x" % slot] = "0x%064x" % prices[t]
-            o["stateDiff"]["0x%064x" % (slot + 1)] = "0x%064x" % prices[t]
+            o = overrides.setdefault(setup.provider[t], {"code": runtime, "stateDiff": {}})
+            o["stateDiff"]["0x%064x" % slot] = "0x%064x" % setup.prices[t]
+            o["stateDiff"]["0x%064x" % (slot + 1)] = "0x%064x" % setup.prices[t]
     plans = []
+    nonce = setup.nonce
     for si, markets in enumerate(created):
         plan = KeeperPlan(overrides=overrides if si == 0 else {})
         for m in markets:
             nonce += 1
             key = keys.order_key(d.data_store, nonce)
-            toks = tokens_of[m.lower()]
-            params = {"tokens": toks, "providers": [provider[t.lower()] for t in toks], "data": [b""] * len(toks)}
-            plan.calls.append({"from": keeper, "to": d.order_handler,
+            toks = setup.tokens_of[m.lower()]
+            params = {"tokens": toks, "providers": [setup.provider.get(t.lower(), ZERO) for t in toks],
+                      "data": [b""] * len(toks)}
+            plan.calls.append({"from": setup.keeper, "to": d.order_handler,
                                "data": "0x" + handler.encode("executeOrder", key, params).hex()})
             plan.expected_keys.append("0x" + key.hex())
         plans.append(plan)
     return plans
 
 
-def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> "Reader[list[KeeperPlan]]":
-    """gTrade: its oracle nodes answer each order the step initiates (reference §7.2), as ``venues.gtrade.keeper``
-    does on a fork: the request ids come from the step's ``ChainlinkRequested`` logs (so from a first simulation
-    of the step), the j-th request of an order goes to ``getOracles()[j]``, the first ``getMinAnswers()`` answer
-    with the pair's Chainlink price at the block's time. A market closed at that time is left to the fork (the
-    oracles would not answer there either, and the fork says so)."""
-    from datetime import datetime, timezone
+@dataclass
+class _GtradeSetup:
+    """What gTrade's oracle nodes need for any order, read before the bundle exists."""
 
+    oracles: list[str]
+    min_answers: int
+    pair_info: dict[int, tuple[str, str, int]]    # pair index -> (asset, class, Chainlink price 1e10)
+    request_count: int | None                      # the diamond's next oracle request number (None: unread)
+    pending_index: int | None                      # the sender's next pending-order index
+    trade_pair: dict[int, int]                     # the sender's open trade index -> its pair
+
+
+def _gtrade_setup(conn: Connection, venue: "Venue", sender: str) -> "Reader[_GtradeSetup]":
+    """gTrade's oracles and their quorum, each pair's class and feed price, and what predicts the sender's next
+    orders' keys and request ids (the request count, its pending-order counter and its trades), in one stage."""
     from hedgefi.venues.gtrade.adapter import GtradeVenue
-    from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, GROUP_CLASS, PRICE_DECIMALS, codec
-    from hedgefi.venues.gtrade.events import INITIATED, order_key
-    from hedgefi.venues.gtrade.keeper import feeds_of, pack_price
-    from hedgefi.venues.gtrade.schedule import is_open_at
+    from hedgefi.venues.gtrade.constants import GROUP_CLASS, PRICE_DECIMALS, codec
+    from hedgefi.venues.gtrade.keeper import feeds_of
 
     assert isinstance(venue, GtradeVenue)
     d, c = venue.d, codec()
@@ -197,14 +232,17 @@ def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> 
     for asset, i in pairs:
         calls += [Call(d.diamond, c.encode("pairs", i)), Call(feeds[asset.upper()], encode_call("latestRoundData()")),
                   Call(feeds[asset.upper()], encode_call("decimals()"))]
-    r = yield calls
+    predict = [Call(d.diamond, c.encode("getRequestCount")), Call(d.diamond, c.encode("getCounters", sender, 1)),
+               Call(d.diamond, c.encode("getTrades", sender))]
+    r = yield calls + predict
+    pr, r = r[len(calls):], r[:len(calls)]
     if not (r[0].ok and r[1].ok):
         raise SimulationUnavailable("the gTrade oracles could not be read")
     oracles = [str(a) for a in c.decode_output("getOracles", r[0].data)]
     min_answers = int(c.decode_output("getMinAnswers", r[1].data))
     if len(oracles) < min_answers:
         raise SimulationUnavailable("gTrade has fewer oracles than it needs answers")
-    pair_info: dict[int, tuple[str, str, int]] = {}       # pair index -> (asset, class, price 1e10)
+    pair_info: dict[int, tuple[str, str, int]] = {}
     for k, (asset, i) in enumerate(pairs):
         p, rnd, dec = r[2 + 3 * k:5 + 3 * k]
         if not (p.ok and rnd.ok and dec.ok):
@@ -214,6 +252,72 @@ def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> 
         price = answer * 10**shift if shift >= 0 else answer // 10**-shift
         klass = GROUP_CLASS.get(int(c.decode_output("pairs", p.data)["groupIndex"]), "crypto")
         pair_info[i] = (asset.upper(), klass, price)
+    if all(x.ok for x in pr):
+        request: int | None = int(c.decode_output("getRequestCount", pr[0].data))
+        pending: int | None = int(c.decode_output("getCounters", pr[1].data)["currentIndex"])
+        trade_pair = {int(t["index"]): int(t["pairIndex"]) for t in c.decode_output("getTrades", pr[2].data)
+                      if t["isOpen"]}
+    else:
+        request = pending = None
+        trade_pair = {}
+    return _GtradeSetup(oracles, min_answers, pair_info, request, pending, trade_pair)
+
+
+def _gtrade_plans(conn: Connection, venue: "Venue", steps: list[StepSpec], setup: _GtradeSetup) -> list[KeeperPlan]:
+    """gTrade: its oracle nodes answer each order the step initiates (reference §7.2), as ``venues.gtrade.keeper``
+    does on a fork: the j-th request of an order goes to ``getOracles()[j]``, the first ``getMinAnswers()``
+    answer with the pair's Chainlink price at the block's time. The orders' keys and request ids are predicted
+    (request k is keccak(diamond ‖ uint256(k)), one per oracle and order, in order; the key is the sender's
+    pending-order counter); a transaction this cannot read leaves them to a first simulation's
+    ``MarketOrderInitiated`` and ``ChainlinkRequested`` logs. A market closed at that time is left to the fork
+    (the oracles would not answer there either, and the fork says so)."""
+    from datetime import datetime, timezone
+
+    from eth_utils.crypto import keccak
+
+    from hedgefi.venues.gtrade.adapter import GtradeVenue
+    from hedgefi.venues.gtrade.constants import CHAINLINK_REQUESTED_TOPIC, codec
+    from hedgefi.venues.gtrade.events import INITIATED, order_key
+    from hedgefi.venues.gtrade.keeper import pack_price
+    from hedgefi.venues.gtrade.schedule import is_open_at
+
+    assert isinstance(venue, GtradeVenue)
+    d, c = venue.d, codec()
+    oracles, min_answers, pair_info = setup.oracles, setup.min_answers, setup.pair_info
+    sender = next((p.sender for s in steps for p in s.txs), ZERO)
+
+    def fulfils(orders: list[tuple[str, int, list[str]]]) -> Callable[[int], list[dict[str, Any]]]:
+        def at(t: int) -> list[dict[str, Any]]:
+            out = []
+            for key, pair, rids in orders:
+                if pair not in pair_info:
+                    raise SimulationUnavailable(f"no price feed for gTrade pair {pair}")
+                asset, klass, price = pair_info[pair]
+                if not is_open_at(klass, datetime.fromtimestamp(t, timezone.utc)):
+                    raise SimulationUnavailable(f"{asset}/USD is closed at the chain's time: its oracles do not answer")
+                for j in range(min_answers):
+                    data = c.encode("fulfill", bytes.fromhex(rids[j][2:]), pack_price(price, t))
+                    out.append({"from": oracles[j], "to": d.diamond, "data": "0x" + data.hex()})
+            return out
+        return at
+
+    orders_of = _gtrade_orders(d.diamond, steps)
+    if orders_of is not None and setup.request_count is not None and setup.pending_index is not None and all(
+            index in setup.trade_pair for step in orders_of for _, index, pair in step if pair is None):
+        request, pending = setup.request_count, setup.pending_index
+        plans = []
+        for step in orders_of:
+            orders = []
+            for _, index, pair in step:
+                rids = ["0x" + keccak(bytes.fromhex(d.diamond[2:]) + k.to_bytes(32, "big")).hex()
+                        for k in range(request, request + len(oracles))]
+                request += len(oracles)
+                orders.append((order_key(sender, pending), pair if pair is not None else setup.trade_pair[index or 0],
+                               rids))
+                pending += 1
+            plans.append(KeeperPlan(calls_at=fulfils(orders), expected_keys=[k for k, _, _ in orders]))
+        return plans
+
     initiated = {"0x" + c.event_topic(n).hex() for n in INITIATED}
 
     def from_logs(results: list[dict[str, Any]]) -> tuple[Callable[[int], list[dict[str, Any]]], list[str]]:
@@ -235,29 +339,78 @@ def _gtrade_keepers(conn: Connection, venue: "Venue", steps: list[StepSpec]) -> 
                 raise SimulationUnavailable("the gTrade oracle requests do not match the orders they serve")
             for j, (key, pair) in enumerate(keys):
                 orders.append((key, pair, rids[j * len(oracles):(j + 1) * len(oracles)]))
-
-        def at(t: int) -> list[dict[str, Any]]:
-            out = []
-            for key, pair, rids in orders:
-                if pair not in pair_info:
-                    raise SimulationUnavailable(f"no price feed for gTrade pair {pair}")
-                asset, klass, price = pair_info[pair]
-                if not is_open_at(klass, datetime.fromtimestamp(t, timezone.utc)):
-                    raise SimulationUnavailable(f"{asset}/USD is closed at the chain's time: its oracles do not answer")
-                for j in range(min_answers):
-                    data = c.encode("fulfill", bytes.fromhex(rids[j][2:]), pack_price(price, t))
-                    out.append({"from": oracles[j], "to": d.diamond, "data": "0x" + data.hex()})
-            return out
-
-        return at, [key for key, _, _ in orders]
+        return fulfils(orders), [key for key, _, _ in orders]
 
     return [KeeperPlan(from_logs=from_logs) for _ in steps]
 
 
-# a venue's keeper planner: a reader of what its keeper needs, giving its plans for its steps (every venue's
-# reads run together: ``run``)
-KeeperPlanner = Callable[[Connection, "Venue", list[StepSpec]], "Reader[list[KeeperPlan]]"]
-KEEPERS: dict[str, KeeperPlanner] = {"gmx": _gmx_keepers, "gtrade": _gtrade_keepers}
+# the diamond calls that place a market order through the oracles: (selector name, does its first argument name
+# an open trade's index); an open names its pair in its trade struct (third word)
+_GTRADE_ORDERS = {"openTrade": False, "openTradeNative": False, "closeTradeMarket": True,
+                  "increasePositionSize": True, "decreasePositionSize": True, "updateLeverage": True}
+
+
+def _gtrade_orders(diamond: str, steps: list[StepSpec]) -> list[list[tuple[str, int | None, int | None]]] | None:
+    """Per step, the market orders its transactions place: (function, trade index or None, pair or None); None
+    when a transaction to the diamond is one this cannot tell (then a first simulation's logs tell)."""
+    from hedgefi.venues.gtrade.constants import codec
+
+    c = codec()
+    sel = {_selector(c.fn(n)): (n, by_index) for n, by_index in _GTRADE_ORDERS.items()}
+    out: list[list[tuple[str, int | None, int | None]]] = []
+    for s in steps:
+        mine: list[tuple[str, int | None, int | None]] = []
+        for p in s.txs:
+            u = p.utx
+            if u.to.lower() != diamond.lower():
+                continue
+            got = sel.get(bytes(u.data[:4]))
+            if got is None or len(u.data) < 4 + 96:
+                return None
+            name, by_index = got
+            word = [int.from_bytes(u.data[4 + 32 * k:36 + 32 * k], "big") for k in range(3)]
+            mine.append((name, word[0], None) if by_index else (name, None, word[2]))
+        out.append(mine)
+    return out
+
+
+# a venue's keeper: a reader of its setup (what it needs for any order; every venue's reads run together), and its
+# plans for the steps given that setup
+KeeperSetup = Callable[[Connection, "Venue", str], "Reader[Any]"]
+KeeperPlans = Callable[[Connection, "Venue", list[StepSpec], Any], list[KeeperPlan]]
+KEEPERS: dict[str, tuple[KeeperSetup, KeeperPlans]] = {"gmx": (_gmx_setup, _gmx_plans),
+                                                       "gtrade": (_gtrade_setup, _gtrade_plans)}
+
+
+@dataclass
+class SimSetup:
+    """The chain's clock and block and every venue keeper's setup (or why it could not be read), read before the
+    bundle: ``setup_reader`` puts it beside another read (``hedge apply``'s state read), ``run`` takes it."""
+
+    head: list[CallResult]
+    venues: dict[str, Any]
+
+
+def _safe(reader: "Reader[Any]") -> "Reader[Any]":
+    """``reader``, with a failure as its value (a keeper whose setup cannot be read leaves the run to the fork; it
+    must not fail the read it rides in)."""
+    try:
+        return (yield from reader)
+    except (HedgefiError, ValueError, KeyError, IndexError) as exc:
+        return exc if isinstance(exc, SimulationUnavailable) else SimulationUnavailable(
+            f"a keeper's setup could not be read: {exc}")
+
+
+def setup_reader(conn: Connection, venues: Sequence["Venue"], sender: str) -> "Reader[SimSetup]":
+    """Every keeper's setup for ``venues`` and the chain's clock, as one reader (two stages: GMX's providers
+    depend on its oracle)."""
+    from hedgefi.chain.readplan import all_of
+
+    head = [Call(conn.profile.multicall3, encode_call("getCurrentBlockTimestamp()")),
+            Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
+    mine = [v for v in venues if v.name in KEEPERS]
+    got = yield from all_of([_just(head), *[_safe(KEEPERS[v.name][0](conn, v, sender)) for v in mine]])
+    return SimSetup(got[0], {v.name: g for v, g in zip(mine, got[1:])})
 
 
 def _selector(item: dict[str, Any]) -> bytes:
@@ -457,11 +610,12 @@ def _simulate(conn: Connection, blocks: list[dict[str, Any]], block_tag: str) ->
 
 
 def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[Connection], T] | None" = None,
-        *, seen: list[tuple[str, list[Any]]] | None = None) -> SimRun[T]:
+        *, seen: list[tuple[str, list[Any]]] | None = None, setup: SimSetup | None = None) -> SimRun[T]:
     """Simulate ``steps`` (their prepared transactions, from ``sender``), each venue's keeper after each step,
     and ``after``'s reads of the result; a step that reverts ends the run there (as on the fork). ``seen``: the
     requests ``after`` made on the current state (else it runs once on it to show them); a read they lack
-    costs one more simulation round."""
+    costs one more simulation round. ``setup``: the keepers' setup and the block, read already (``setup_reader``;
+    the simulation then runs at that block)."""
     from hedgefi.chain.tx import TxRevertedError
 
     if conn.rpc_url in _NO_SIMULATE:
@@ -469,20 +623,19 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
     for s in steps:
         if s.venue.name not in KEEPERS:
             raise SimulationUnavailable(f"no simulated keeper for {s.venue.name} yet")
-    head = [Call(conn.profile.multicall3, encode_call("getCurrentBlockTimestamp()")),
-            Call(conn.profile.multicall3, encode_call("getBlockNumber()"))]
     plans = [KeeperPlan() for _ in steps]
-    batch = ReadBatch(conn)          # the chain's clock and every venue keeper's setup, stage by stage together
-    head_slot = batch.add(_just(head))
-    keeper_slots = []
-    for name in sorted({s.venue.name for s in steps}):
+    names = sorted({s.venue.name for s in steps})
+    if setup is None or any(n not in setup.venues for n in names):
+        first = {s.venue.name: s.venue for s in reversed(steps)}
+        setup = read_all(conn, setup_reader(conn, [first[n] for n in names], sender))
+    for name in names:
         mine = [i for i, s in enumerate(steps) if s.venue.name == name]
-        keeper_slots.append((mine, batch.add(KEEPERS[name](conn, steps[mine[0]].venue, [steps[i] for i in mine]))))
-    batch.run()
-    for mine, slot in keeper_slots:
-        for i, plan in zip(mine, slot.value):
+        got = setup.venues[name]
+        if isinstance(got, Exception):
+            raise got
+        for i, plan in zip(mine, KEEPERS[name][1](conn, steps[mine[0]].venue, [steps[i] for i in mine], got)):
             plans[i] = plan
-    latest_ts, latest = (int(decode(["uint256"], x.data)[0]) for x in head_slot.value)
+    latest_ts, latest = (int(decode(["uint256"], x.data)[0]) for x in setup.head)
     # the chain's clock, not this machine's: a devnet (or a fork) may run behind or ahead of the wall clock,
     # and a keeper's time checks (e.g. GMX's cancel delay) must see the time the chain would see
     t = latest_ts + 1

@@ -157,11 +157,11 @@ def test_forcing_simulation_on_a_node_without_it_is_an_error(devnet) -> None:  #
             pipeline.dry_run(conn, _gmx_short_bundle(conn), _positions, backend="simulate")
 
 
-def test_a_five_order_hedge_apply_dry_run_reads_in_8_requests(devnet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_five_order_hedge_apply_dry_run_is_5_requests(devnet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """``hedge apply --ratio 0.5`` on the demo wallet (ETH, BTC, ARB, LINK on GMX, gold on gTrade), dry-run by
-    simulation: the state in 2 requests, every order's plan reads and the bundle's head, fees and nonce in 1, the
-    keepers' setup in 2 (GMX's oracle providers depend on its oracle), then the probe, the run and one more round
-    for the trade that exists only after it. Before: each order read its own fee context and snapshot (32)."""
+    simulation: the state and the keepers' setup in 2 requests, every order's plan reads and the bundle's head,
+    fees and nonce in 1, then the run (gTrade's request ids predicted: no probe) and one more round for the reads
+    of the trade that exists only after it. Before: each order read its own fee context and snapshot (32)."""
     from hedgefi.chain.profiles import get_profile
     from hedgefi.chain.rpc import connect
     from hedgefi.hedge.executor import apply
@@ -180,7 +180,7 @@ def test_a_five_order_hedge_apply_dry_run_reads_in_8_requests(devnet, monkeypatc
         result = apply(conn, ident, HedgePolicy.from_ratio(Decimal("0.5")))
         counts = dict(proxy.counts)
         assert len(result.orders) == 5 and result.complete, [o.as_json() for o in result.orders]
-        assert proxy.http_requests <= 8 and counts["eth_simulateV1"] <= 3, counts
+        assert proxy.http_requests <= 5 and counts["eth_simulateV1"] <= 2, counts
         # one gas price, one head block, one nonce for the whole run (not one per order)
         assert counts["eth_gasPrice"] == 1 and counts["eth_getTransactionCount"] == 1, counts
         assert "eth_blockNumber" not in counts and "eth_getStorageAt" not in counts, counts
