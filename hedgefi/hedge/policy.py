@@ -181,7 +181,7 @@ def _asset_policy(raw: dict[str, Any], where: str, base: AssetPolicy | None = No
         raise InputError(f"{where}.proxy must be an asset symbol such as \"ETH\", or \"auto\"")
     if proxy is not None:
         proxy = "auto" if proxy.lower() == "auto" else proxy.upper()
-    min_corr = _dec(raw["min_correlation"], f"{where}.min_correlation", lo=Decimal(-1), hi=Decimal(1)) \
+    min_corr = _dec(raw["min_correlation"], f"{where}.min_correlation", lo=Decimal(0), hi=Decimal(1)) \
         if "min_correlation" in raw else b.min_correlation
     beta_days = _days(raw["beta_days"], f"{where}.beta_days") if "beta_days" in raw else b.beta_days
     lo_r, hi_r = (trend[0], trend[1]) if trend is not None else (None, None)
