@@ -82,7 +82,7 @@ def test_user_hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(tmp_path))
     series = _hourly("ETH", ["100", "101"])
     flat = trend_ratio(series, _trend("my_signals_mod:flat"))
-    assert (flat.score, flat.ratio, flat.points, flat.signal) == (0, Decimal("0.5"), 2, "my_signals_mod:flat")
+    assert (flat.score, flat.ratio, flat.points, flat.signal) == (Decimal(0), Decimal("0.5"), 2, "my_signals_mod:flat")
     assert trend_ratio(series, _trend("my_signals_mod:last_up")).ratio == Decimal("0.35")   # float 0.5 accepted
     for fn, expect in [("too_big", r"score in \[-1, 1\], got 2"), ("words", "got str"),
                        ("boom", "raised ValueError: no data"), ("missing", "has no missing"),
