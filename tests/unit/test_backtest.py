@@ -89,8 +89,10 @@ def test_collateral_budget_limits_top_ups_by_hand() -> None:
     assert (r.top_ups, r.top_up_usd, r.liquidations_avoided, r.liquidations_suffered) == (2, D("500.1925"), 1, 0)
 
 
-def _trend_run(step: str) -> BacktestResult:
-    prices = [D(1000) + D(step) * i for i in range(24 * 4)]
+def _trend_run(steps: list[int]) -> BacktestResult:
+    prices = [D(1000)]
+    for step in steps:
+        prices.append(prices[-1] + step)
     eth = PriceSeries("ETH", tuple((T0 + i * HOUR, p) for i, p in enumerate(prices)))
     ap = AssetPolicy(D("0.8"), policy="trend", min_ratio=D("0.2"), max_ratio=D("0.8"), signal="momentum",
                      signal_days=1)
@@ -99,11 +101,12 @@ def _trend_run(step: str) -> BacktestResult:
 
 
 def test_trend_policy_leans_with_the_trend() -> None:
-    up, down = _trend_run("10"), _trend_run("-10")   # 24 h returns beyond +-10%: full trends
-    assert up.assets[0].final_ratio == D("0.2") and down.assets[0].final_ratio == D("0.8")
+    # 24 h returns beyond +-10% are full trends: a steady rise holds min_ratio, a rise then a fall ends at max
+    up, turn = _trend_run([10] * 96), _trend_run([10] * 72 + [-10] * 48)
+    assert up.assets[0].final_ratio == D("0.2") and turn.assets[0].final_ratio == D("0.8")
     assert up.start == T0 + 2 * 86400 and any("no carry rate for ETH" in a for a in up.assumptions)
-    # a rising market: the hedge shrinks as the ratio falls to 0.2 -> at least one trade after the opening
-    assert up.rebalances >= 1 and up.carry_paid_usd == 0
+    assert up.rebalances == 0 and up.carry_paid_usd == 0    # a price move alone keeps the ratio
+    assert turn.rebalances >= 1 and turn.fees_usd > up.fees_usd   # the turn raised the hedge: traded
 
 
 def test_max_drawdown() -> None:
