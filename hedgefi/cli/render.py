@@ -305,3 +305,18 @@ def scenario_table(sc: object) -> None:
     out.print(t)
     for leg, m in sc.liquidations:
         out.print(f"  {leg} is liquidated at a {pct(m)} move ({usd(sc.price * (1 + m))})")
+
+
+def terminal_chart(kind: str, obj: object) -> None:
+    """A plotext chart of a scenario or a backtest on stdout; without plotext, one line on stderr instead."""
+    from rich.text import Text
+
+    from hedgefi.risk.charts import ChartsUnavailableError, backtest_text_chart, scenario_text_chart
+
+    width = max(40, min(out.width or 100, 100) - 2)
+    try:
+        chart = scenario_text_chart(obj, width) if kind == "scenario" else backtest_text_chart(obj, width)  # type: ignore[arg-type]
+    except ChartsUnavailableError as exc:
+        warn(f"no terminal chart: {exc.message}")
+        return
+    out.print(Text.from_ansi(chart))

@@ -19,7 +19,8 @@ import pytest
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, mul, parse_decimal, to_raw
 from hedgefi.hedge.planner import Exposure, notional, plan
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
-from hedgefi.risk.scenario import ShortLeg, compute, svg_chart, text_chart
+from hedgefi.risk.charts import scenario_text_chart
+from hedgefi.risk.scenario import ShortLeg, compute
 from hedgefi.venues.base import PendingOrderView
 from hedgefi.venues.choose import choose_venue
 from hedgefi.venues.gmx.orders import FeeContext, acceptable_price
@@ -145,7 +146,7 @@ def test_venue_choice_and_risk_scenario() -> None:
 
     def scenario() -> Any:
         sc = compute("ETH", D("3012.3456789012"), D("123456.789012345678"), legs, steps=17)
-        return sc, sc.as_json(), text_chart(sc), svg_chart(sc)
+        return sc, sc.as_json(), scenario_text_chart(sc)
     same_everywhere(scenario)
 
 
