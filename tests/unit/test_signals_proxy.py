@@ -139,3 +139,16 @@ def test_proxy_choice() -> None:
     assert auto.proxy == "ETH" and len(auto.candidates) == 2          # itself is no candidate
     missing = choose_proxy(double, {"BTC": eth}, pol)
     assert not missing.hedged and "proxy ETH has no usable market" in missing.reason
+
+
+def test_the_readme_hook_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's signal hook, as printed there: at the window's high it scores +1 (min_ratio); 10% below
+    the high it scores 0 (the midpoint)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.split("# mysignals.py", 1)[1].split("```", 1)[0]
+    (tmp_path / "mysignals_readme.py").write_text(block.split("\n", 1)[1])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    pol = _trend("mysignals_readme:drawdown")
+    assert trend_ratio(_hourly("ETH", ["90", "95", "100"]), pol).ratio == Decimal("0.2")
+    assert trend_ratio(_hourly("ETH", ["100", "95", "90"]), pol).ratio == Decimal("0.5")
+    sys.modules.pop("mysignals_readme", None)
