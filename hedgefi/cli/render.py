@@ -332,7 +332,7 @@ def backtest_report(doc: dict[str, Any]) -> None:
     t.add_row("Start value", usd(Decimal(doc["start_unhedged_usd"])), usd(Decimal(doc["start_hedged_usd"])))
     t.add_row("Final value", usd(Decimal(doc["final_unhedged_usd"])), usd(Decimal(doc["final_hedged_usd"])))
     t.add_row("Max drawdown", pct(Decimal(doc["max_drawdown_unhedged"])), pct(Decimal(doc["max_drawdown_hedged"])))
-    t.add_row("Carry paid", "-", usd(Decimal(doc["carry_paid_usd"])))
+    t.add_row("Carry paid (< 0: received)", "-", usd(Decimal(doc["carry_paid_usd"])))
     t.add_row("Fees", "-", usd(Decimal(doc["fees_usd"])))
     t.add_row("Rebalances", "-", str(doc["rebalances"]))
     t.add_row("Margin top-ups", "-", f"{doc['top_ups']} ({usd(Decimal(doc['top_up_usd']))})")

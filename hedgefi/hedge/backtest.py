@@ -62,6 +62,7 @@ class AssetStats:
     liquidations_suffered: int
     final_ratio: Decimal      # the target ratio at the end
 
+    @money
     def as_json(self) -> dict[str, Any]:
         return {"asset": self.asset, "hedge_asset": self.hedge_asset, "beta": fmt(self.beta.quantize(FRAC_Q)),
                 "carry_paid_usd": fmt(self.carry_paid_usd.quantize(USD_Q)), "fees_usd": fmt(self.fees_usd.quantize(USD_Q)),

@@ -43,6 +43,7 @@ class BetaEstimate:
     end: int = 0
     reason: str = ""
 
+    @money
     def as_json(self) -> dict[str, Any]:
         return {"asset": self.asset, "proxy": self.proxy,
                 "beta": None if self.beta is None else fmt(self.beta.quantize(Q)),
@@ -64,6 +65,7 @@ class ProxyChoice:
     def hedged(self) -> bool:
         return self.proxy is not None
 
+    @money
     def as_json(self) -> dict[str, Any]:
         return {"asset": self.asset, "proxy": self.proxy, "beta": fmt(self.beta.quantize(Q)), "hedged": self.hedged,
                 "estimate": self.estimate.as_json() if self.estimate else None,

@@ -59,6 +59,7 @@ class TrendSignal:
     fallback: bool = False
     reason: str = ""
 
+    @money
     def as_json(self) -> dict[str, Any]:
         def opt(v: Decimal | None) -> str | None:
             return None if v is None else fmt(v)
