@@ -73,6 +73,7 @@ def gather_backtest_inputs(conn: "Connection", address: str, policy: HedgePolicy
                            read_history: HistoryReader | None = None) -> BacktestInputs:
     """Read everything ``run_backtest`` takes for ``days`` of replay ending at the chain's latest block."""
     from hedgefi.hedge.executor import exposures_from_holdings, fetch_state
+    from hedgefi.hedge.targets import history_days
     from hedgefi.wallet.holdings import fetch_holdings
 
     if days <= 0:
@@ -111,8 +112,7 @@ def gather_backtest_inputs(conn: "Connection", address: str, policy: HedgePolicy
         else:
             notes.append(f"{asset}: no open market and no proxy in the plan; held unhedged")
     with_market = sorted({m.asset.upper() for m in state.markets if m.open and m.asset.upper() in feeds})
-    every = ([policy.default] if policy.default else []) + list(policy.assets.values())
-    extra_days = max([0] + [max(a.signal_days if a.is_trend else 0, a.beta_days if a.proxy else 0) for a in every])
+    extra_days = history_days(policy)
     now = int(conn.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
     since = now - (days + extra_days) * DAY
     wanted = sorted(set(tokens) | set(with_market if need_proxy else []) | set(carry))

@@ -118,3 +118,16 @@ def test_no_history_is_a_clear_error() -> None:
 
     with pytest.raises(InputError, match="no price history for BTC"):
         run_backtest(HedgePolicy.from_ratio(D("0.5")), {}, {"BTC": D(1)}, carry_apr={}, position_fee_rate={})
+
+
+def test_proxy_hedge_by_hand() -> None:
+    """1000 ARB (no market) hedged on ETH x beta 2 at ratio 0.5, fee 0.1%, no carry.
+    t0 ARB 1, ETH 2000: target 0.5 x 1000 x 1 x 2 = 1000 on ETH -> short 0.5 ETH, fee 1; hedged 1000 - 1 = 999.
+    t1 ARB 1.2, ETH 2200: short PnL 0.5 x (2000 - 2200) = -100; target 0.5 x 1200 x 2 = 1200, held 0.5 x 2200 =
+    1100, off by 100 > 5% x 1200: add 100 (fee 0.1): hedged = 1200 - 1 - 100 - 0.1 = 1098.9."""
+    arb = PriceSeries("ARB", ((T0, D(1)), (T0 + HOUR, D("1.2"))))
+    eth = PriceSeries("ETH", ((T0, D(2000)), (T0 + HOUR, D(2200))))
+    r = run_backtest(HedgePolicy(None, {"ARB": AssetPolicy(D("0.5"))}), {"ARB": arb, "ETH": eth}, {"ARB": D(1000)},
+                     carry_apr={"ETH": D(0)}, position_fee_rate={"ETH": D("0.001")}, proxies={"ARB": ("ETH", D(2))})
+    assert r.unhedged_usd == (D(1000), D(1200)) and r.hedged_usd == (D(999), D("1098.9"))
+    assert (r.rebalances, r.fees_usd, r.assets[0].hedge_asset, r.assets[0].beta) == (1, D("1.1"), "ETH", D(2))

@@ -152,3 +152,24 @@ def test_the_readme_hook_example_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     assert trend_ratio(_hourly("ETH", ["90", "95", "100"]), pol).ratio == Decimal("0.2")
     assert trend_ratio(_hourly("ETH", ["100", "95", "90"]), pol).ratio == Decimal("0.5")
     sys.modules.pop("mysignals_readme", None)
+
+
+def test_targets_combine_trend_and_proxy() -> None:
+    from hedgefi.hedge.policy import HedgePolicy
+    from hedgefi.hedge.targets import history_days, resolve_targets, with_ratios
+
+    eth = _daily("ETH", FACTORS)
+    arb = _daily("ARB", [f * f for f in FACTORS])
+    trend = AssetPolicy(D8 := Decimal("0.8"), policy="trend", min_ratio=Decimal("0.2"), max_ratio=D8,
+                        signal="momentum", signal_days=1)
+    policy = HedgePolicy(AssetPolicy(Decimal("0.5")), {"ETH": trend, "ARB": AssetPolicy(Decimal("0.4"), proxy="ETH"),
+                                                       "LINK": AssetPolicy(Decimal("0.3"))})
+    assert history_days(policy) == 60          # ARB's beta_days (default) beats ETH's 1-day signal
+    t = resolve_targets(policy, ["ETH", "ARB", "LINK"], {"ETH": eth, "ARB": arb}, {"ETH"})
+    # ETH over its last day (daily points: the last two) 1.0 -> 0.96 = -4%: score -0.4, ratio 0.8 - 0.6 x 0.3 = 0.62
+    assert t["ETH"].signal and t["ETH"].signal.value == Decimal("-0.04") and t["ETH"].ratio == Decimal("0.62")
+    assert (t["ARB"].hedge_asset, t["ARB"].ratio, t["ARB"].beta.quantize(Decimal("0.0001"))) == ("ETH", Decimal("0.4"), 2)
+    assert t["LINK"].hedge_asset is None and "no usable market" in t["LINK"].reason
+    assert with_ratios(policy, t).for_asset("ETH").ratio == Decimal("0.62")   # type: ignore[union-attr]
+    assert with_ratios(policy, t).for_asset("ARB") == policy.for_asset("ARB")
+    assert t["ARB"].as_json()["beta"] == "2"
