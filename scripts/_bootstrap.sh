@@ -1,5 +1,5 @@
 # Sourced by scripts/demo, scripts/test and scripts/bench: installs what hedgefi needs, idempotently.
-#   .venv          the Python package with its dev extras (re-installed when pyproject.toml changes)
+#   .venv          the Python package with its dev and charts extras (re-installed when pyproject.toml changes)
 #   node_modules   anvil, cast and solcjs pinned by package-lock.json (npm ci when the lock changes)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ stamp=".venv/.hedgefi-installed"
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "hedgefi: installing the package into .venv" >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev,charts]"
   echo "$want" > "$stamp"
 fi
 

@@ -15,6 +15,7 @@ from typing import Optional
 
 import typer
 
+from hedgefi.cli import backtest as backtest_cli
 from hedgefi.cli import devnet as devnet_cli
 from hedgefi.cli import hedge as hedge_cli
 from hedgefi.cli import holdings as holdings_cli
@@ -58,6 +59,7 @@ app.add_typer(hedge_cli.app, name="hedge")
 app.add_typer(tx_cli.app, name="tx")
 app.command("watch")(risk_cli.watch)
 app.command("scenario")(risk_cli.scenario)
+app.command("backtest")(backtest_cli.backtest)
 
 _KEY_ON_ARGV = re.compile(r"(?<![0-9a-fA-F])(0x)?[0-9a-fA-F]{64}(?![0-9a-fA-F])")
 

@@ -29,7 +29,9 @@ def _policy(ratio: Optional[str], plan_file: Optional[Path], max_fees: Optional[
     if plan_file is not None:
         policy = load_plan(plan_file)
         if fees is not None:
-            policy = HedgePolicy(policy.default, policy.assets, fees)
+            from dataclasses import replace
+
+            policy = replace(policy, max_fees_usd=fees)
         return policy
     r = parse_decimal(ratio or "", what="--ratio")
     if r > 1:

@@ -305,3 +305,45 @@ def scenario_table(sc: object) -> None:
     out.print(t)
     for leg, m in sc.liquidations:
         out.print(f"  {leg} is liquidated at a {pct(m)} move ({usd(sc.price * (1 + m))})")
+
+
+def terminal_chart(kind: str, obj: object) -> None:
+    """A plotext chart of a scenario or a backtest on stdout; without plotext, one line on stderr instead."""
+    from rich.text import Text
+
+    from hedgefi.risk.charts import ChartsUnavailableError, backtest_text_chart, scenario_text_chart
+
+    width = max(40, min(out.width or 100, 100) - 2)
+    try:
+        chart = scenario_text_chart(obj, width) if kind == "scenario" else backtest_text_chart(obj, width)  # type: ignore[arg-type]
+    except ChartsUnavailableError as exc:
+        warn(f"no terminal chart: {exc.message}")
+        return
+    out.print(Text.from_ansi(chart))
+
+
+def backtest_report(doc: dict[str, Any]) -> None:
+    """The figures of a backtest (its ``--json`` document) as a table, then its assumptions and notes."""
+    from rich.table import Table
+
+    t = Table(title=f"Backtest over {doc['days']} days ({doc['hours']} hours)")
+    for col in ("", "Unhedged", "Hedged"):
+        t.add_column(col, justify="right")
+    t.add_row("Start value", usd(Decimal(doc["start_unhedged_usd"])), usd(Decimal(doc["start_hedged_usd"])))
+    t.add_row("Final value", usd(Decimal(doc["final_unhedged_usd"])), usd(Decimal(doc["final_hedged_usd"])))
+    t.add_row("Max drawdown", pct(Decimal(doc["max_drawdown_unhedged"])), pct(Decimal(doc["max_drawdown_hedged"])))
+    t.add_row("Carry paid (< 0: received)", "-", usd(Decimal(doc["carry_paid_usd"])))
+    t.add_row("Fees", "-", usd(Decimal(doc["fees_usd"])))
+    t.add_row("Rebalances", "-", str(doc["rebalances"]))
+    t.add_row("Margin top-ups", "-", f"{doc['top_ups']} ({usd(Decimal(doc['top_up_usd']))})")
+    t.add_row("Liquidations avoided / suffered", "-", f"{doc['liquidations_avoided']} / {doc['liquidations_suffered']}")
+    out.print(t)
+    for p in doc["proxies"]:
+        if p["proxy"]:
+            e = p["estimate"]
+            out.print(f"  {p['asset']} hedged on {p['proxy']} x beta {p['beta']} (correlation {e['correlation']} "
+                      f"over {e['window_days']} days, {e['points']} daily returns)")
+    for note in doc["notes"]:
+        warn(note)
+    for a in doc["assumptions"]:
+        out.print(f"  assumed: {a}")

@@ -141,7 +141,8 @@ def scenario(
     horizon: str = typer.Option("30d", "--horizon", help="Carry is paid over this long."),
     ratio: Optional[str] = typer.Option(None, "--ratio", help="Show a planned hedge at this ratio instead of the current one."),
     plan_file: Optional[Path] = typer.Option(None, "--plan", help="Show the hedge a plan file would leave."),
-    svg: Optional[Path] = typer.Option(None, "--svg", help="Also write the chart as an SVG file."),
+    svg: Optional[Path] = typer.Option(None, "--chart", "--svg", help="Also write the chart to FILE.svg or FILE.png "
+                                       "(matplotlib: pip install 'hedgefi[charts]')."),
     address: Optional[str] = typer.Option(None, "--address"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -150,7 +151,8 @@ def scenario(
     from hedgefi.sim.control import parse_duration
     from hedgefi.core.errors import InputError, UnknownNameError
     from hedgefi.hedge.executor import fetch_state
-    from hedgefi.risk.scenario import compute, svg_chart, text_chart
+    from hedgefi.risk.charts import check_chart_path, scenario_chart_file
+    from hedgefi.risk.scenario import compute
     from hedgefi.wallet.signers import require_identity
 
     lo = _pct(from_, "--from", allow_negative=True)
@@ -159,6 +161,8 @@ def scenario(
     if not (Decimal(-1) < lo < hi):
         raise InputError("--from must be above -100% and below --to")
     horizon_s = parse_duration(horizon)
+    if svg is not None:
+        check_chart_path(svg)
     ident = require_identity(OPTIONS.profile(), address=address)
     conn = OPTIONS.connect()
     policy = _scenario_policy(ratio, plan_file)
@@ -169,12 +173,12 @@ def scenario(
     legs = _legs(st, exp, policy)
     sc = compute(exp.asset, exp.price, exp.exposure_usd, legs, lo=lo, hi=hi, horizon_s=horizon_s)
     if svg is not None:
-        svg.write_text(svg_chart(sc))
+        scenario_chart_file(sc, svg)
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "address": ident.address, **sc.as_json(),
                            "svg": str(svg) if svg else None})
         return
-    render.out.print(text_chart(sc))
+    render.terminal_chart("scenario", sc)
     render.scenario_table(sc)
     if svg is not None:
         render.out.print(f"Chart written to {svg}")

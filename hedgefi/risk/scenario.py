@@ -1,10 +1,11 @@
 """Price scenarios (pure): the portfolio's value, unhedged and hedged, across moves of one asset's price,
-with each short's liquidation point and the carry paid over a horizon; and the chart, as text and SVG.
+with each short's liquidation point and the carry paid over a horizon.
 
 Model, per short at the current price P0 (tokens n, equity q = what closing it now returns, ``risk.equity``, liquidation
 price L, yearly carry c on its notional): at price P = P0 (1 + m) its value change is n (P0 - P) - carry,
 where carry = c x notional x horizon / 1 year; once P reaches L the short is liquidated and its change is
--q (the margin is lost). The unhedged change is the asset's exposure x m.
+-q (the margin is lost). The unhedged change is the asset's exposure x m. The charts are drawn by
+``risk.charts`` (matplotlib and plotext).
 """
 
 from __future__ import annotations
@@ -76,77 +77,4 @@ def compute(asset: str, price: Decimal, exposure_usd: Decimal, legs: Sequence[Sh
     return sc
 
 
-@money
-def text_chart(sc: Scenario, width: int = 61, height: int = 15) -> str:
-    """A terminal chart: U = unhedged, H = hedged, * = both, | = a short's liquidation point."""
-    values = sc.unhedged + sc.hedged
-    top, bottom = max(values), min(values)
-    span = (top - bottom) or Decimal(1)
-    n = len(sc.moves)
-    grid = [[" "] * width for _ in range(height)]
-
-    def row(v: Decimal) -> int:
-        return int(((top - v) / span * (height - 1)).to_integral_value())
-
-    def col(i: int) -> int:
-        return round(i * (width - 1) / (n - 1))
-
-    for _, m in sc.liquidations:
-        lo, hi = sc.moves[0], sc.moves[-1]
-        if lo <= m <= hi:
-            c = int(((m - lo) / (hi - lo) * (width - 1)).to_integral_value())
-            for r in range(height):
-                grid[r][c] = "|"
-    for i in range(n):
-        ru, rh, c = row(sc.unhedged[i]), row(sc.hedged[i]), col(i)
-        grid[ru][c] = "U"
-        grid[rh][c] = "*" if rh == ru else "H"
-    lines = [f"{sc.asset} price move {fmt(sc.moves[0] * 100)}% .. {fmt(sc.moves[-1] * 100)}%; value change "
-             f"${fmt(bottom)} .. ${fmt(top)}  (U unhedged, H hedged, | liquidation)"]
-    lines += ["  " + "".join(r) for r in grid]
-    return "\n".join(lines)
-
-
-@money
-def svg_chart(sc: Scenario, width: int = 720, height: int = 400) -> str:
-    """A standalone SVG: both series as polylines (with their data points), liquidation lines, axes."""
-    pad = 50
-    values = sc.unhedged + sc.hedged
-    top, bottom = max(values), min(values)
-    span = (top - bottom) or Decimal(1)
-    lo, hi = sc.moves[0], sc.moves[-1]
-
-    def x(m: Decimal) -> float:
-        return float(pad + (m - lo) / (hi - lo) * (width - 2 * pad))
-
-    def y(v: Decimal) -> float:
-        return float(pad + (top - v) / span * (height - 2 * pad))
-
-    def points(series: list[Decimal]) -> str:
-        return " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(sc.moves, series))
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
-             f'<title>{sc.asset} scenario: unhedged vs hedged value change</title>',
-             f'<rect width="{width}" height="{height}" fill="white"/>',
-             f'<line x1="{pad}" y1="{y(Decimal(0)):.1f}" x2="{width - pad}" y2="{y(Decimal(0)):.1f}" stroke="#999"/>',
-             f'<text x="{pad}" y="20">{sc.asset} at ${fmt(sc.price)}: portfolio value change across price moves '
-             f'(carry over {sc.horizon_s // 86400} days: ${fmt(sc.carry_usd)})</text>']
-    for leg, m in sc.liquidations:
-        if lo <= m <= hi:
-            parts.append(f'<line class="liquidation" x1="{x(m):.1f}" y1="{pad}" x2="{x(m):.1f}" y2="{height - pad}" '
-                         f'stroke="red" stroke-dasharray="4 3"/><text x="{x(m) + 3:.1f}" y="{pad + 12}" '
-                         f'fill="red">liquidation: {leg}</text>')
-    parts.append(f'<polyline id="unhedged" fill="none" stroke="#d62728" stroke-width="2" '
-                 f'points="{points(sc.unhedged)}" data-values="{",".join(fmt(v) for v in sc.unhedged)}"/>')
-    parts.append(f'<polyline id="hedged" fill="none" stroke="#1f77b4" stroke-width="2" '
-                 f'points="{points(sc.hedged)}" data-values="{",".join(fmt(v) for v in sc.hedged)}"/>')
-    parts.append(f'<text x="{width - pad - 160}" y="{height - 15}" fill="#d62728">unhedged</text>'
-                 f'<text x="{width - pad - 80}" y="{height - 15}" fill="#1f77b4">hedged</text>')
-    parts.append(f'<text x="{pad}" y="{height - 15}">{fmt(lo * 100)}%</text>'
-                 f'<text x="{width - pad - 30}" y="{height - 30}">{fmt(hi * 100)}%</text>')
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-__all__ = ["ShortLeg", "Scenario", "compute", "text_chart", "svg_chart"]
+__all__ = ["ShortLeg", "Scenario", "compute"]

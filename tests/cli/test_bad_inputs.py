@@ -97,6 +97,10 @@ CASES = [
     (["scenario", "--asset", "DOGE"], "unknown asset"),
     (["scenario", "--asset", "ETH", "--from", "abc"], "must be a number"),
     (["scenario", "--horizon", "soon"], "duration"),
+    (["scenario", "--chart", "out.jpg"], "must end in .svg or .png"),
+    (["backtest", "--plan", "/nonexistent/plan.toml"], "does not exist"),
+    (["backtest", "--plan", "/nonexistent/plan.toml", "--days", "0"], "--days must be positive"),
+    (["backtest", "--plan", "/nonexistent/plan.toml", "--chart", "out.gif"], "must end in .svg or .png"),
     (["watch", "--interval", "0", "--once"], "must be positive"),
     (["watch", "--alert-drift", "abc", "--once"], "must be a number"),
     # chains and forks

@@ -109,7 +109,8 @@ def test_holdings_without_a_devnet_says_how_to_start_one(cli, tmp_path) -> None:
 
 
 # What `--help` must not load: the chain stack and the renderers are imported by the commands that use them.
-HEAVY = ("web3", "eth_account", "eth_abi", "eth_utils", "eth_keys", "httpx", "rich", "solcx")
+HEAVY = ("web3", "eth_account", "eth_abi", "eth_utils", "eth_keys", "httpx", "rich", "solcx", "matplotlib", "plotext",
+         "numpy")
 
 
 def test_help_loads_only_the_cli_shell() -> None:

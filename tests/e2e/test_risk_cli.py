@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from decimal import Decimal
 
 
@@ -34,10 +33,14 @@ def test_scenario_svg_hedged_flatter(devnet, cli, tmp_path) -> None:  # type: ig
     r = cli("scenario", "--asset", "ETH", "--svg", str(out))
     assert r.code == 0, r.stderr
     assert "liquidated at" in r.stdout and out.is_file()
-    svg = out.read_text()
-    series = dict(re.findall(r'id="(unhedged|hedged)"[^>]*data-values="([^"]+)"', svg))
-    unhedged = [Decimal(v) for v in series["unhedged"].split(",")]
-    hedged = [Decimal(v) for v in series["hedged"].split(",")]
+    import xml.etree.ElementTree as ET
+
+    texts = [t.text or "" for t in ET.fromstring(out.read_text()).iter("{http://www.w3.org/2000/svg}text")]
+    assert "$0" in texts and "hedged" in texts and any(t.startswith("liquidation: gmx ETH short") for t in texts)
+    r = cli("scenario", "--asset", "ETH", "--json")
+    points = json.loads(r.stdout)["points"]
+    unhedged = [Decimal(p["unhedged_usd"]) for p in points]
+    hedged = [Decimal(p["hedged_usd"]) for p in points]
     assert max(hedged) - min(hedged) < max(unhedged) - min(unhedged)
     r = cli("scenario", "--asset", "BTC", "--ratio", "0.8", "--from", "-30%", "--to", "30%", "--json")
     data = json.loads(r.stdout)

@@ -19,7 +19,8 @@ import pytest
 from hedgefi.core.units import CONTEXT, fmt, from_raw, money, mul, parse_decimal, to_raw
 from hedgefi.hedge.planner import Exposure, notional, plan
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
-from hedgefi.risk.scenario import ShortLeg, compute, svg_chart, text_chart
+from hedgefi.risk.charts import scenario_text_chart
+from hedgefi.risk.scenario import ShortLeg, compute
 from hedgefi.venues.base import PendingOrderView
 from hedgefi.venues.choose import choose_venue
 from hedgefi.venues.gmx.orders import FeeContext, acceptable_price
@@ -145,7 +146,7 @@ def test_venue_choice_and_risk_scenario() -> None:
 
     def scenario() -> Any:
         sc = compute("ETH", D("3012.3456789012"), D("123456.789012345678"), legs, steps=17)
-        return sc, sc.as_json(), text_chart(sc), svg_chart(sc)
+        return sc, sc.as_json(), scenario_text_chart(sc)
     same_everywhere(scenario)
 
 
@@ -156,3 +157,27 @@ def test_money_context_is_hedgefis_own_and_private() -> None:
         assert money(lambda: D(1) / D(3))() == D("0." + "3" * CONTEXT.prec)
         assert not caller.flags[decimal.Inexact]
     assert not CONTEXT.flags[decimal.Inexact]
+
+
+def test_engine_signals_proxy_and_backtest() -> None:
+    from hedgefi.core.series import PriceSeries
+    from hedgefi.hedge.backtest import run_backtest
+    from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
+    from hedgefi.hedge.proxy import choose_proxy
+    from hedgefi.hedge.signals import trend_ratio
+
+    walk = [D("3012.3456789012") * (1 + D(i % 7 - 3) / 97 + D(i) / 3001) for i in range(24 * 14)]
+    eth = PriceSeries("ETH", tuple((86400 * 20000 + 3600 * i, p) for i, p in enumerate(walk)))
+    arb = PriceSeries("ARB", tuple((t, p / 2917 + D(i % 5) / 1013) for i, (t, p) in enumerate(eth.points)))
+    trend = AssetPolicy(D("0.8"), policy="trend", min_ratio=D("0.1234567"), max_ratio=D("0.8765432"),
+                        signal_days=2, proxy="ETH", min_correlation=D(0), beta_days=12)
+
+    def engine() -> Any:
+        sig = trend_ratio(eth, trend)
+        px = choose_proxy(arb, {"ETH": eth}, trend)
+        bt = run_backtest(HedgePolicy(trend, {}), {"ETH": eth, "ARB": arb}, {"ETH": D("3.1234567"), "ARB": D(1000)},
+                          carry_apr={"ETH": D("0.0812345")}, position_fee_rate={"ETH": D("0.00061")},
+                          proxies={"ARB": ("ETH", D("0.9123"))}, start=eth.start + 3 * 86400)
+        assert px.estimate is not None and px.estimate.points >= 10 and not sig.fallback
+        return sig, sig.as_json(), px.as_json(), bt.as_json()
+    same_everywhere(engine)

@@ -1,15 +1,18 @@
-"""Scenario values against hand-computed cases, the SVG, and alert thresholds (pure)."""
+"""Scenario values against hand-computed cases, the charts (matplotlib SVG/PNG, plotext), and alert thresholds."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 
 from hedgefi.hedge.planner import Exposure
 from hedgefi.risk.alerts import Thresholds, evaluate
-from hedgefi.risk.scenario import ShortLeg, compute, svg_chart, text_chart
+from hedgefi.risk.charts import plain, scenario_chart_file, scenario_text_chart
+from hedgefi.risk.scenario import ShortLeg, compute
 from hedgefi.venues.base import MarketQuote, PositionView
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -39,40 +42,54 @@ def test_hedged_line_is_flatter() -> None:
     sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.4"), steps=19)
     spread = lambda xs: max(xs) - min(xs)  # noqa: E731
     assert spread(sc.hedged) <= spread(sc.unhedged) / 2 + 1  # a 50% hedge halves the swing
-    chart = text_chart(sc)
-    assert "U" in chart and "H" in chart and "|" in chart
+    chart = plain(scenario_text_chart(sc, 78, 20))
+    assert "unhedged" in chart and "hedged" in chart and "liquidated at 49%" in chart
+    assert len(re.findall(r"-?\$[0-9,]+┤", chart)) == 5 and len(chart.splitlines()) == 20   # five USD ticks
 
 
-def _svg_points(root: ET.Element, line_id: str) -> list[float]:
-    """The polyline's points, flattened: x0, y0, x1, y1, ..."""
-    (line,) = [e for e in root.iter(SVG + "polyline") if e.get("id") == line_id]
-    return [float(c) for p in line.get("points", "").split() for c in p.split(",")]
+def _path(root: ET.Element, gid: str) -> list[tuple[float, float]]:
+    """The vertices of the line drawn in the SVG group with this id (matplotlib writes ``M x y L x y ...``)."""
+    (group,) = [e for e in root.iter(SVG + "g") if e.get("id") == gid]
+    d = next(e for e in group.iter(SVG + "path")).get("d", "")
+    nums = [float(v) for v in re.findall(r"-?[0-9.]+", d)]
+    return list(zip(nums[0::2], nums[1::2]))
 
 
-def _flat(points: list[tuple[float, float]]) -> list[float]:
-    return [c for p in points for c in p]
-
-
-def test_svg_draws_the_hand_computed_scenario_where_it_belongs() -> None:
-    """The picture, parsed: for the scenario above from -50% to +50% in 10% steps, the plot area is the
-    720x400 canvas inset by 50 (x 50..670 for the moves, y 50..350 for $+50,000..$-50,000, the extremes
-    of the two series), so 10% of price is 62 px and $10,000 is 30 px."""
+def test_svg_draws_the_hand_computed_scenario_where_it_belongs(tmp_path: Path) -> None:
+    """The picture, parsed: the unhedged line's ends (-50% at $-50,000, +50% at $+50,000) give the chart's
+    pixel scales; through them every point of both lines sits at its hand-computed value, and the liquidation
+    line at +49%. The axis labels are USD, the legend names the lines."""
     sc = compute("ETH", D(2000), D(100000), [LEG], lo=D("-0.5"), hi=D("0.5"), steps=11, horizon_s=30 * 86400)
-    root = ET.fromstring(svg_chart(sc))
-    assert (root.get("width"), root.get("height"), root.get("viewBox")) == ("720", "400", "0 0 720 400")
-    xs = [50 + 62 * k for k in range(11)]
-    unhedged = [(x, 350 - 30 * k) for k, x in enumerate(xs)]                     # $-50,000 + $10,000 k
-    # hedged: half the move less $410.96 carry, i.e. $-25,410.96 + $5,000 k, until the short is
-    # liquidated at +49%; at +50% only the lost margin counts: $+25,000
-    hedged = [(x, round(50 + (50000 - (-25000 - 410.96 + 5000 * k)) * 0.003, 1)) for k, x in enumerate(xs[:10])]
-    hedged.append((670, 125))
-    assert _svg_points(root, "unhedged") == pytest.approx(_flat(unhedged), abs=0.051)
-    assert _svg_points(root, "hedged") == pytest.approx(_flat(hedged), abs=0.051)
-    zero = [e for e in root.iter(SVG + "line") if e.get("class") != "liquidation"]
-    assert [(float(e.get("y1", "")), float(e.get("y2", ""))) for e in zero] == [(200, 200)]    # $0
-    (liq,) = [e for e in root.iter(SVG + "line") if e.get("class") == "liquidation"]
-    assert float(liq.get("x1", "")) == float(liq.get("x2", "")) == pytest.approx(50 + 0.99 * 620, abs=0.051)
-    assert any("liquidation: gmx ETH short" in (t.text or "") for t in root.iter(SVG + "text"))
+    out = tmp_path / "sc.svg"
+    scenario_chart_file(sc, out)
+    root = ET.fromstring(out.read_text())
+    unhedged, hedged = _path(root, "unhedged"), _path(root, "hedged")
+    (x0, y0), (x1, y1) = unhedged[0], unhedged[-1]
+    move = lambda x: -50 + (x - x0) / (x1 - x0) * 100            # noqa: E731  (percent)
+    usd = lambda y: -50000 + (y - y0) / (y1 - y0) * 100000        # noqa: E731
+    assert [move(x) for x, _ in unhedged] == pytest.approx([-50 + 10 * k for k in range(11)], abs=0.01)
+    assert [usd(y) for _, y in unhedged] == pytest.approx([-50000 + 10000 * k for k in range(11)], abs=1)
+    # hedged: half the move less $410.96 carry until the short is liquidated at +49%; at +50% the lost margin
+    want = [-25000 - 410.96 + 5000 * k for k in range(10)] + [25000]
+    assert [usd(y) for _, y in hedged] == pytest.approx(want, abs=1)
+    liq = _path(root, "liquidation")
+    assert [move(x) for x, _ in liq] == pytest.approx([49, 49], abs=0.01)
+    texts = [t.text or "" for t in root.iter(SVG + "text")]
+    assert {"$0", "$20,000", "-$20,000"} <= set(texts) and "+20%" in texts
+    assert {"unhedged", "hedged", "liquidation: gmx ETH short (49%, $2980)"} <= set(texts)
+    png = tmp_path / "sc.png"
+    scenario_chart_file(sc, png)
+    import matplotlib.image
+
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and matplotlib.image.imread(png).shape[:2] == (500, 900)
+
+
+def test_chart_file_suffix_is_checked(tmp_path: Path) -> None:
+    from hedgefi.core.errors import InputError
+
+    sc = compute("ETH", D(2000), D(100000), [LEG], steps=5)
+    with pytest.raises(InputError, match="must end in .svg or .png"):
+        scenario_chart_file(sc, tmp_path / "sc.jpg")
 
 
 def _pos(dist: str, asset: str = "ETH") -> PositionView:
