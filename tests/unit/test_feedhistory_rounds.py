@@ -1,0 +1,124 @@
+"""The feed history reader against fake Chainlink round tables: irregular rounds, phases, missing rounds.
+
+The generator is driven by hand (no chain): each stage's calls are answered from a table the way a
+Chainlink proxy answers them (``getRoundData`` of a missing round reverts).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+import pytest
+from eth_abi.abi import encode
+
+from hedgefi.chain.abi import encode_call, selector
+from hedgefi.chain.feedhistory import feed_history_reader
+from hedgefi.chain.multicall import Call, CallResult
+from hedgefi.core.errors import ChainError
+from hedgefi.core.series import PriceSeries
+
+ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
+LATEST = encode_call("latestRoundData()")
+DECIMALS = encode_call("decimals()")
+GET = selector("getRoundData(uint80)")
+T0 = 1_800_000_000
+
+
+class FakeFeed:
+    def __init__(self, rounds: dict[int, tuple[int, int]], latest: int, decimals: int = 8) -> None:
+        self.rounds, self.latest, self.decimals = rounds, latest, decimals
+        self.asked: list[int] = []
+
+    def answer(self, data: bytes) -> CallResult:
+        if data == DECIMALS:
+            return CallResult(True, encode(["uint8"], [self.decimals]))
+        if data == LATEST:
+            round_id = self.latest
+        else:
+            assert data[:4] == GET
+            round_id = int.from_bytes(data[4:36], "big")
+            self.asked.append(round_id)
+        if round_id not in self.rounds:
+            return CallResult(False, b"")            # "No data present"
+        t, a = self.rounds[round_id]
+        return CallResult(True, encode(ROUND, [round_id, a, t, t, round_id]))
+
+
+def run(feeds: dict[str, FakeFeed], since_ts: int, **kw: int) -> tuple[dict[str, PriceSeries], int]:
+    addresses = {asset: "0x" + f"{i + 1:040x}" for i, asset in enumerate(feeds)}
+    by_address = {addresses[a]: f for a, f in feeds.items()}
+    reader = feed_history_reader(addresses, since_ts, **kw)
+    calls = next(reader)
+    stages = 0
+    try:
+        while True:
+            stages += 1
+            calls = reader.send([by_address[c.target].answer(c.data) for c in calls])
+    except StopIteration as stop:
+        return stop.value, stages
+
+
+def table(first: int, last: int, ts: Callable[[int], int], phase: int = 0,
+          skip: set[int] = frozenset()) -> dict[int, tuple[int, int]]:  # type: ignore[assignment]
+    return {phase << 64 | k: (ts(k), 100_000_000_000 + k * 1_000_000) for k in range(first, last + 1) if k not in skip}
+
+
+def test_hourly_rounds_are_read_in_one_history_stage_from_the_round_in_force_at_the_start() -> None:
+    feed = FakeFeed(table(1, 500, lambda k: T0 + k * 3600), 500)
+    series, stages = run({"ETH": feed}, T0 + 400 * 3600 - 1800)
+    s = series["ETH"]
+    assert stages == 2                                   # latest rounds, then the history
+    assert s.start == T0 + 399 * 3600                     # the round in force at since_ts, then every later one
+    assert len(s.points) == 102 and s.points[-1] == (T0 + 500 * 3600, Decimal("1005"))
+    assert s.prices[0] == Decimal("1003.99")
+
+
+def test_rounds_faster_than_the_guess_take_one_more_stage_sized_from_their_spacing() -> None:
+    feed = FakeFeed(table(1, 5000, lambda k: T0 + k * 600), 5000)   # every 10 minutes, not hourly
+    series, stages = run({"ETH": feed}, T0 + 2000 * 600)
+    assert stages == 3
+    s = series["ETH"]
+    assert s.start == T0 + 2000 * 600 and len(s.points) == 3001
+    assert len(feed.asked) < 3000 * 1.2                  # the second batch is sized, not open-ended
+
+
+def test_a_phase_start_ends_the_read_and_no_earlier_phase_is_asked() -> None:
+    rounds = table(1, 300, lambda k: T0 + k * 3600, phase=1)
+    rounds |= table(1, 50, lambda k: T0 + (300 + k) * 3600, phase=2)
+    feed = FakeFeed(rounds, 2 << 64 | 50)
+    series, stages = run({"ETH": feed}, T0 + 200 * 3600)
+    s = series["ETH"]
+    assert s.start == T0 + 301 * 3600 and len(s.points) == 50      # starts later than asked: the phase's first round
+    assert all(r >> 64 == 2 and r & (2**64 - 1) >= 1 for r in feed.asked)
+    assert stages == 2                                   # nothing left to ask after the phase start
+
+
+def test_missing_rounds_are_skipped_and_other_feeds_still_read() -> None:
+    gaps = {k for k in range(100, 300) if k % 7 == 0}
+    eth = FakeFeed(table(1, 300, lambda k: T0 + k * 3600, skip=gaps), 300)
+    arb = FakeFeed(table(1, 300, lambda k: T0 + k * 3600), 300, decimals=18)
+    series, _ = run({"ETH": eth, "ARB": arb}, T0 + 100 * 3600)
+    times = [t for t, _ in series["ETH"].points]
+    assert len(times) == 201 - len(gaps) and times[0] == T0 + 100 * 3600
+    assert all((t - T0) // 3600 not in gaps for t in times)
+    assert series["ARB"].prices[-1] == Decimal(100_300_000_000) / 10**18
+    assert len(series["ARB"].points) == 201
+
+
+def test_a_feed_that_does_not_answer_is_an_error_naming_it() -> None:
+    dead = FakeFeed({}, 7)
+    with pytest.raises(ChainError, match="LINK"):
+        run({"LINK": dead}, T0)
+
+
+def test_lookback_counts_back_from_the_newest_round() -> None:
+    addresses = {"ETH": "0x" + "1" * 40}
+    feed = FakeFeed(table(1, 100, lambda k: T0 + k * 3600), 100)
+    reader = feed_history_reader(addresses, lookback_s=10 * 3600)
+    calls = next(reader)
+    calls = reader.send([feed.answer(c.data) for c in calls])
+    assert isinstance(calls[0], Call) and len(calls) == 12
+    with pytest.raises(StopIteration) as stop:
+        reader.send([feed.answer(c.data) for c in calls])
+    assert stop.value.value["ETH"].start == T0 + 90 * 3600 and len(stop.value.value["ETH"].points) == 11
