@@ -1,7 +1,9 @@
 """The feed history reader against fake Chainlink round tables: irregular rounds, phases, missing rounds.
 
 The generator is driven by hand (no chain): each stage's calls are answered from a table the way a
-Chainlink proxy answers them (``getRoundData`` of a missing round reverts).
+Chainlink proxy answers them (``getRoundData`` of a missing round reverts), and the lens calls the way
+``FeedRoundsLens`` does (its Solidity runs on the devnet in ``tests/venues/test_feed_history.py``), or with
+no data, as a node that ignores state overrides does.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pytest
 from eth_abi.abi import encode
 
 from hedgefi.chain.abi import encode_call, selector
-from hedgefi.chain.feedhistory import feed_history_reader
+from hedgefi.chain.feedhistory import LENS_ADDRESS, feed_history_reader
 from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.core.errors import ChainError
 from hedgefi.core.series import PriceSeries
@@ -22,6 +24,7 @@ ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]
 LATEST = encode_call("latestRoundData()")
 DECIMALS = encode_call("decimals()")
 GET = selector("getRoundData(uint80)")
+LENS = selector("rounds(address,uint80,uint256)")
 T0 = 1_800_000_000
 
 
@@ -45,16 +48,37 @@ class FakeFeed:
         return CallResult(True, encode(ROUND, [round_id, a, t, t, round_id]))
 
 
-def run(feeds: dict[str, FakeFeed], since_ts: int, **kw: int) -> tuple[dict[str, PriceSeries], int]:
+    def lens(self, newest: int, count: int) -> CallResult:
+        """What FeedRoundsLens.rounds answers for this table."""
+        words = []
+        for i in range(count):
+            self.asked.append(newest - i)
+            t, a = self.rounds.get(newest - i, (0, 0))
+            words.append(t << 192 | a if a > 0 and t > 0 else 0)
+        return CallResult(True, encode(["uint256[]"], [words]))
+
+
+def run(feeds: dict[str, FakeFeed], since_ts: int, *, node_runs_overrides: bool = True,
+        **kw: int) -> tuple[dict[str, PriceSeries], int]:
     addresses = {asset: "0x" + f"{i + 1:040x}" for i, asset in enumerate(feeds)}
     by_address = {addresses[a]: f for a, f in feeds.items()}
+
+    def answer(c: Call) -> CallResult:
+        if c.target != LENS_ADDRESS:
+            return by_address[c.target].answer(c.data)
+        assert c.data[:4] == LENS and c.code and c.gas > 0
+        if not node_runs_overrides:
+            return CallResult(True, b"")                 # no code at the lens address
+        feed, newest, count = (int.from_bytes(c.data[4 + 32 * i:36 + 32 * i], "big") for i in range(3))
+        return by_address["0x" + f"{feed:040x}"].lens(newest, count)
+
     reader = feed_history_reader(addresses, since_ts, **kw)
     calls = next(reader)
     stages = 0
     try:
         while True:
             stages += 1
-            calls = reader.send([by_address[c.target].answer(c.data) for c in calls])
+            calls = reader.send([answer(c) for c in calls])
     except StopIteration as stop:
         return stop.value, stages
 
@@ -115,10 +139,31 @@ def test_a_feed_that_does_not_answer_is_an_error_naming_it() -> None:
 def test_lookback_counts_back_from_the_newest_round() -> None:
     addresses = {"ETH": "0x" + "1" * 40}
     feed = FakeFeed(table(1, 100, lambda k: T0 + k * 3600), 100)
-    reader = feed_history_reader(addresses, lookback_s=10 * 3600)
+    reader = feed_history_reader(addresses, lookback_s=10 * 3600, use_lens=False)
     calls = next(reader)
     calls = reader.send([feed.answer(c.data) for c in calls])
     assert isinstance(calls[0], Call) and len(calls) == 12
     with pytest.raises(StopIteration) as stop:
         reader.send([feed.answer(c.data) for c in calls])
     assert stop.value.value["ETH"].start == T0 + 90 * 3600 and len(stop.value.value["ETH"].points) == 11
+
+
+def test_a_node_that_ignores_the_lens_override_gets_the_same_rounds_one_call_each() -> None:
+    def history() -> FakeFeed:
+        return FakeFeed(table(1, 500, lambda k: T0 + k * 3600, skip={450}), 500)
+
+    with_lens, stages_lens = run({"ETH": history()}, T0 + 300 * 3600)
+    plain, stages_plain = run({"ETH": history()}, T0 + 300 * 3600, node_runs_overrides=False)
+    assert with_lens == plain and len(plain["ETH"].points) == 200
+    assert (stages_lens, stages_plain) == (2, 3)         # one more stage, for the retry
+    unlensed, stages = run({"ETH": history()}, T0 + 300 * 3600, use_lens=False)
+    assert unlensed == plain and stages == 2
+
+
+def test_lens_calls_hold_a_thousand_rounds_each() -> None:
+    addresses = {"ETH": "0x" + "1" * 40}
+    feed = FakeFeed(table(1, 5000, lambda k: T0 + k * 3600), 5000)
+    reader = feed_history_reader(addresses, T0 + 2500 * 3600)
+    calls = next(reader)
+    calls = reader.send([feed.answer(c.data) for c in calls])
+    assert [int.from_bytes(c.data[68:100], "big") for c in calls] == [1000, 1000, 502]
