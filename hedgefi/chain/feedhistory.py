@@ -16,7 +16,7 @@ Stages (each is one ``aggregate3`` per reader, one HTTP request for all readers 
    interval its rounds actually showed. At most ``max_stages`` history batches, ``max_rounds`` per feed.
 
 One ``getRoundData`` per round through Multicall3 costs 224 bytes of calldata a round: 90 days of five
-hourly feeds would be a 4.8 MB request, past what nodes accept (anvil refuses about 2 MB and up). So the
+hourly feeds would be a 4.8 MB request, past what nodes accept (anvil answers 2 MB, refuses 4.4 MB). So the
 rounds are read by ``FeedRoundsLens`` (``contracts/devnet/FeedRoundsLens.sol``), never deployed: its
 runtime code rides as an ``eth_call`` state override at ``LENS_ADDRESS`` (geth, Nitro, anvil and the
 big providers run overrides), one call per ``LENS_ROUNDS`` rounds of a feed, each word
