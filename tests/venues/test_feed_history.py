@@ -96,3 +96,21 @@ def test_the_lens_reads_what_one_getrounddata_per_round_reads(devnet) -> None:  
         assert proxy.http_requests == 2
     assert lensed == plain and len(plain["USDC"].points) == 10 * 24 + 1
     assert all(abs(p - 1) < Decimal("0.005") for p in plain["USDC"].prices)
+
+
+def test_the_lens_answers_zero_for_rounds_that_revert(devnet) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.feedhistory import LENS_ADDRESS
+    from hedgefi.core.resources import artifact
+
+    feed = devnet.manifest.feeds["ETH"]
+    latest_id, answer, updated_at = latest_round(devnet.rpc_url, feed)
+    data = encode_call("rounds(address,uint80,uint256)", ["address", "uint80", "uint256"], [feed, latest_id + 2, 4])
+    raw = rpc_request(devnet.rpc_url, "eth_call", [{"to": LENS_ADDRESS, "data": "0x" + data.hex()}, "latest",
+                                                   {LENS_ADDRESS: {"code": artifact("devnet", "FeedRoundsLens").runtime}}])
+    (words,) = decode(["uint256[]"], bytes.fromhex(raw[2:]))
+    assert list(words[:2]) == [0, 0]                                  # "No data present": caught, left empty
+    assert words[2] == updated_at << 192 | answer
+    raw = rpc_request(devnet.rpc_url, "eth_call", [{"to": feed, "data": "0x" + encode_call(
+        "getRoundData(uint80)", ["uint80"], [latest_id - 1]).hex()}, "latest"])
+    before = decode(["uint80", "int256", "uint256", "uint256", "uint80"], bytes.fromhex(raw[2:]))
+    assert words[3] == int(before[3]) << 192 | int(before[1]) and before[1] > 0
