@@ -167,3 +167,22 @@ def test_lens_calls_hold_a_thousand_rounds_each() -> None:
     calls = next(reader)
     calls = reader.send([feed.answer(c.data) for c in calls])
     assert [int.from_bytes(c.data[68:100], "big") for c in calls] == [1000, 1000, 502]
+
+
+def test_a_hostile_decimal_context_changes_nothing_read() -> None:
+    import decimal
+
+    from hedgefi.sim.history_model import history_answers, market_returns
+
+    feed = lambda: FakeFeed(table(1, 50, lambda k: T0 + k * 3600), 50, decimals=18)  # noqa: E731
+    calm, _ = run({"ARB": feed()}, T0 + 10 * 3600)
+    history_answers.cache_clear()
+    expected = history_answers("ARB", 80_000_000, 240)
+    history_answers.cache_clear()
+    market_returns.cache_clear()
+    with decimal.localcontext() as c:
+        c.prec, c.rounding = 3, decimal.ROUND_DOWN
+        c.traps[decimal.Inexact] = True
+        hostile, _ = run({"ARB": feed()}, T0 + 10 * 3600)
+        assert history_answers("ARB", 80_000_000, 240) == expected
+    assert hostile == calm
