@@ -14,6 +14,10 @@ interface AggregatorV3Interface {
 
 /// @title DevPriceFeed: a Chainlink-compatible feed whose rounds the devnet admin posts.
 /// @notice Keeps every round, so getRoundData answers for history as a real aggregator does.
+/// @dev Seeded history (``setHistory``, once, right after deploy): rounds 1..historyCount are hourly points
+///      read from a data contract's code (a leading STOP byte, then one big-endian int64 answer per round),
+///      round k updated at ``historyStart + (k - 1) hours``; the deploy's round becomes historyCount + 1 and
+///      later rounds append as before. Code, not storage: anvil re-hashes every storage slot each block.
 contract DevPriceFeed is AggregatorV3Interface {
     struct Round {
         int256 answer;
@@ -27,6 +31,9 @@ contract DevPriceFeed is AggregatorV3Interface {
     address public immutable owner;
     uint80 public latestRound;
     mapping(uint80 => Round) internal rounds;
+    address public historyData;
+    uint80 public historyCount;
+    uint64 public historyStart;
 
     event AnswerUpdated(int256 indexed current, uint256 indexed roundId, uint256 updatedAt);
     event NewRound(uint256 indexed roundId, address indexed startedBy, uint256 startedAt);
@@ -43,6 +50,20 @@ contract DevPriceFeed is AggregatorV3Interface {
         _post(answer);
     }
 
+    /// @notice Put ``count`` hourly rounds from ``data``'s code before the deploy's round (owner, once).
+    function setHistory(address data, uint80 count) external {
+        require(msg.sender == owner, "DevPriceFeed: only owner");
+        require(latestRound == 1 && historyCount == 0, "DevPriceFeed: history only before any update");
+        require(count > 0 && data.code.length >= 1 + uint256(count) * 8, "DevPriceFeed: history data too short");
+        Round memory current = rounds[1];
+        delete rounds[1];
+        historyData = data;
+        historyCount = count;
+        historyStart = current.updatedAt - uint64(count) * 3600;
+        latestRound = count + 1;
+        rounds[latestRound] = current;
+    }
+
     function latestAnswer() external view returns (int256) {
         return rounds[latestRound].answer;
     }
@@ -50,6 +71,10 @@ contract DevPriceFeed is AggregatorV3Interface {
     function getRoundData(uint80 roundId)
         external view override returns (uint80, int256, uint256, uint256, uint80)
     {
+        if (roundId >= 1 && roundId <= historyCount) {
+            uint64 t = historyStart + uint64(roundId - 1) * 3600;
+            return (roundId, _historyAnswer(roundId), t, t, roundId);
+        }
         Round memory r = rounds[roundId];
         require(r.updatedAt > 0, "No data present");
         return (roundId, r.answer, r.startedAt, r.updatedAt, roundId);
@@ -58,6 +83,19 @@ contract DevPriceFeed is AggregatorV3Interface {
     function latestRoundData() external view override returns (uint80, int256, uint256, uint256, uint80) {
         Round memory r = rounds[latestRound];
         return (latestRound, r.answer, r.startedAt, r.updatedAt, latestRound);
+    }
+
+    function _historyAnswer(uint80 roundId) internal view returns (int256 answer) {
+        address data = historyData;
+        uint256 offset = 1 + uint256(roundId - 1) * 8;
+        uint64 word;
+        assembly {
+            let ptr := mload(0x40)
+            mstore(ptr, 0)
+            extcodecopy(data, add(ptr, 24), offset, 8)
+            word := mload(ptr)
+        }
+        answer = int256(int64(word));
     }
 
     function _post(int256 answer) internal {

@@ -5,12 +5,15 @@
 without code "succeeds" with empty return data; callers treat that as a per-row error.
 ``fetch_aggregate3_many(conn, groups)`` sends one ``aggregate3`` per group, all in one JSON-RPC batch
 (one HTTP request: ``chain.readplan`` runs independent readers this way). Chunking happens only when a
-group exceeds ``MAX_CALLDATA_BYTES`` (a node's call-size limit); the chunks then read one pinned block.
+group exceeds ``MAX_CALLDATA_BYTES`` (a node's call-size limit) or its calls' ``gas`` hints add up past
+``MAX_CHUNK_GAS`` (a node's eth_call gas cap); the chunks then read one pinned block. A call with ``code`` runs
+that runtime code at its target (an eth_call state override, e.g. ``chain.feedhistory``'s lens): the override
+rides in the ``eth_call`` of the chunk that holds the call.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hedgefi.chain.abi import decode, encode_call
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
 MAX_CALLDATA_BYTES = 512 * 1024
+MAX_CHUNK_GAS = 25_000_000       # below the 30M of anvil's and the 50M of geth's default eth_call gas caps
 AGGREGATE3 = "aggregate3((address,bool,bytes)[])"
 
 
@@ -26,6 +30,8 @@ AGGREGATE3 = "aggregate3((address,bool,bytes)[])"
 class Call:
     target: str
     data: bytes
+    code: bytes | None = field(default=None, repr=False)   # runtime code to run at ``target`` for this read (a state override)
+    gas: int = 0                 # what the call may cost, for chunking; 0: small
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,15 +47,20 @@ class CallResult:
 
 def _chunks(calls: list[Call]) -> list[list[Call]]:
     chunks: list[list[Call]] = [[]]
-    size = 0
+    size = gas = 0
     for c in calls:
         cost = len(c.data) + 160
-        if chunks[-1] and size + cost > MAX_CALLDATA_BYTES:
+        if chunks[-1] and (size + cost > MAX_CALLDATA_BYTES or gas + c.gas > MAX_CHUNK_GAS):
             chunks.append([])
-            size = 0
+            size = gas = 0
         chunks[-1].append(c)
         size += cost
+        gas += c.gas
     return chunks
+
+
+def _overrides(chunk: list[Call]) -> dict[str, dict[str, str]]:
+    return {c.target: {"code": "0x" + c.code.hex()} for c in chunk if c.code is not None}
 
 
 def fetch_aggregate3(conn: "Connection", calls: list[Call], block: Any = "latest") -> list[CallResult]:
@@ -79,7 +90,11 @@ def fetch_aggregate3_with(conn: "Connection", groups: list[list[Call]], block: A
         for chunk in chunks:
             payload = encode_call(AGGREGATE3, ["(address,bool,bytes)[]"],
                                   [[(c.target, True, c.data) for c in chunk]])
-            requests.append(("eth_call", [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag]))
+            params: list[Any] = [{"to": conn.profile.multicall3, "data": "0x" + payload.hex()}, tag]
+            overrides = _overrides(chunk)
+            if overrides:
+                params.append(overrides)
+            requests.append(("eth_call", params))
     if sent is not None:
         sent.extend(requests)
     if extra:
@@ -101,4 +116,5 @@ def fetch_aggregate3_with(conn: "Connection", groups: list[list[Call]], block: A
     return out, answers[len(requests):]
 
 
-__all__ = ["Call", "CallResult", "fetch_aggregate3", "fetch_aggregate3_many", "fetch_aggregate3_with", "MAX_CALLDATA_BYTES"]
+__all__ = ["Call", "CallResult", "fetch_aggregate3", "fetch_aggregate3_many", "fetch_aggregate3_with", "MAX_CALLDATA_BYTES",
+           "MAX_CHUNK_GAS"]

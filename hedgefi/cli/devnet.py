@@ -89,13 +89,27 @@ def down() -> None:
 @app.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": False})
 def price(
     symbol: str = typer.Argument(..., help="Asset or token: ETH, BTC, XAU, WETH, WBTC, PAXG, ARB, LINK, USDC."),
-    value: str = typer.Argument(..., help="New USD price (2500) or a move (-30%, +5%)."),
+    value: Optional[str] = typer.Argument(None, help="New USD price (2500) or a move (-30%, +5%)."),
+    path: Optional[str] = typer.Option(
+        None, "--path", help="A sequence of rounds one --every apart, the clock moving forward before each: "
+        "comma-separated steps MOVE[/h] [x N], e.g. \"-2%/h x 48\" (a two-day downtrend) or "
+        "\"+1% x 24, -3% x 10, 2500\". The other feeds re-post their price once at the end."),
+    every: str = typer.Option("1h", "--every", help="Time between the rounds of --path: 30s, 15m, 1h, 1d."),
 ) -> None:
-    """Post a new price round to a devnet feed."""
+    """Post a new price round to a devnet feed, or a path of hourly rounds (--path)."""
     from hedgefi.cli import render
     from hedgefi.sim import control
+    from hedgefi.core.errors import InputError
     from hedgefi.core.units import fmt
 
+    if (value is None) == (path is None):
+        raise InputError("give a price or a move, or --path, not both")
+    if path is not None:
+        walk = control.price_path(symbol, path, interval_s=control.parse_duration(every))
+        render.out.print(f"{walk.asset}/USD: {fmt(walk.old_price)} -> {fmt(walk.new_price)} in {len(walk.steps)} "
+                         f"rounds, {every} apart (chain time {walk.start_ts} .. {walk.end_ts})")
+        return
+    assert value is not None
     change = control.set_price(symbol, value)
     render.out.print(f"{change.asset}/USD: {fmt(change.old_price)} -> {fmt(change.new_price)}")
 

@@ -1,4 +1,4 @@
-"""Devnet lifecycle and knobs: up, down, status, price, advance, fund.
+"""Devnet lifecycle and knobs: up, down, status, price, price paths, advance, fund.
 
 The CLI (``hedgefi devnet ...``) and the test fixtures both call these functions.
 """
@@ -215,6 +215,82 @@ def set_price(asset: str, price_text: str) -> PriceChange:
     return PriceChange(canonical, feed, old, new)
 
 
+_PATH_STEP = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?%?)\s*(?:/\s*h)?\s*(?:[x*]\s*(\d+))?\s*$", re.IGNORECASE)
+MAX_PATH_STEPS = 10_000
+
+
+def parse_price_path(text: str) -> list[str]:
+    """``"-2%/h x 48, +1% x 12, 2500"`` -> one price text per hourly step (``set_price``'s forms).
+
+    Segments are comma-separated; each is a move (``-2%``) or an absolute USD price (``2500``), an optional
+    ``/h`` (every step is one interval apart anyway) and an optional repeat ``x N``.
+    """
+    steps: list[str] = []
+    for segment in text.split(","):
+        m = _PATH_STEP.match(segment)
+        if not m:
+            raise InputError(f"a price path segment looks like -2%/h x 48, +1% x 12 or 2500; got '{segment.strip()}'")
+        count = int(m.group(2) or 1)
+        if count <= 0:
+            raise InputError(f"a repeat count must be positive, got '{segment.strip()}'")
+        steps += [m.group(1)] * count
+        if len(steps) > MAX_PATH_STEPS:
+            raise InputError(f"a price path is at most {MAX_PATH_STEPS} steps")
+    return steps
+
+
+@dataclass(frozen=True, slots=True)
+class PricePath:
+    asset: str
+    steps: tuple[PriceChange, ...]
+    start_ts: int          # the block time of the first posted round
+    end_ts: int            # the block time of the last one
+
+    @property
+    def old_price(self) -> Decimal:
+        return self.steps[0].old_price
+
+    @property
+    def new_price(self) -> Decimal:
+        return self.steps[-1].new_price
+
+
+def price_path(asset: str, path_text: str, *, interval_s: int = 3600, refresh_others: bool = True) -> PricePath:
+    """Post a sequence of feed rounds ``interval_s`` apart (chain time moves forward before each one).
+
+    ``path_text`` is ``parse_price_path``'s form, e.g. ``"-2%/h x 48"`` for a two-day downtrend. The venues'
+    keepers and readers price from the feeds, so GMX and gTrade follow as with ``set_price``. With
+    ``refresh_others`` every other devnet feed then posts its unchanged answer once, at the end, so none reads
+    stale after the time travel (their history has one gap instead of a round every hour).
+    """
+    if interval_s <= 0:
+        raise InputError("the interval between price steps must be positive")
+    steps = parse_price_path(path_text)
+    manifest = running_manifest()
+    feed = manifest.feed_for(asset)
+    changes: list[PriceChange] = []
+    times: list[int] = []
+    for step in steps:
+        rpc_request(manifest.rpc_url, "evm_increaseTime", [interval_s])
+        changes.append(set_price(asset, step))
+        block = rpc_request(manifest.rpc_url, "eth_getBlockByNumber", ["latest", False])
+        times.append(int(block["timestamp"], 16))
+    if refresh_others:
+        from hedgefi.chain.abi import decode, encode_call
+        from hedgefi.sim.devclient import DevClient
+
+        dev = DevClient(manifest.rpc_url)
+        for other, other_feed in sorted(manifest.feeds.items()):
+            if other_feed == feed:
+                continue
+            answer = int(decode(["uint80", "int256", "uint256", "uint256", "uint80"],
+                                bytes(dev.call(other_feed, encode_call("latestRoundData()"))))[1])
+            dev.send({"from": manifest.admin_address, "to": other_feed, "gas": 200_000,
+                      "data": encode_call("updateAnswer(int256)", ["int256"], [answer])},
+                     f"refresh the {other} price")
+    return PricePath(changes[0].asset, tuple(changes), times[0], times[-1])
+
+
 def fund(address: str) -> dict[str, str]:
     """Give ``address`` the demo amounts of ETH and every devnet token."""
     from hedgefi.sim.deploy import fund_address
@@ -225,4 +301,4 @@ def fund(address: str) -> dict[str, str]:
 
 
 __all__ = ["DEFAULT_PORT", "up", "down", "status", "Status", "running_manifest", "parse_duration", "advance",
-           "refresh_feeds", "set_price", "PriceChange", "fund"]
+           "refresh_feeds", "set_price", "PriceChange", "parse_price_path", "price_path", "PricePath", "fund"]

@@ -4,10 +4,15 @@
 decimals, Chainlink-compatible USD feeds and Multicall3 (whose code is then placed at the canonical
 Multicall3 address, as on every real chain), funds the demo wallet and returns the ``Manifest``.
 It uses anvil's unlocked dev accounts: the admin (#9) deploys and owns everything.
+
+Every feed is seeded with ``history_days()`` days of hourly rounds before its deploy round
+(``sim.history_model``; ``$HEDGEFI_DEVNET_HISTORY_DAYS``, default 180, 0 for none): the answers sit in a
+data contract's code (``anvil_setCode``), not in storage, so later blocks cost anvil no more time.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -58,6 +63,42 @@ TOKENS: tuple[DevTokenSpec, ...] = (
 DEMO_NATIVE_ETH = Decimal("100")
 
 
+def history_days() -> int:
+    """``$HEDGEFI_DEVNET_HISTORY_DAYS`` (default 180; 0: no seeded history)."""
+    from hedgefi.sim.history_model import DEFAULT_DAYS
+
+    raw = os.environ.get("HEDGEFI_DEVNET_HISTORY_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_DAYS
+    if not raw.isdigit():
+        raise DevnetError(f"HEDGEFI_DEVNET_HISTORY_DAYS must be a whole number of days, got {raw!r}")
+    return int(raw)
+
+
+def history_data_address(feed: str) -> str:
+    """Where ``feed``'s seeded history code lives: derived from the feed's address, so it never collides."""
+    from eth_utils.crypto import keccak
+
+    return "0x" + bytes(keccak(b"hedgefi.devnet.history:" + bytes.fromhex(feed[2:]))).hex()[-40:]
+
+
+def seed_feed_history(dev: DevClient, feed: str, asset: str, answer: int, *, sender: str,
+                      days: int | None = None, artifacts: dict[str, Artifact] | None = None) -> int:
+    """Give the just-deployed ``feed`` (answering ``answer``) its hourly history; returns the rounds added."""
+    from hedgefi.sim.history_model import DEFAULT_SEED, history_answers
+
+    hours = (history_days() if days is None else days) * 24
+    if hours <= 0:
+        return 0
+    answers = history_answers(asset, answer, hours, DEFAULT_SEED)
+    code = b"\x00" + b"".join(a.to_bytes(8, "big", signed=True) for a in answers)  # STOP: never callable
+    data = history_data_address(feed)
+    rpc_request(dev.url, "anvil_setCode", [data, "0x" + code.hex()])
+    artifacts = artifacts or devnet_artifacts()
+    dev.transact(feed, artifacts["DevPriceFeed"].abi, "setHistory", data, hours, sender=sender)
+    return hours
+
+
 def devnet_artifacts() -> dict[str, Artifact]:
     """The shipped compiled contracts (``hedgefi/_data/artifacts/devnet``)."""
     return artifacts("devnet")
@@ -102,6 +143,7 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
         answer = to_raw(price, FEED_DECIMALS)
         feeds[asset] = dev.deploy(artifacts["DevPriceFeed"], FEED_DECIMALS, description, answer,
                                        sender=admin)
+        seed_feed_history(dev, feeds[asset], asset, answer, sender=admin, artifacts=artifacts)
         contracts[f"Feed:{asset}/USD"] = feeds[asset]
 
     tokens: list[dict[str, Any]] = []
@@ -140,4 +182,5 @@ def deploy_devnet(rpc_url: str, *, port: int, pid: int | None, block_time: float
     return manifest
 
 
-__all__ = ["FEEDS", "TOKENS", "DevTokenSpec", "deploy_devnet", "fund_address", "devnet_artifacts"]
+__all__ = ["FEEDS", "TOKENS", "DevTokenSpec", "deploy_devnet", "fund_address", "devnet_artifacts", "history_days",
+           "history_data_address", "seed_feed_history"]

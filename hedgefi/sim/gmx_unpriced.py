@@ -43,7 +43,7 @@ def add_market(dev: DevClient, manifest: Manifest, name: str, index: str, long_t
     transferred from the admin, or minted to the market with ``mint``: DevTokens only) and the configuration
     a short needs (reserve and OI caps for shorts, a min collateral factor); ``price_feed`` (feed, token
     decimals) makes the replica's Oracle price ``index`` from that feed. Returns the market token."""
-    from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts
+    from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts, seed_feed_history
     from hedgefi.sim.gmx_deploy import gmx_artifacts
     from hedgefi.venues.gmx import keys
 
@@ -87,7 +87,7 @@ def add_market(dev: DevClient, manifest: Manifest, name: str, index: str, long_t
 def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     """Deploy the SYN token, its feed and the [SYN-USDC] market, configure them, and open the demo wallet's
     short (executed by the keeper). Returns the manifest contract entries it added."""
-    from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts
+    from hedgefi.sim.deploy import FEED_DECIMALS, devnet_artifacts, seed_feed_history
     from hedgefi.venues.gmx.constants import OrderType
     from hedgefi.venues.gmx.deployment import deployment_for
     from hedgefi.venues.gmx.events import order_keys_from_receipt
@@ -98,6 +98,7 @@ def seed_unpriced_market(dev: DevClient, manifest: Manifest) -> dict[str, str]:
     admin, demo = manifest.admin_address, manifest.demo_address
     usdc = manifest.contracts["USDC"]
     feed = dev.deploy(dv["DevPriceFeed"], FEED_DECIMALS, "SYN / USD", to_raw(SYN_PRICE, FEED_DECIMALS), sender=admin)
+    seed_feed_history(dev, feed, "SYN", to_raw(SYN_PRICE, FEED_DECIMALS), sender=admin, artifacts=dv)
     syn = dev.deploy(dv["DevToken"], "Synthetic Index", "SYN", SYN_DECIMALS, sender=admin)
     pools = {syn: to_raw(SYN_POOL, SYN_DECIMALS), usdc: to_raw(USDC_POOL, 6)}
     market = add_market(dev, manifest, "SYN/USD", syn, syn, usdc, pools, price_feed=(feed, SYN_DECIMALS), mint=True)

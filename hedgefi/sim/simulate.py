@@ -433,6 +433,13 @@ def _read_key(call: dict[str, Any]) -> tuple[str, str, str]:
             str(call.get("from") or ZERO).lower())
 
 
+def _add_overrides(into: dict[str, Any], method: str, params: list[Any]) -> None:
+    """An ``eth_call``'s state overrides (its third parameter) onto the reads block's."""
+    if method == "eth_call" and len(params) > 2 and isinstance(params[2], dict):
+        for address, o in params[2].items():
+            into.setdefault(address, {}).update(o)
+
+
 def _as_sim_read(conn: Connection, method: str, params: list[Any]) -> dict[str, Any] | None:
     """The call in the reads block that answers one recorded request (None: answered without one)."""
     if method == "eth_call":
@@ -646,10 +653,12 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
         del extra
         seen = recorder.seen
     reads: list[dict[str, Any]] = []
+    read_overrides: dict[str, Any] = {}     # an eth_call's state override (e.g. a lens's code) goes on the reads block
     for method, params in seen:
         read = _as_sim_read(conn, method, params)
         if read is not None and read not in reads:
             reads.append(read)
+            _add_overrides(read_overrides, method, params)
 
     base_blocks, layout, read_time = _blocks(steps, plans, sender, t)
     probes = 0
@@ -663,7 +672,10 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
         base_blocks, layout, read_time = _blocks(steps, plans, sender, t)
 
     for rounds in range(1, MAX_READ_ROUNDS + 2):
-        blocks = base_blocks + [{"calls": reads, "blockOverrides": {"time": hex(read_time)}}]
+        last: dict[str, Any] = {"calls": reads, "blockOverrides": {"time": hex(read_time)}}
+        if read_overrides:
+            last["stateOverrides"] = read_overrides
+        blocks = base_blocks + [last]
         answer_blocks = _simulate(conn, blocks, hex(latest))
         sim_reads = {_read_key(c): res for c, res in zip(reads, answer_blocks[-1]["calls"])}
         answer = SimAnswer(answer_blocks, sim_reads, conn.chain_id, recorder.answers)
@@ -705,6 +717,7 @@ def run(conn: Connection, sender: str, steps: list[StepSpec], after: "Callable[[
             read = _as_sim_read(conn, miss.method, miss.params)
             assert read is not None
             reads.append(read)
+            _add_overrides(read_overrides, miss.method, miss.params)
     raise SimulationUnavailable("the reads after the bundle kept asking for calls the simulation did not include")
 
 

@@ -75,12 +75,17 @@ def test_price_rounds_keep_history(devnet) -> None:  # type: ignore[no-untyped-d
     change = control.set_price("WETH", "-30%")
     assert (change.asset, change.old_price, change.new_price) == ("ETH", Decimal("3000"), Decimal("2100"))
     control.set_price("ETH", "2500.5")
+    (seeded,) = _call(devnet.rpc_url, feed, "historyCount()", [], [], ["uint80"])
+    assert seeded == 180 * 24                        # the seeded hourly history comes first
     latest = _call(devnet.rpc_url, feed, "latestRoundData()", [], [],
                    ["uint80", "int256", "uint256", "uint256", "uint80"])
-    assert latest[0] == 3 and latest[1] == 250050000000
-    first = _call(devnet.rpc_url, feed, "getRoundData(uint80)", ["uint80"], [1],
+    assert latest[0] == seeded + 3 and latest[1] == 250050000000
+    first = _call(devnet.rpc_url, feed, "getRoundData(uint80)", ["uint80"], [seeded + 1],
                   ["uint80", "int256", "uint256", "uint256", "uint80"])
     assert first[1] == 300000000000
+    before = _call(devnet.rpc_url, feed, "getRoundData(uint80)", ["uint80"], [seeded],
+                   ["uint80", "int256", "uint256", "uint256", "uint80"])
+    assert before[3] == first[3] - 3600              # an hour before the deploy's round
     (desc,) = _call(devnet.rpc_url, feed, "description()", [], [], ["string"])
     assert desc == "ETH / USD"
 

@@ -132,7 +132,7 @@ def test_the_wheel_ships_its_data_and_is_the_hedgefi_imported(installed: Install
     assert source_tree == "None"         # site-packages is not taken for a source checkout
     assert mock_runtime > 2 and reader_items > 0
     assert mock_v22b > 2 and reader_v22b > 0            # both GMX releases' layouts ship
-    assert devnet == ["DevPriceFeed", "DevToken", "Multicall3", "WETH9"]
+    assert devnet == ["DevPriceFeed", "DevToken", "FeedRoundsLens", "Multicall3", "WETH9"]
 
 
 def test_installed_hedgefi_runs_the_devnet_and_a_dry_run_short(installed: Installed, tmp_path: Path) -> None:
