@@ -208,6 +208,30 @@ def hedge_plan(hp: object, to_stderr: bool = False) -> None:
         t.add_row(ln.asset, usd(ln.exposure_usd), usd(ln.hedge_usd), fmt_dec(ln.hedge_ratio), usd(ln.target_usd),
                   ln.note or ("in band" if ln.in_band else "rebalance"))
     console.print(t)
+    for tg in hp.targets:
+        if tg.signal is not None:
+            sg = tg.signal
+
+            def q4(x: Decimal | None) -> str:
+                return "-" if x is None else fmt_dec(x.quantize(Decimal("0.0001")))
+
+            ref = "MA" if sg.signal == "ma" else "then" if sg.signal == "momentum" else "reference"
+            console.print(f"Trend {tg.asset}: signal {sg.signal} over {sg.days} days ({sg.points} hourly prices): "
+                          f"price {q4(sg.price)}, {ref} {q4(sg.reference)}, score {q4(sg.score)} -> ratio "
+                          f"{q4(sg.ratio)} "
+                          f"(between {fmt_dec(sg.min_ratio)} and {fmt_dec(sg.max_ratio)})"
+                          + (f"; {sg.reason}" if sg.reason else ""), soft_wrap=True)
+        if tg.proxy is not None:
+            px, est = tg.proxy, tg.proxy.estimate
+            if px.hedged and est is not None:
+                corr = "-" if est.correlation is None else fmt_dec(est.correlation.quantize(Decimal("0.0001")))
+                console.print(f"Proxy {tg.asset}: hedged on {px.proxy} with beta "
+                              f"{fmt_dec(px.beta.quantize(Decimal('0.0001')))}, correlation {corr} over "
+                              f"{est.window_days} days ({est.points} daily returns)", soft_wrap=True)
+            else:
+                console.print(f"Proxy {tg.asset}: unhedged: {px.reason}", soft_wrap=True)
+        elif tg.hedge_asset is None:
+            console.print(f"{tg.asset}: {tg.reason}", soft_wrap=True)
     if hp.intents:
         o = Table(title="Orders")
         for col in ("Venue", "Asset", "Action", "Size delta", "Leverage", "Est. fee", "Why"):

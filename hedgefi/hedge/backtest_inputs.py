@@ -72,19 +72,15 @@ def _best_market(markets: list["MarketQuote"], asset: str, venues: tuple[str, ..
 def gather_backtest_inputs(conn: "Connection", address: str, policy: HedgePolicy, days: int, *,
                            read_history: HistoryReader | None = None) -> BacktestInputs:
     """Read everything ``run_backtest`` takes for ``days`` of replay ending at the chain's latest block."""
-    from hedgefi.hedge.executor import exposures_from_holdings, fetch_state
+    from hedgefi.hedge.executor import fetch_state
     from hedgefi.hedge.targets import history_days
-    from hedgefi.wallet.holdings import fetch_holdings
 
     if days <= 0:
         raise InputError("--days must be positive")
     state = fetch_state(conn, address, policy=policy)
     tokens: dict[str, Decimal] = {}
     prices: dict[str, Decimal] = {}
-    exposures = list(state.exposures)
-    for extra in policy.exposure_addresses:
-        if extra.lower() != address.lower():
-            exposures += exposures_from_holdings(conn.profile, fetch_holdings(conn, extra))
+    exposures = list(state.exposures)          # the wallet's and the plan's exposure addresses', in one read
     for e in exposures:
         tokens[e.asset] = tokens.get(e.asset, Decimal(0)) + e.exposure_usd / e.price
         prices[e.asset] = e.price

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from hedgefi.core.errors import HedgefiError
 from hedgefi.hedge.planner import Exposure, HedgePlan, OrderIntent, notional, plan
 from hedgefi.hedge.policy import HedgePolicy
+from hedgefi.hedge.targets import AssetTarget, history_days, resolve_targets
 from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import (Allowances, LiquidationQuote, MarketQuote, PendingOrderView, PositionView, ShortRequest,
                                  UnsignedTx, Venue, read_warnings)
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from hedgefi.wallet.signers import Identity
 
 USD_Q = Decimal("0.000001")
+DAY = 86400
 
 
 class RefusedError(HedgefiError):
@@ -52,6 +54,12 @@ class HedgeState:
     reads: list[tuple[str, list[Any]]] = field(default_factory=list, repr=False)   # its eth_calls (a dry-run's
     # simulation reads the same after the bundle)
     sim_setup: Any = field(default=None, repr=False)   # the keepers' setup for a dry-run by simulation (if read)
+    targets: dict[str, AssetTarget] = field(default_factory=dict)   # trend ratios and proxies (hedge.targets)
+
+    def plan(self, policy: HedgePolicy) -> HedgePlan:
+        """The hedge plan for ``policy`` off this state."""
+        return plan(self.exposures, self.positions, self.pending, self.markets, policy, self.liquidation,
+                    self.targets)
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -70,15 +78,26 @@ class HedgeState:
         return out
 
 
+def _exposure_addresses(policy: HedgePolicy | None, address: str) -> list[str]:
+    return [a for a in (policy.exposure_addresses if policy is not None else ()) if a.lower() != address.lower()]
+
+
+def policy_has_targets(policy: HedgePolicy) -> bool:
+    """A trend or proxy asset in the plan (its targets come from ``hedge.targets``)."""
+    every = ([policy.default] if policy.default else []) + list(policy.assets.values())
+    return any(a.is_trend or a.proxy is not None for a in every)
+
+
 @money
-def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings") -> list[Exposure]:
+def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings", *more: "Holdings") -> list[Exposure]:
     """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU; the
-    user's ``tokens.toml`` adds tokens or leaves some unhedged), matched by token address."""
+    user's ``tokens.toml`` adds tokens or leaves some unhedged), matched by token address; ``more``: the
+    holdings of the plan's other exposure addresses, added in."""
     from hedgefi.chain.tokenmap import hedge_asset
 
     totals: dict[str, Decimal] = {}
     prices: dict[str, Decimal] = {}
-    for a in holdings.assets:
+    for a in [x for h in (holdings, *more) for x in h.assets]:
         if a.error or a.value_usd is None or a.price_usd is None:
             continue
         asset = hedge_asset(profile, a.address)
@@ -106,6 +125,15 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
 
     batch = ReadBatch(conn)
     held = batch.add(holdings_reader(conn, address))
+    # the plan's other holders (a treasury Safe, hot wallets): their holdings count as exposure too
+    others = [batch.add(holdings_reader(conn, a)) for a in _exposure_addresses(policy, address)]
+    days = history_days(policy) if policy is not None else 0
+    history = None
+    if days:
+        from hedgefi.chain.feedhistory import feed_history_reader
+
+        # the trend signals' and proxy betas' window (and a day more: feeds update on deviation and heartbeat)
+        history = batch.add(feed_history_reader(dict(conn.profile.feeds), lookback_s=(days + 1) * DAY))
     venues = _venues(conn, venue_names)
     states = [batch.add(v.state_reader(address)) for v in venues]
     probes = probe_leverages(policy) if policy is not None else {}
@@ -117,6 +145,7 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         setup = batch.add(setup_reader(conn, venues, address))
     batch.run()
     holdings = held.value
+    exposures = exposures_from_holdings(conn.profile, holdings, *[o.value for o in others])
     positions: list[PositionView] = []
     pending: list[PendingOrderView] = []
     markets: list[MarketQuote] = []
@@ -125,10 +154,13 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         markets += quotes
         positions += pos
         pending += pend
-    return HedgeState(conn.chain_id, holdings.block, address, holdings,
-                      exposures_from_holdings(conn.profile, holdings), positions, pending, markets,
+    targets = {}
+    if policy is not None and (history is not None or policy_has_targets(policy)):
+        targets = resolve_targets(policy, [e.asset for e in exposures], history.value if history else {},
+                                  {m.asset.upper() for m in markets if m.open and not m.price_stale})
+    return HedgeState(conn.chain_id, holdings.block, address, holdings, exposures, positions, pending, markets,
                       [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)],
-                      venues, batch.sent, setup.value if setup is not None else None)
+                      venues, batch.sent, setup.value if setup is not None else None, targets)
 
 
 @money
@@ -347,7 +379,7 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
     simulating = (env("HEDGEFI_DRY_RUN") or "auto").lower() != "fork"
     before = fetch_state(conn, account, venue_names, policy, sim_setup=simulating)
-    hp = plan(before.exposures, before.positions, before.pending, before.markets, policy, before.liquidation)
+    hp = before.plan(policy)
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)

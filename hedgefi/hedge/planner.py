@@ -18,17 +18,21 @@ what the hedge still needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
 from hedgefi.core.units import fmt, money
 from hedgefi.venues.base import LiquidationQuote, MarketQuote, PendingOrderView, PositionView
 
+if TYPE_CHECKING:
+    from hedgefi.hedge.targets import AssetTarget
+
 LIQUIDITY_MARGIN = Decimal("0.9")
 MIN_TRADE_USD = Decimal("1")
 USD_Q = Decimal("0.000001")
+BETA_Q = Decimal("0.0001")     # as ``hedge.proxy`` shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,7 @@ class HedgePlan:
     carry_apr_usd_after: Decimal = Decimal(0)    # yearly carry of the resulting shorts, USD (> 0 a cost)
     refused: str | None = None
     notes: list[str] = field(default_factory=list)   # leverages capped at the venue's liquidation distance
+    targets: list["AssetTarget"] = field(default_factory=list)   # trend signals and proxies behind the targets
 
     @property
     @money
@@ -95,7 +100,8 @@ class HedgePlan:
     def as_json(self) -> dict[str, Any]:
         return {"assets": [ln.as_json() for ln in self.lines], "orders": [i.as_json() for i in self.intents],
                 "est_fees_usd": fmt(self.est_fees_usd), "yearly_carry_usd": fmt(self.carry_apr_usd_after),
-                "refused": self.refused, "notes": self.notes}
+                "refused": self.refused, "notes": self.notes,
+                "targets": [t.as_json() for t in self.targets]}
 
 
 @money
@@ -143,16 +149,68 @@ def check_plan_assets(policy: HedgePolicy, exposures: Sequence[Exposure], positi
 
 
 @money
+def _proxied(exposures: Sequence[Exposure], markets: Sequence[MarketQuote], policy: HedgePolicy,
+             targets: Mapping[str, AssetTarget]) -> tuple[list[Exposure], dict[str, Decimal], dict[str, AssetLine],
+                                                         HedgePolicy]:
+    """What ``targets`` change (``hedge.targets``): each trend asset's ratio; each proxied asset's hedge,
+    exposure x ratio x beta in USD, added to its proxy's target (the proxy enters the plan with no exposure of its
+    own if the wallet holds none); the proxied and the unhedged assets' lines."""
+    from hedgefi.hedge.targets import with_ratios
+
+    policy = with_ratios(policy, targets)
+    extra: dict[str, Decimal] = {}
+    lines: dict[str, AssetLine] = {}
+    held = {e.asset.upper() for e in exposures}
+    out = list(exposures)
+    for e in exposures:
+        t = targets.get(e.asset.upper())
+        if t is None or t.hedge_asset == e.asset.upper():
+            continue
+        if t.hedge_asset is None:
+            if t.proxy is None:
+                continue          # no market and no proxy asked for: the plan passes it by, as without targets
+            lines[e.asset.upper()] = AssetLine(e.asset, e.exposure_usd, Decimal(0), Decimal(0), Decimal(0), True,
+                                               t.reason or "unhedged")
+            continue
+        beta = t.beta.quantize(BETA_Q)        # the beta the plan shows is the one it uses
+        usd = (e.exposure_usd * t.ratio * beta).quantize(USD_Q)
+        extra[t.hedge_asset] = extra.get(t.hedge_asset, Decimal(0)) + usd
+        lines[e.asset.upper()] = AssetLine(e.asset, e.exposure_usd, Decimal(0), Decimal(0), Decimal(0), True,
+                                           f"hedged on {t.hedge_asset}: ${fmt(usd)} (exposure x ratio {fmt(t.ratio)} "
+                                           f"x beta {fmt(beta)})")
+        if t.hedge_asset not in held:
+            price = next((m.price for m in markets if m.asset.upper() == t.hedge_asset and m.price > 0), None)
+            if price is not None:
+                out.append(Exposure(t.hedge_asset, Decimal(0), price))
+                held.add(t.hedge_asset)
+        if policy.for_asset(t.hedge_asset) is None:      # the proxy trades by the proxied asset's terms
+            ap = policy.for_asset(e.asset)
+            assert ap is not None
+            policy = HedgePolicy(policy.default, {**policy.assets, t.hedge_asset: replace(ap, ratio=Decimal(0))},
+                                 policy.max_fees_usd, policy.exposure_addresses)
+    return out, extra, lines, policy
+
+
+@money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
          markets: Sequence[MarketQuote], policy: HedgePolicy,
-         liquidation: Sequence[LiquidationQuote] = ()) -> HedgePlan:
+         liquidation: Sequence[LiquidationQuote] = (), targets: Mapping[str, AssetTarget] | None = None) -> HedgePlan:
     """The plan; ``liquidation``: the venues' own liquidation distances for new shorts (``hedge.liquidation``),
-    against which each open or increase keeps, caps or refuses its leverage."""
+    against which each open or increase keeps, caps or refuses its leverage; ``targets``: each asset's trend ratio
+    and proxy (``hedge.targets.resolve_targets``), when the policy has any."""
     check_plan_assets(policy, exposures, positions, markets)
     out = HedgePlan()
+    extra: dict[str, Decimal] = {}
+    fixed: dict[str, AssetLine] = {}
+    if targets:
+        exposures, extra, fixed, policy = _proxied(exposures, markets, policy, targets)
+        out.targets = [t for _, t in sorted(targets.items()) if t.signal is not None or t.proxy is not None]
     for exp in sorted(exposures, key=lambda e: e.asset):
         ap = policy.for_asset(exp.asset)
         if ap is None:
+            continue
+        if exp.asset.upper() in fixed:
+            out.lines.append(fixed[exp.asset.upper()])
             continue
         out.intents += _recover(exp.asset, pending)
         mine = [m for m in markets if m.asset.upper() == exp.asset.upper()]
@@ -164,7 +222,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
         shorts = [p for p in positions if p.asset.upper() == exp.asset.upper() and p.side == "short"]
         pend = _pending_usd(pending, exp.asset)
         hedge = sum((notional(p) for p in shorts), Decimal(0)) + pend
-        target = (exp.exposure_usd * ap.ratio).quantize(USD_Q)
+        target = (exp.exposure_usd * ap.ratio).quantize(USD_Q) + extra.get(exp.asset.upper(), Decimal(0))
         band = target * ap.drift_band
         in_band = hedge == 0 if target == 0 else abs(hedge - target) <= band
         note = "in band" if in_band else ""

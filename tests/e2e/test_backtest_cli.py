@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-pytest.importorskip("hedgefi.chain.feedhistory")   # the feed-history reader; drop this line once merged
 
 SVG = "{http://www.w3.org/2000/svg}"
 

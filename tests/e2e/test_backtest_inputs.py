@@ -48,7 +48,7 @@ signal_days = 10
     assert inputs.now - since == (30 + 10) * DAY and inputs.start == inputs.now - 30 * DAY   # + signal_days
     assert set(feeds) >= {"ETH", "BTC"} and all(feeds[a] == conn.profile.feeds[a] for a in feeds)
     other_eth = next(a.balance for a in fetch_holdings(conn, OTHER).assets if a.symbol == "ETH")
-    mine = {e.asset: e.exposure_usd / e.price for e in state.exposures}
+    mine = {e.asset: e.exposure_usd / e.price for e in fetch_state(conn, demo.address).exposures}   # wallet alone
     # tokens = exposure (USD, to 1e-6) / price: within 1e-9 of the balances
     assert abs(inputs.holdings["ETH"] - (mine["ETH"] + other_eth)) < Decimal("1e-9") and other_eth > 0
     assert inputs.holdings["BTC"] == mine["BTC"]
