@@ -97,6 +97,7 @@ def cli():  # type: ignore[no-untyped-def]
 LONGEST = (  # measured with --durations (4 workers); longest first
     "tests/sim/test_simulate_dry_run.py::test_a_node_without_simulate_falls_back_to_the_fork_and_says_so_once",
     "tests/faults/test_fork_processes.py::test_no_rpc_url_on_any_command_line_during_a_fork_dry_run",
+    "tests/sim/test_simulate_dry_run.py::test_a_second_fork_dry_run_fetches_what_the_first_one_read_in_bulk",
     "tests/faults/test_flaky_rpc_apply.py::test_hedge_apply_converges_through_a_flaky_rpc",
     "tests/e2e/test_wheel_install.py::test_installed_hedgefi_runs_the_devnet_and_a_dry_run_short",
     "tests/e2e/test_gmx_crowded_devnet.py::test_the_wallets_own_orders_past_index_1000_execute_and_the_others_stay",

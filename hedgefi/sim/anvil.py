@@ -22,13 +22,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from hedgefi.chain.local import rpc_request, wait_receipt
-from hedgefi.chain.transport import RpcTransport
+from hedgefi.chain.transport import RpcTransport, result_of
+from hedgefi.core.config import data_dir
 from hedgefi.sim.upstream import ForkUpstream
 from hedgefi.sim.tools import foundry_binary
 from hedgefi.core.errors import ChainIdMismatchError, DevnetError, RpcError, RpcUnreachableError
@@ -131,6 +133,12 @@ class AnvilNode:
         self.stop()
 
 
+def _prefetching() -> bool:
+    from hedgefi.core.config import env
+
+    return (env("HEDGEFI_FORK_PREFETCH") or "1") != "0"
+
+
 def fork(upstream: str | Sequence[str], *, block: int | None = None, expected_chain_id: int | None = None,
          timeout: float = 20.0) -> AnvilNode:
     """Start an anvil fork of the chain at ``upstream`` (one URL or several to fail over across),
@@ -145,6 +153,20 @@ def fork(upstream: str | Sequence[str], *, block: int | None = None, expected_ch
     transport.expected_chain_id = upstream_id  # pinned: a failover URL must serve the same chain
     transport.mark_verified()
     server = ForkUpstream(transport)
+    # the accounts and slots earlier forks of this chain read, fetched in bulk at the fork block while anvil
+    # starts (sim.upstream: learned prefetch); HEDGEFI_FORK_PREFETCH=0 turns it off
+    known = server.learn(data_dir() / "fork-prefetch" / f"{upstream_id}.json") if _prefetching() else []
+    prefetcher: threading.Thread | None = None
+    if known:
+        try:
+            if block is None:
+                block = int(transport.call("eth_blockNumber"), 16)
+        except BaseException:
+            server.close()
+            raise
+        prefetcher = threading.Thread(target=server.prefetch, args=(known, hex(block)), name="hedgefi-prefetch",
+                                      daemon=True)
+        prefetcher.start()
     try:
         node = AnvilNode.start(fork_url=server.url, fork_block=block, chain_id=upstream_id, timeout=timeout)
     except BaseException:
@@ -152,14 +174,17 @@ def fork(upstream: str | Sequence[str], *, block: int | None = None, expected_ch
         raise
     node.upstream = server
     try:
+        if prefetcher is not None:
+            prefetcher.join()
         got = node.chain_id()
         if got != upstream_id:
             raise ChainIdMismatchError(upstream_id, got, "fork")
-        # anvil credits its dev accounts with 10,000 ETH on a fork; give them back their real balances
+        # anvil credits its dev accounts with 10,000 ETH on a fork; give them back their real balances (one batch)
         fork_block = rpc_request(node.rpc_url, "eth_blockNumber")
-        for account in rpc_request(node.rpc_url, "eth_accounts") or []:
-            real = transport.call("eth_getBalance", [account, fork_block])
-            rpc_request(node.rpc_url, "anvil_setBalance", [account, real])
+        accounts = rpc_request(node.rpc_url, "eth_accounts") or []
+        if accounts:
+            for account, real in zip(accounts, transport.batch([("eth_getBalance", [a, fork_block]) for a in accounts])):
+                rpc_request(node.rpc_url, "anvil_setBalance", [account, result_of(real, "eth_getBalance", "fork upstream")])
     except BaseException:
         node.stop()
         raise

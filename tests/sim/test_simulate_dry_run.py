@@ -186,3 +186,36 @@ def test_a_five_order_hedge_apply_dry_run_is_5_requests(devnet, monkeypatch) -> 
         assert "eth_blockNumber" not in counts and "eth_getStorageAt" not in counts, counts
     assert {(o.venue, o.asset) for o in result.orders} == {("gmx", "ETH"), ("gmx", "BTC"), ("gmx", "ARB"),
                                                           ("gmx", "LINK"), ("gtrade", "XAU")}
+
+
+def test_a_second_fork_dry_run_fetches_what_the_first_one_read_in_bulk(devnet, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fork fallback, faster (sim.upstream: learned prefetch): the first fork dry-run of a GMX short reads its
+    state lazily, a slot a request (hundreds); the next one fetches those accounts and slots at its fork block in
+    a few JSON-RPC batches while anvil starts, and gets the same outcome. HEDGEFI_FORK_PREFETCH=0 turns it off."""
+    from hedgefi import pipeline
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+    from hedgefi.core.config import data_dir
+
+    conn = connect(get_profile("devnet"))
+    learned = data_dir() / "fork-prefetch" / f"{conn.chain_id}.json"
+    learned.unlink(missing_ok=True)
+    bundle = _gmx_short_bundle(conn)
+    runs: list[tuple[int, int, Any]] = []
+    with CountingProxy(devnet.rpc_url) as proxy:
+        pconn = connect(get_profile("devnet"), proxy.url)
+        for prefetch in ("1", "1", "0"):
+            monkeypatch.setenv("HEDGEFI_FORK_PREFETCH", prefetch)
+            proxy.reset()
+            out, step_runs, after = pipeline.dry_run(pconn, bundle, _positions, backend="fork")
+            runs.append((proxy.http_requests, proxy.counts["eth_getStorageAt"],
+                         ([o.status for r in step_runs for o in r.orders],
+                          [(p.size_usd_e30, p.size_collateral_raw, p.size_tokens, p.collateral_amount, p.entry_price)
+                           for p in after or []])))
+    (first, first_slots, first_out), (second, second_slots, second_out), (off, _, off_out) = runs
+    assert learned.exists() and first_slots > 100, runs[0][:2]
+    assert second * 5 <= first, (first, second)            # e.g. 479 HTTP requests -> 24
+    assert second_slots >= first_slots                     # the same slots, asked in batches
+    assert off * 5 > first * 4                             # off: lazy again
+    assert first_out[0] == second_out[0] == off_out[0] == ["executed"]
+    assert first_out[1] == second_out[1] == off_out[1]
