@@ -45,7 +45,7 @@ def plan_cmd(
 ) -> None:
     """What the hedge needs: exposure, current hedge, target, orders, fees and yearly carry. Sends nothing."""
     from hedgefi.cli import render
-    from hedgefi.hedge.executor import fetch_state
+    from hedgefi.hedge.executor import fetch_state, wallet_balances
     from hedgefi.hedge.planner import plan
     from hedgefi.wallet.signers import require_identity
 
@@ -53,7 +53,8 @@ def plan_cmd(
     ident = require_identity(OPTIONS.profile(), address=address, account=account)
     conn = OPTIONS.connect()
     state = fetch_state(conn, ident.address, policy=policy)
-    hp = plan(state.exposures, state.positions, state.pending, state.markets, policy, state.liquidation)
+    hp = plan(state.exposures, state.positions, state.pending, state.markets, policy, state.liquidation,
+              wallet_balances(state))
     if as_json:
         render.print_json({"chain_id": conn.chain_id, "block": state.block, "address": ident.address, **hp.as_json(),
                            "warnings": state.warnings})

@@ -213,8 +213,11 @@ def hedge_plan(hp: object, to_stderr: bool = False) -> None:
         for col in ("Venue", "Asset", "Action", "Size delta", "Leverage", "Est. fee", "Why"):
             o.add_column(col, justify="right" if col in ("Size delta", "Leverage", "Est. fee") else "left")
         for i in hp.intents:
-            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") else ""
-            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), lev, usd(i.est_fee_usd), i.reason)
+            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") or \
+                (i.action == "add_collateral" and i.venue == "gtrade") else ""
+            size = f"+{fmt_dec(i.collateral_delta)} {i.collateral}" if i.action == "add_collateral" \
+                else usd(i.size_delta_usd)
+            o.add_row(i.venue, i.asset, i.action, size, lev, usd(i.est_fee_usd), i.reason)
         console.print(o)
     else:
         console.print("No orders: every asset is within its drift band.")

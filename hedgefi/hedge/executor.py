@@ -120,6 +120,15 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
                       [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)])
 
 
+def wallet_balances(state: HedgeState) -> dict[str, Decimal]:
+    """The wallet's token balances by symbol (token units): what new collateral and margin top-ups may use."""
+    out: dict[str, Decimal] = {}
+    for a in state.holdings.assets:
+        if not a.error:
+            out[a.symbol.upper()] = out.get(a.symbol.upper(), Decimal(0)) + a.balance
+    return out
+
+
 @money
 def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView],
                 allowances: Allowances | None = None) -> "Step | None":
@@ -135,6 +144,13 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
                      and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
                      and (not intent.market or p.market.lower() == intent.market.lower())), None)
     market = intent.market or None
+    if intent.action == "add_collateral":
+        if existing is None or existing.margin is None:
+            return None
+        amount_raw = int((intent.collateral_delta * Decimal(10) ** existing.margin.collateral_decimals)
+                         .to_integral_value())
+        return plan_step(venue, venue.plan_add_collateral(account, existing, amount_raw, leverage=intent.leverage,
+                                                          allowances=allowances), existing)
     if intent.action in ("open", "increase"):
         req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage,
                            market=market)
@@ -148,7 +164,7 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
         req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral,
-                           market=market)
+                           market=market, keep_collateral=intent.keep_collateral)
     return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
 
 
@@ -163,6 +179,8 @@ def _collateral_needed(hp: HedgePlan) -> dict[str, Decimal]:
     for i in hp.intents:
         if i.size_delta_usd > 0:
             need[i.collateral] = need.get(i.collateral, Decimal(0)) + (i.size_delta_usd / i.leverage)
+        elif i.action == "add_collateral":
+            need[i.collateral] = need.get(i.collateral, Decimal(0)) + i.collateral_delta_usd
     return need
 
 
@@ -319,7 +337,8 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
     account = identity.address
     before = fetch_state(conn, account, venue_names, policy)
-    hp = plan(before.exposures, before.positions, before.pending, before.markets, policy, before.liquidation)
+    hp = plan(before.exposures, before.positions, before.pending, before.markets, policy, before.liquidation,
+              wallet_balances(before))
     check_limits(before, hp)
     if not hp.intents:
         return ApplyResult("broadcast" if broadcast else "fork", hp, before, before)
@@ -376,5 +395,5 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
 
 __all__ = ["HedgeState", "RefusedError", "ApplyResult", "ApplyPreview", "OrderReport", "fetch_state",
-           "exposures_from_holdings", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees",
+           "exposures_from_holdings", "wallet_balances", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees",
            "check_fresh_prices"]

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from hedgefi.hedge.policy import AssetPolicy, HedgePolicy
-from hedgefi.core.units import fmt, money
+from hedgefi.core.units import CONTEXT, fmt, money
 from hedgefi.venues.base import LiquidationQuote, MarketQuote, PendingOrderView, PositionView
 
 LIQUIDITY_MARGIN = Decimal("0.9")
@@ -50,12 +50,22 @@ class OrderIntent:
     est_fee_usd: Decimal = Decimal(0)
     order_key: str = ""           # the order a ``cancel`` intent recovers
     market: str = ""              # the venue market it trades (GMX: the market token); "" for a cancel
+    collateral_delta: Decimal = Decimal(0)       # add_collateral: token units of ``collateral`` added
+    collateral_delta_usd: Decimal = Decimal(0)   # ... valued at the collateral's price
+    keep_collateral: bool = False                # a margin decrease: the collateral stays in the short
+    liquidation_distance_after: Decimal | None = None   # margin intents: the venue's distance after
 
     def as_json(self) -> dict[str, Any]:
-        return {"venue": self.venue, "market": self.market or None, "asset": self.asset, "action": self.action,
-                "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
-                "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
-                "order_key": self.order_key or None}
+        out = {"venue": self.venue, "market": self.market or None, "asset": self.asset, "action": self.action,
+               "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
+               "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
+               "order_key": self.order_key or None}
+        if self.action == "add_collateral" or self.keep_collateral:
+            out.update({"collateral_delta": fmt(self.collateral_delta),
+                        "collateral_delta_usd": fmt(self.collateral_delta_usd),
+                        "liquidation_distance_after": None if self.liquidation_distance_after is None
+                        else fmt(self.liquidation_distance_after)})
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,11 +155,14 @@ def check_plan_assets(policy: HedgePolicy, exposures: Sequence[Exposure], positi
 @money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
          markets: Sequence[MarketQuote], policy: HedgePolicy,
-         liquidation: Sequence[LiquidationQuote] = ()) -> HedgePlan:
+         liquidation: Sequence[LiquidationQuote] = (), wallet: Mapping[str, Decimal] | None = None) -> HedgePlan:
     """The plan; ``liquidation``: the venues' own liquidation distances for new shorts (``hedge.liquidation``),
-    against which each open or increase keeps, caps or refuses its leverage."""
+    against which each open or increase keeps, caps or refuses its leverage; ``wallet``: the wallet's balance
+    per collateral symbol (token units), which caps new collateral and funds margin top-ups (``hedge.margin``;
+    None: margin maintenance off, increases uncapped by the wallet)."""
     check_plan_assets(policy, exposures, positions, markets)
     out = HedgePlan()
+    left = None if wallet is None else {k.upper(): v for k, v in wallet.items()}
     for exp in sorted(exposures, key=lambda e: e.asset):
         ap = policy.for_asset(exp.asset)
         if ap is None:
@@ -174,7 +187,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             if delta > 0 and not asset_markets:
                 intents, note = [], "no venue takes new positions in this asset now"
             elif delta > 0:
-                intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend)
+                intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend, left)
             else:
                 intents, note = _decrease(exp, -delta, shorts, reduce_markets, ap, target == 0)
             intents, why = _check_leverage(intents, ap, liquidation)
@@ -184,6 +197,11 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
                 out.refused = refusals[0]
             out.notes += [w for w in why if w not in refusals]
             out.intents += intents
+        if left is not None:
+            touched = {_key(i.venue, i.market) for i in out.intents if i.asset.upper() == exp.asset.upper()}
+            fixes, said = _margin(exp, shorts, pending, reduce_markets, ap, left, touched, hedge)
+            out.intents += fixes
+            note = "; ".join(n for n in (note, *said) if n)
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {_key(m.venue, m.market): m for m in markets}
     sizes: dict[tuple[str, str], Decimal] = {}
@@ -245,8 +263,82 @@ def _candidates(markets: Sequence[MarketQuote], ap: AssetPolicy) -> list[MarketQ
     return sorted(chosen, key=lambda m: (m.short_carry_apr, m.venue, m.market.lower()))
 
 
+def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[PendingOrderView],
+            markets: Sequence[MarketQuote], ap: AssetPolicy, wallet: dict[str, Decimal],
+            touched: set[tuple[str, str]], hedge: Decimal) -> tuple[list[OrderIntent], list[str]]:
+    """Margin maintenance for the asset's shorts (``hedge.margin``): a top-up from ``wallet`` (spent as it
+    goes), within ``max_collateral``, else a reduction that says the hedge ratio it leaves."""
+    from dataclasses import replace
+
+    from hedgefi.hedge import margin
+
+    out: list[OrderIntent] = []
+    said: list[str] = []
+    by_market = {_key(m.venue, m.market): m for m in markets}
+    budget: dict[str, Decimal] = {}
+    if ap.max_collateral is not None:
+        token = ap.collateral.upper()
+        budget[token] = ap.max_collateral - sum((p.collateral_amount for p in shorts
+                                                 if p.collateral_token.upper() == token), Decimal(0))
+    for p in sorted(shorts, key=lambda p: (p.venue, p.market.lower())):
+        if not margin.needs_margin(p, ap.min_liquidation_distance):
+            continue
+        k = _key(p.venue, p.market)
+        where = f"{p.venue} {p.asset} short"
+        if k in touched:
+            said.append(f"{where}: margin left to the order above")
+            continue
+        if any(o.venue == p.venue and o.market.lower() == p.market.lower() and not o.expired for o in pending):
+            said.append(f"{where} is {p.liquidation_distance:.2%} from liquidation; an order is pending on it, "
+                        "so margin waits for it")
+            continue
+        if k not in by_market:
+            said.append(f"{where}: its market takes no orders now")
+            continue
+        token = p.collateral_token.upper()
+        room = wallet.get(token, Decimal(0))
+        if token in budget:
+            room = min(room, budget[token])
+        decimals = p.margin.collateral_decimals if p.margin is not None else 0
+        room_raw = int((max(room, Decimal(0)) * Decimal(10) ** decimals).to_integral_value(rounding="ROUND_FLOOR"))
+        f = margin.fix(p, ap.min_liquidation_distance, room_raw)
+        if isinstance(f, str):
+            said.append(f)
+            continue
+        price = CONTEXT.divide(p.collateral_value_usd, p.collateral_amount) if p.collateral_amount else Decimal(0)
+        after = "?" if f.distance_after is None else f"{f.distance_after:.2%}"
+        if f.action == "add_collateral":
+            amount = f.collateral_delta
+            wallet[token] = wallet.get(token, Decimal(0)) - amount
+            if token in budget:
+                budget[token] -= amount
+            out.append(OrderIntent(
+                p.venue, p.asset, "add_collateral", Decimal(0),
+                f"margin: {where} is {f.distance_before:.2%} from liquidation, under min_liquidation_distance "
+                f"{ap.min_liquidation_distance:.2%}: add {fmt(amount)} {p.collateral_token} (${fmt((amount * price).quantize(USD_Q))}) "
+                f"to bring it to {after}" + (f" (leverage {fmt(f.change.leverage)}x)" if f.change.leverage else ""),
+                p.collateral_token, f.change.leverage or ap.max_leverage, Decimal(0), market=p.market,
+                collateral_delta=amount, collateral_delta_usd=(amount * price).quantize(USD_Q),
+                liquidation_distance_after=f.distance_after))
+        else:
+            n = notional(p)
+            cut = (n * (1 - f.keep)).quantize(USD_Q)
+            hedge -= cut
+            ratio = (hedge / exp.exposure_usd).quantize(Decimal("0.0001")) if exp.exposure_usd else Decimal(0)
+            why = (f"margin: {where} is {f.distance_before:.2%} from liquidation and no {p.collateral_token} is left "
+                   f"to add (wallet or max_collateral): reduce it by ${fmt(cut)} to bring it to {after}; "
+                   f"the {exp.asset} hedge ratio is now {fmt(ratio)}")
+            out.append(replace(OrderIntent(p.venue, p.asset, "decrease", -cut, why, p.collateral_token,
+                                           f.change.leverage or ap.max_leverage, _fee(by_market[k], cut),
+                                           market=p.market, keep_collateral=True),
+                               liquidation_distance_after=f.distance_after))
+            said.append(f"margin reduces the {exp.asset} hedge to ratio {fmt(ratio)}")
+    return out, said
+
+
 def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
-              ap: AssetPolicy, pend: Decimal) -> tuple[list[OrderIntent], str]:
+              ap: AssetPolicy, pend: Decimal, wallet: dict[str, Decimal] | None = None
+              ) -> tuple[list[OrderIntent], str]:
     intents: list[OrderIntent] = []
     remaining = delta.quantize(USD_Q)
     have = {_key(p.venue, p.market) for p in shorts if p.collateral_token.upper() == ap.collateral.upper()}
@@ -257,6 +349,11 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         # (the USD cap below still takes one token as $1: the planner is not given the collateral's price)
         budget = ap.max_collateral - sum((p.collateral_amount for p in shorts
                                           if p.collateral_token.upper() == ap.collateral.upper()), Decimal(0))
+    wallet_cap = False
+    if wallet is not None:
+        in_wallet = wallet.get(ap.collateral.upper(), Decimal(0))
+        wallet_cap = budget is None or in_wallet < budget
+        budget = in_wallet if budget is None else min(budget, in_wallet)
     for m in _candidates(markets, ap):
         if remaining <= 0:
             break
@@ -266,7 +363,8 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         if budget is not None:
             cap = (max(budget, Decimal(0)) * leverage).quantize(USD_Q)
             if cap < take:
-                notes.append(f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
+                notes.append(f"capped by the wallet's {fmt(max(budget, Decimal(0)))} {ap.collateral}" if wallet_cap
+                             else f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
                 take = cap
         min_size = m.min_size_usd
         where = f"{m.venue} {m.market_name}" if m.market_name else m.venue
@@ -282,6 +380,8 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         remaining -= take
         if budget is not None:
             budget -= take / leverage
+        if wallet is not None:
+            wallet[ap.collateral.upper()] = wallet.get(ap.collateral.upper(), Decimal(0)) - take / leverage
     if remaining > 0:
         notes.append(f"${fmt(remaining)} could not be placed: not enough liquidity on the allowed venues")
     return intents, "; ".join(notes)

@@ -1,0 +1,124 @@
+"""Margin maintenance (pure: no I/O): keep a live short's liquidation distance at the policy's minimum.
+
+A short's liquidation distance is ``|liquidation price - mark| / mark`` (``PositionView.liquidation_distance``,
+from the venue's own formula). When it falls below ``min_liquidation_distance`` the short is restored to the
+minimum plus ``BUFFER`` (two points of distance, so a re-run right after does not trade again on noise):
+
+1. by adding collateral at the same size, the smallest amount (in the collateral's base units) whose
+   distance after is the target, found by bisection on the venue's formula (``PositionView.margin``, a
+   ``venues.base.MarginModel``: GMX's ``isPositionLiquidatable``, gTrade's ``getTradeLiquidationPrice``), when
+   the collateral available for it (the wallet's balance, within ``max_collateral``) suffices;
+2. else by reducing the short, collateral left in, to the largest fraction of its size (0.01% steps) whose
+   distance after is the target: the hedge ratio drops, and the plan says to what.
+
+A short whose venue gives no model (``margin`` None) is left with a note; so is one with an order pending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from hedgefi.core.units import CONTEXT, money
+from hedgefi.venues.base import MarginChange, MarginModel, PositionView
+
+BUFFER = Decimal("0.02")
+KEEP_STEPS = 10_000            # reduce in 0.01% steps of the size
+DIST_Q = Decimal("0.000001")
+
+
+@money
+def distance_of(p: PositionView, liquidation_price: Decimal | None) -> Decimal | None:
+    """The distance to ``liquidation_price`` from the position's mark (None: nothing liquidates it)."""
+    if liquidation_price is None or not p.mark_price:
+        return None
+    return CONTEXT.divide(abs(liquidation_price - p.mark_price), p.mark_price)
+
+
+def _reaches(p: PositionView, change: MarginChange, target: Decimal) -> bool:
+    d = distance_of(p, change.liquidation_price)
+    return d is None or d >= target
+
+
+def needs_margin(p: PositionView, min_distance: Decimal) -> bool:
+    """Whether the short's live distance is below the minimum."""
+    return p.side == "short" and p.liquidation_distance is not None and p.liquidation_distance < min_distance
+
+
+def top_up(p: PositionView, model: MarginModel, target: Decimal, available_raw: int) -> MarginChange | None:
+    """The smallest collateral addition (<= ``available_raw``) whose distance after reaches ``target``."""
+    if available_raw <= 0:
+        return None
+    if not _reaches(p, model.add_collateral(available_raw), target):
+        return None
+    lo, hi = 0, available_raw            # invariant: hi reaches, lo does not (or is 0)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _reaches(p, model.add_collateral(mid), target):
+            hi = mid
+        else:
+            lo = mid
+    change = model.add_collateral(hi)
+    return change if change.collateral_delta_raw <= available_raw else None
+
+
+def reduce_to(p: PositionView, model: MarginModel, target: Decimal) -> tuple[Decimal, MarginChange] | None:
+    """The largest fraction of the size to keep (0.01% steps) whose distance after reaches ``target``, with
+    the change; None when even the smallest step does not (the short should be closed)."""
+    def at(k: int) -> MarginChange:
+        return model.reduce(Decimal(k) / KEEP_STEPS)
+
+    if not _reaches(p, at(1), target):
+        return None
+    lo, hi = 1, KEEP_STEPS               # invariant: lo reaches, hi does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _reaches(p, at(mid), target):
+            lo = mid
+        else:
+            hi = mid
+    return Decimal(lo) / KEEP_STEPS, at(lo)
+
+
+@dataclass(frozen=True, slots=True)
+class MarginFix:
+    """What margin maintenance does for one short."""
+
+    position: PositionView
+    action: str                       # "add_collateral" | "reduce"
+    distance_before: Decimal
+    distance_after: Decimal | None
+    change: MarginChange
+    keep: Decimal = Decimal(1)        # "reduce": the fraction of the size kept
+
+    @property
+    @money
+    def collateral_delta(self) -> Decimal:
+        model = self.position.margin
+        decimals = model.collateral_decimals if model is not None else 0
+        return CONTEXT.divide(Decimal(self.change.collateral_delta_raw), Decimal(10) ** decimals)
+
+
+@money
+def fix(p: PositionView, min_distance: Decimal, available_raw: int) -> MarginFix | str:
+    """The fix for a short below ``min_distance``, or why there is none."""
+    model = p.margin
+    before = p.liquidation_distance or Decimal(0)
+    if model is None:
+        return f"{p.venue} {p.asset} short is {before:.2%} from liquidation but its venue gave no margin model"
+    target = min_distance + BUFFER
+    change = top_up(p, model, target, available_raw)
+    if change is not None:
+        return MarginFix(p, "add_collateral", before, _q(distance_of(p, change.liquidation_price)), change)
+    reduced = reduce_to(p, model, target)
+    if reduced is None:
+        return f"{p.venue} {p.asset} short: no reduction restores {target:.2%} of distance; close it"
+    keep, change = reduced
+    return MarginFix(p, "reduce", before, _q(distance_of(p, change.liquidation_price)), change, keep)
+
+
+def _q(d: Decimal | None) -> Decimal | None:
+    return None if d is None else d.quantize(DIST_Q)
+
+
+__all__ = ["BUFFER", "MarginFix", "distance_of", "needs_margin", "top_up", "reduce_to", "fix"]
