@@ -1,0 +1,141 @@
+"""Margin maintenance end to end on the devnet (real anvil, signed transactions, the real keepers): a 2x GMX
+ETH short and a 2x gTrade ETH short, ETH +40%: `hedge apply` restores each short's liquidation distance by
+adding collateral (GMX: a zero-size increase; gTrade: updateLeverage), and a re-run plans nothing; with the
+wallet's USDC gone it reduces the shorts instead (collateral kept) and says the hedge ratio left."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from hedgefi.hedge.margin import BUFFER
+from hedgefi.venues.base import ShortRequest
+
+MIN_DISTANCE = D("0.2")
+SIZE_USD = D(4000)
+
+
+@pytest.fixture
+def ctx(devnet, tmp_path):  # type: ignore[no-untyped-def]
+    from hedgefi.chain.profiles import get_profile
+    from hedgefi.chain.rpc import connect
+    from hedgefi.venues.gmx.adapter import GmxVenue
+    from hedgefi.venues.gtrade.adapter import GtradeVenue
+    from hedgefi.wallet.signers import resolve_identity
+
+    from tests.helpers import send, short_position
+
+    conn = connect(get_profile("devnet"))
+    ident = resolve_identity(conn.profile)
+    gmx, gtrade = GmxVenue(conn), GtradeVenue(conn)
+    for v in (gmx, gtrade):
+        plan = v.plan_short(ident.address, ShortRequest("ETH", SIZE_USD, "USDC", leverage=D(2)))
+        send(conn, v, ident, plan.txs)
+        assert short_position(v, ident.address) is not None, v.name
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(_plan_text(conn, ident.address))
+    return conn, ident, gmx, gtrade, plan_file
+
+
+def _plan_text(conn, address: str) -> str:  # type: ignore[no-untyped-def]
+    """ETH only, at the ratio the two shorts hold now (so only margin can trade), both venues."""
+    from hedgefi.hedge.executor import fetch_state
+    from hedgefi.hedge.planner import notional
+
+    st = fetch_state(conn, address)
+    exp = next(e for e in st.exposures if e.asset == "ETH")
+    hedge = sum((notional(p) for p in st.positions if p.asset == "ETH"), D(0))
+    ratio = (hedge / exp.exposure_usd).quantize(D("0.0001"))
+    return (f"[assets.ETH]\nratio = {ratio}\nvenue = [\"gmx\", \"gtrade\"]\nmax_leverage = 2\n"
+            f"drift_band = 0.2\nmin_liquidation_distance = {MIN_DISTANCE}\n")
+
+
+def _shorts(gmx, gtrade, address: str):  # type: ignore[no-untyped-def]
+    from tests.helpers import short_position
+
+    return {v.name: short_position(v, address) for v in (gmx, gtrade)}
+
+
+def _apply(cli, plan_file: Path):  # type: ignore[no-untyped-def]
+    r = cli("hedge", "apply", "--plan", str(plan_file), "--broadcast", "--yes", "--json")
+    assert r.code == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_eth_up_40pct_adds_collateral_to_both_shorts_then_a_rerun_plans_nothing(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.sim import control
+
+    conn, ident, gmx, gtrade, plan_file = ctx
+    control.set_price("ETH", "+40%")
+    before = _shorts(gmx, gtrade, ident.address)
+    for name, p in before.items():
+        assert p.liquidation_distance < MIN_DISTANCE, (name, p.liquidation_distance)
+        assert p.margin is not None, name        # the model reproduced the venue's own liquidation price
+
+    plan = cli("hedge", "plan", "--plan", str(plan_file), "--json")
+    assert plan.code == 0, plan.stderr
+    orders = json.loads(plan.stdout)["orders"]
+    assert sorted((o["venue"], o["action"]) for o in orders) == [("gmx", "add_collateral"), ("gtrade", "add_collateral")]
+    planned = {o["venue"]: D(o["collateral_delta"]) for o in orders}
+    for o in orders:
+        assert D(o["collateral_delta"]) > 0 and D(o["size_delta_usd"]) == 0
+        assert D(o["liquidation_distance_after"]) >= MIN_DISTANCE + BUFFER
+
+    out = _apply(cli, plan_file)
+    assert sorted((o["venue"], o["action"], o["status"]) for o in out["orders"]) == [
+        ("gmx", "add_collateral", "executed"), ("gtrade", "add_collateral", "executed")]
+    after = _shorts(gmx, gtrade, ident.address)
+    for name, p in after.items():
+        b = before[name]
+        assert p.size_tokens == b.size_tokens, name                       # same size
+        added = p.collateral_amount - b.collateral_amount
+        # GMX settles the pending funding and borrowing from the collateral as the top-up lands
+        assert planned[name] - D("0.5") <= added <= planned[name] + D("0.01"), (name, added, planned[name])
+        assert p.liquidation_distance >= MIN_DISTANCE, (name, p.liquidation_distance)
+        assert p.liquidation_distance <= MIN_DISTANCE + BUFFER + D("0.01"), (name, p.liquidation_distance)
+
+    again = _apply(cli, plan_file)
+    assert again["orders"] == [] and again["plan"]["orders"] == []
+
+
+def test_with_no_usdc_left_it_reduces_the_shorts_and_says_the_ratio(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+    from hedgefi.chain.local import rpc_request
+    from hedgefi.chain.abi import encode_call
+    from hedgefi.sim import control
+
+    from tests.helpers import usdc_raw
+
+    conn, ident, gmx, gtrade, plan_file = ctx
+    control.set_price("ETH", "+40%")
+    usdc = conn.profile.token("USDC").address
+    sink = "0x000000000000000000000000000000000000dEaD"
+    tx = {"from": ident.address, "to": usdc,
+          "data": "0x" + encode_call("transfer(address,uint256)", ["address", "uint256"],
+                                     [sink, usdc_raw(conn, ident.address)]).hex()}
+    rpc_request(conn.rpc_url, "eth_sendTransaction", [tx])
+    assert usdc_raw(conn, ident.address) == 0
+    before = _shorts(gmx, gtrade, ident.address)
+
+    out = _apply(cli, plan_file)
+    orders = out["plan"]["orders"]
+    assert sorted((o["venue"], o["action"]) for o in orders) == [("gmx", "decrease"), ("gtrade", "decrease")]
+    note = out["plan"]["assets"][0]["note"]
+    assert "hedge ratio" in note or "ratio" in note
+    for o in orders:
+        assert "hedge ratio is now" in o["reason"]
+    assert {o["status"] for o in out["orders"]} == {"executed"}
+    after = _shorts(gmx, gtrade, ident.address)
+    for name, p in after.items():
+        b = before[name]
+        assert p.size_tokens < b.size_tokens, name
+        assert p.liquidation_distance >= MIN_DISTANCE, (name, p.liquidation_distance)
+    assert after["gtrade"].collateral_amount == before["gtrade"].collateral_amount    # by leverage only
+    ratio_now = D(out["after"]["assets"][0]["hedge_ratio"])
+    said = D(orders[-1]["reason"].rsplit("hedge ratio is now ", 1)[1])
+    assert abs(ratio_now - said) <= D("0.02"), (ratio_now, said)
+
+    again = _apply(cli, plan_file)
+    assert again["orders"] == []
