@@ -9,7 +9,9 @@ minimum plus ``BUFFER`` (two points of distance, so a re-run right after does no
    ``venues.base.MarginModel``: GMX's ``isPositionLiquidatable``, gTrade's ``getTradeLiquidationPrice``), when
    the collateral available for it (the wallet's balance, within ``max_collateral``) suffices;
 2. else by reducing the short, collateral left in, to the largest fraction of its size (0.01% steps) whose
-   distance after is the target: the hedge ratio drops, and the plan says to what.
+   distance after is the target: the hedge ratio drops, and the plan says to what. A reduction at constant
+   leverage leaves the liquidation price where it is, so gTrade reduces by leverage alone; when even its
+   pair's minimum leverage does not reach the target, the short is closed (the plan says so).
 
 A short whose venue gives no model (``margin`` None) is left with a note; so is one with an order pending.
 """
@@ -85,7 +87,7 @@ class MarginFix:
     """What margin maintenance does for one short."""
 
     position: PositionView
-    action: str                       # "add_collateral" | "reduce"
+    action: str                       # "add_collateral" | "reduce" | "close" (no reduction is enough)
     distance_before: Decimal
     distance_after: Decimal | None
     change: MarginChange
@@ -111,8 +113,8 @@ def fix(p: PositionView, min_distance: Decimal, available_raw: int) -> MarginFix
     if change is not None:
         return MarginFix(p, "add_collateral", before, _q(distance_of(p, change.liquidation_price)), change)
     reduced = reduce_to(p, model, target)
-    if reduced is None:
-        return f"{p.venue} {p.asset} short: no reduction restores {target:.2%} of distance; close it"
+    if reduced is None:         # gTrade: the leverage cannot go below the pair's minimum
+        return MarginFix(p, "close", before, None, MarginChange(0, None), Decimal(0))
     keep, change = reduced
     return MarginFix(p, "reduce", before, _q(distance_of(p, change.liquidation_price)), change, keep)
 

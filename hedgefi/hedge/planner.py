@@ -320,6 +320,17 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
                 p.collateral_token, f.change.leverage or ap.max_leverage, Decimal(0), market=p.market,
                 collateral_delta=amount, collateral_delta_usd=(amount * price).quantize(USD_Q),
                 liquidation_distance_after=f.distance_after))
+        elif f.action == "close":
+            n = notional(p)
+            hedge -= n
+            ratio = (hedge / exp.exposure_usd).quantize(Decimal("0.0001")) if exp.exposure_usd else Decimal(0)
+            out.append(OrderIntent(
+                p.venue, p.asset, "close", -n,
+                f"margin: {where} is {f.distance_before:.2%} from liquidation, no {p.collateral_token} is left to add "
+                f"and no reduction down to its venue's minimum leverage restores {ap.min_liquidation_distance + margin.BUFFER:.2%}: "
+                f"close it; the {exp.asset} hedge ratio is now {fmt(ratio)}",
+                p.collateral_token, ap.max_leverage, _fee(by_market[k], n), market=p.market))
+            said.append(f"margin closes the {p.venue} {exp.asset} short: hedge ratio {fmt(ratio)}")
         else:
             n = notional(p)
             cut = (n * (1 - f.keep)).quantize(USD_Q)
