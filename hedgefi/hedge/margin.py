@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, Mapping, Sequence
 
-from hedgefi.core.units import CONTEXT, money
+from hedgefi.core.units import CONTEXT, fmt, money
 from hedgefi.venues.base import MarginChange, MarginModel, PositionView
 
 BUFFER = Decimal("0.02")
@@ -119,8 +120,40 @@ def fix(p: PositionView, min_distance: Decimal, available_raw: int) -> MarginFix
     return MarginFix(p, "reduce", before, _q(distance_of(p, change.liquidation_price)), change, keep)
 
 
+@money
+def room_raw(p: PositionView, wallet: Mapping[str, Decimal], shorts: Sequence[PositionView],
+             max_collateral: Decimal | None) -> int:
+    """The collateral a top-up of ``p`` may use, in base units: the wallet's balance of its token, within what
+    ``max_collateral`` leaves after the asset's shorts in that token."""
+    token = p.collateral_token.upper()
+    room = wallet.get(token, Decimal(0))
+    if max_collateral is not None:
+        room = min(room, max_collateral - sum((s.collateral_amount for s in shorts
+                                               if s.collateral_token.upper() == token), Decimal(0)))
+    decimals = p.margin.collateral_decimals if p.margin is not None else 0
+    return int((max(room, Decimal(0)) * Decimal(10) ** decimals).to_integral_value(rounding="ROUND_FLOOR"))
+
+
+@money
+def preview_json(p: PositionView, min_distance: Decimal, available_raw: int) -> dict[str, Any] | None:
+    """What ``hedge apply`` would do to this short's margin, for ``watch --json`` (key ``margin_top_up``):
+    None when its distance is at or above ``min_distance``; else ``action`` (add_collateral | reduce | close |
+    none), ``collateral_delta`` (token units) and ``collateral_token``, ``keep`` (fraction of the size kept),
+    ``liquidation_distance_after``, ``min_liquidation_distance``, and ``note`` when nothing can be done."""
+    if not needs_margin(p, min_distance):
+        return None
+    f = fix(p, min_distance, available_raw)
+    base: dict[str, Any] = {"min_liquidation_distance": fmt(min_distance), "collateral_token": p.collateral_token}
+    if isinstance(f, str):
+        return {**base, "action": "none", "collateral_delta": "0", "keep": "1", "liquidation_distance_after": None,
+                "note": f}
+    return {**base, "action": f.action, "collateral_delta": fmt(f.collateral_delta), "keep": fmt(f.keep),
+            "liquidation_distance_after": None if f.distance_after is None else fmt(f.distance_after)}
+
+
 def _q(d: Decimal | None) -> Decimal | None:
     return None if d is None else d.quantize(DIST_Q)
 
 
-__all__ = ["BUFFER", "MarginFix", "distance_of", "needs_margin", "top_up", "reduce_to", "fix"]
+__all__ = ["BUFFER", "MarginFix", "distance_of", "needs_margin", "top_up", "reduce_to", "fix", "room_raw",
+           "preview_json"]

@@ -275,11 +275,7 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
     out: list[OrderIntent] = []
     said: list[str] = []
     by_market = {_key(m.venue, m.market): m for m in markets}
-    budget: dict[str, Decimal] = {}
-    if ap.max_collateral is not None:
-        token = ap.collateral.upper()
-        budget[token] = ap.max_collateral - sum((p.collateral_amount for p in shorts
-                                                 if p.collateral_token.upper() == token), Decimal(0))
+    spent: dict[str, Decimal] = {}        # by the asset's earlier top-ups, against max_collateral
     for p in sorted(shorts, key=lambda p: (p.venue, p.market.lower())):
         if not margin.needs_margin(p, ap.min_liquidation_distance):
             continue
@@ -296,12 +292,8 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
             said.append(f"{where}: its market takes no orders now")
             continue
         token = p.collateral_token.upper()
-        room = wallet.get(token, Decimal(0))
-        if token in budget:
-            room = min(room, budget[token])
-        decimals = p.margin.collateral_decimals if p.margin is not None else 0
-        room_raw = int((max(room, Decimal(0)) * Decimal(10) ** decimals).to_integral_value(rounding="ROUND_FLOOR"))
-        f = margin.fix(p, ap.min_liquidation_distance, room_raw)
+        cap = None if ap.max_collateral is None else ap.max_collateral - spent.get(token, Decimal(0))
+        f = margin.fix(p, ap.min_liquidation_distance, margin.room_raw(p, wallet, shorts, cap))
         if isinstance(f, str):
             said.append(f)
             continue
@@ -310,8 +302,7 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
         if f.action == "add_collateral":
             amount = f.collateral_delta
             wallet[token] = wallet.get(token, Decimal(0)) - amount
-            if token in budget:
-                budget[token] -= amount
+            spent[token] = spent.get(token, Decimal(0)) + amount
             out.append(OrderIntent(
                 p.venue, p.asset, "add_collateral", Decimal(0),
                 f"margin: {where} is {f.distance_before:.2%} from liquidation, under min_liquidation_distance "

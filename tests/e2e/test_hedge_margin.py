@@ -84,6 +84,13 @@ def test_eth_up_40pct_adds_collateral_to_both_shorts_then_a_rerun_plans_nothing(
         assert D(o["collateral_delta"]) > 0 and D(o["size_delta_usd"]) == 0
         assert D(o["liquidation_distance_after"]) >= MIN_DISTANCE + BUFFER
 
+    # watch shows, per short, the top-up hedge apply makes
+    w = cli("watch", "--once", "--json", "--plan", str(plan_file))
+    assert w.code in (0, 8), w.stderr
+    shown = {p["venue"]: p["margin_top_up"] for p in json.loads(w.stdout)["positions"]}
+    for name, t in shown.items():
+        assert t["action"] == "add_collateral" and D(t["collateral_delta"]) == planned[name], (name, t)
+
     out = _apply(cli, plan_file)
     assert sorted((o["venue"], o["action"], o["status"]) for o in out["orders"]) == [
         ("gmx", "add_collateral", "executed"), ("gtrade", "add_collateral", "executed")]
@@ -99,6 +106,8 @@ def test_eth_up_40pct_adds_collateral_to_both_shorts_then_a_rerun_plans_nothing(
 
     again = _apply(cli, plan_file)
     assert again["orders"] == [] and again["plan"]["orders"] == []
+    w = cli("watch", "--once", "--json", "--plan", str(plan_file))
+    assert all(p["margin_top_up"] is None for p in json.loads(w.stdout)["positions"])
 
 
 def test_with_no_usdc_left_it_reduces_the_shorts_and_says_the_ratio(ctx, cli) -> None:  # type: ignore[no-untyped-def]
