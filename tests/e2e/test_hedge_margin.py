@@ -154,3 +154,29 @@ def test_with_no_usdc_left_it_reduces_the_shorts_and_says_the_ratio(ctx, cli) ->
     g = _shorts(gmx, gtrade, ident.address)["gmx"]
     assert g.liquidation_distance >= MIN_DISTANCE, g.liquidation_distance
     assert _apply(cli, plan_file)["orders"] == []
+
+
+@pytest.mark.parametrize("backend", ["simulate", "fork"])
+def test_the_dry_run_adds_the_collateral_on_both_backends(ctx, backend, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The top-up's dry-run (eth_simulateV1 with the keepers' calls, or an anvil fork with them played): GMX's
+    zero-size increase and gTrade's updateLeverage (order type 7) both execute, and the chain is left alone."""
+    from hedgefi.hedge.executor import apply
+    from hedgefi.hedge.policy import load_plan
+    from hedgefi.sim import control
+
+    conn, ident, gmx, gtrade, plan_file = ctx
+    control.set_price("ETH", "+40%")
+    monkeypatch.setenv("HEDGEFI_DRY_RUN", backend)
+    before = _shorts(gmx, gtrade, ident.address)
+    result = apply(conn, ident, load_plan(plan_file))
+    assert result.mode == "fork" and result.complete, result.orders
+    assert result.preview is not None and result.preview["dry_run"]["backend"] == (
+        "simulation" if backend == "simulate" else "fork")
+    assert sorted((o.venue, o.action, o.status) for o in result.orders) == [
+        ("gmx", "add_collateral", "executed"), ("gtrade", "add_collateral", "executed")]
+    planned = {i.venue: i.collateral_delta for i in result.plan.intents}
+    after = {p.venue: p for p in result.after.positions if p.asset == "ETH" and p.side == "short"}
+    for name, b in before.items():
+        assert after[name].collateral_amount - b.collateral_amount >= planned[name] - D("0.5"), name
+        assert after[name].liquidation_distance >= MIN_DISTANCE, name
+    assert _shorts(gmx, gtrade, ident.address) == before            # nothing was sent
