@@ -187,7 +187,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             if delta > 0 and not asset_markets:
                 intents, note = [], "no venue takes new positions in this asset now"
             elif delta > 0:
-                intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend, left)
+                intents, note = _increase(exp, delta, shorts, asset_markets, ap, pend)
             else:
                 intents, note = _decrease(exp, -delta, shorts, reduce_markets, ap, target == 0)
             intents, why = _check_leverage(intents, ap, liquidation)
@@ -198,10 +198,12 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             out.notes += [w for w in why if w not in refusals]
             out.intents += intents
         if left is not None:
-            touched = {_key(i.venue, i.market) for i in out.intents if i.asset.upper() == exp.asset.upper()}
+            mine_now = [i for i in out.intents if i.asset.upper() == exp.asset.upper()]
+            touched = {_key(i.venue, i.market) for i in mine_now}
             fixes, said = _margin(exp, shorts, pending, reduce_markets, ap, left, touched, hedge)
-            out.intents += fixes
-            note = "; ".join(n for n in (note, *said) if n)
+            kept, more = _after_margin(mine_now, fixes, left)
+            out.intents = [i for i in out.intents if i not in mine_now or i in kept] + fixes
+            note = "; ".join(n for n in (note, *said, *more) if n)
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {_key(m.venue, m.market): m for m in markets}
     sizes: dict[tuple[str, str], Decimal] = {}
@@ -338,9 +340,41 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
     return out, said
 
 
+def _after_margin(intents: list[OrderIntent], fixes: list[OrderIntent], wallet: dict[str, Decimal]
+                  ) -> tuple[list[OrderIntent], list[str]]:
+    """The asset's rebalance intents once margin has gone first: no increase beside a margin reduction (it would
+    undo it); beside top-ups, increases only from the collateral the top-ups leave in the wallet (scaled down,
+    said). With no margin intent they stay as planned (``executor.check_limits`` refuses what the wallet cannot
+    fund). The wallet is charged for the increases kept."""
+    if not fixes:
+        kept, said = intents, []
+    elif any(f.action != "add_collateral" for f in fixes):
+        kept = [i for i in intents if i.action not in ("open", "increase")]
+        said = ["margin first: no increase while it reduces the shorts"] if len(kept) < len(intents) else []
+    else:
+        kept, said = [], []
+        for i in intents:
+            if i.action not in ("open", "increase"):
+                kept.append(i)
+                continue
+            room = max(wallet.get(i.collateral.upper(), Decimal(0)), Decimal(0))
+            need = i.size_delta_usd / i.leverage
+            if need > room:
+                size = (room * i.leverage).quantize(USD_Q)
+                said.append(f"margin first: {i.venue} {i.action} cut to ${fmt(size)}, what the top-ups leave")
+                if size < MIN_TRADE_USD:
+                    continue
+                i = OrderIntent(i.venue, i.asset, i.action, size, i.reason, i.collateral, i.leverage,
+                                (i.est_fee_usd * size / i.size_delta_usd).quantize(USD_Q), market=i.market)
+            kept.append(i)
+    for i in kept:
+        if i.action in ("open", "increase"):
+            wallet[i.collateral.upper()] = wallet.get(i.collateral.upper(), Decimal(0)) - i.size_delta_usd / i.leverage
+    return kept, said
+
+
 def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], markets: Sequence[MarketQuote],
-              ap: AssetPolicy, pend: Decimal, wallet: dict[str, Decimal] | None = None
-              ) -> tuple[list[OrderIntent], str]:
+              ap: AssetPolicy, pend: Decimal) -> tuple[list[OrderIntent], str]:
     intents: list[OrderIntent] = []
     remaining = delta.quantize(USD_Q)
     have = {_key(p.venue, p.market) for p in shorts if p.collateral_token.upper() == ap.collateral.upper()}
@@ -351,11 +385,6 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         # (the USD cap below still takes one token as $1: the planner is not given the collateral's price)
         budget = ap.max_collateral - sum((p.collateral_amount for p in shorts
                                           if p.collateral_token.upper() == ap.collateral.upper()), Decimal(0))
-    wallet_cap = False
-    if wallet is not None:
-        in_wallet = wallet.get(ap.collateral.upper(), Decimal(0))
-        wallet_cap = budget is None or in_wallet < budget
-        budget = in_wallet if budget is None else min(budget, in_wallet)
     for m in _candidates(markets, ap):
         if remaining <= 0:
             break
@@ -365,8 +394,7 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         if budget is not None:
             cap = (max(budget, Decimal(0)) * leverage).quantize(USD_Q)
             if cap < take:
-                notes.append(f"capped by the wallet's {fmt(max(budget, Decimal(0)))} {ap.collateral}" if wallet_cap
-                             else f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
+                notes.append(f"capped by max_collateral {fmt(ap.max_collateral or 0)} {ap.collateral}")
                 take = cap
         min_size = m.min_size_usd
         where = f"{m.venue} {m.market_name}" if m.market_name else m.venue
@@ -382,8 +410,6 @@ def _increase(exp: Exposure, delta: Decimal, shorts: Sequence[PositionView], mar
         remaining -= take
         if budget is not None:
             budget -= take / leverage
-        if wallet is not None:
-            wallet[ap.collateral.upper()] = wallet.get(ap.collateral.upper(), Decimal(0)) - take / leverage
     if remaining > 0:
         notes.append(f"${fmt(remaining)} could not be placed: not enough liquidity on the allowed venues")
     return intents, "; ".join(notes)
