@@ -183,3 +183,36 @@ def test_the_dry_run_adds_the_collateral_on_both_backends(ctx, backend, monkeypa
         assert after[name].collateral_amount - b.collateral_amount >= planned[name] - D("0.5"), name
         assert after[name].liquidation_distance >= MIN_DISTANCE, name
     assert _shorts(gmx, gtrade, ident.address) == before            # nothing was sent
+
+
+def test_after_a_smaller_rally_gtrade_reduces_by_leverage_keeping_its_collateral(ctx, cli) -> None:  # type: ignore[no-untyped-def]
+    """ETH +25% and no USDC: both shorts are reduced, not closed; gTrade by a leverage delta, so its collateral
+    stays and its leverage falls to what the diamond's own liquidation price then clears."""
+    from hedgefi.chain.abi import encode_call
+    from hedgefi.chain.local import rpc_request, wait_receipt
+    from hedgefi.sim import control
+    from hedgefi.venues.gtrade.margin import GtradeMargin
+
+    from tests.helpers import usdc_raw
+
+    conn, ident, gmx, gtrade, plan_file = ctx
+    control.set_price("ETH", "+25%")
+    tx = {"from": ident.address, "to": conn.profile.token("USDC").address,
+          "data": "0x" + encode_call("transfer(address,uint256)", ["address", "uint256"],
+                                     ["0x000000000000000000000000000000000000dEaD", usdc_raw(conn, ident.address)]).hex()}
+    assert wait_receipt(conn.rpc_url, rpc_request(conn.rpc_url, "eth_sendTransaction", [tx]))["status"] == "0x1"
+    before = _shorts(gmx, gtrade, ident.address)
+    assert all(p.liquidation_distance < MIN_DISTANCE for p in before.values())
+    out = _apply(cli, plan_file)
+    orders = sorted(out["plan"]["orders"], key=lambda o: o["venue"])
+    assert [(o["venue"], o["action"]) for o in orders] == [("gmx", "decrease"), ("gtrade", "decrease")], out["plan"]
+    assert {o["status"] for o in out["orders"]} == {"executed"}, out["orders"]
+    after = _shorts(gmx, gtrade, ident.address)
+    for name, p in after.items():
+        assert p.size_tokens < before[name].size_tokens, name
+        assert p.liquidation_distance >= MIN_DISTANCE, (name, p.liquidation_distance)
+    g0, g1 = before["gtrade"].margin, after["gtrade"].margin
+    assert isinstance(g0, GtradeMargin) and isinstance(g1, GtradeMargin)
+    assert g1.collateral_raw == g0.collateral_raw and g1.leverage_e3 < g0.leverage_e3
+    said = D(orders[-1]["reason"].rsplit("hedge ratio is now ", 1)[1])
+    assert abs(D(out["after"]["assets"][0]["hedge_ratio"]) - said) <= D("0.002")
