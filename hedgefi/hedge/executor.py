@@ -5,6 +5,8 @@
 ``apply`` plans, refuses what a safety limit forbids (fee cap, collateral the wallet does not have), always
 runs the orders on an anvil fork first (wallet impersonated, keepers played), and with ``broadcast=True``
 sends them for real, order by order, following each to its end. The same objects serve the CLI and scripts.
+Margin intents (``add_collateral``: the venue's ``plan_add_collateral``; a ``keep_collateral`` decrease) take the
+same path: dry-run, preview, approvals through ``venues.base.approval_needed``, journal, broadcast.
 """
 
 from __future__ import annotations

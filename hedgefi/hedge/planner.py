@@ -14,6 +14,13 @@ closes every short of the asset; trades below a venue's minimum size are skipped
 whose estimated fees exceed the policy cap is refused. A pending order that timed out unanswered (gTrade)
 does not count as hedge: the plan cancels it first (``cancel``, which refunds its collateral) and places
 what the hedge still needs.
+
+Given the wallet's balances, the plan also keeps each short's live liquidation distance at or above the
+policy's ``min_liquidation_distance`` (``hedge.margin``): an ``add_collateral`` intent (``collateral_delta`` token
+units, ``collateral_delta_usd``) from the wallet within ``max_collateral``, else a ``decrease`` that keeps the
+collateral in (``keep_collateral``), or a ``close`` when no reduction is enough, each saying the hedge ratio
+it leaves. Margin goes first: an increase of the same asset beside top-ups only uses what they leave, and
+none is placed beside a reduction.
 """
 
 from __future__ import annotations
