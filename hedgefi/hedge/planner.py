@@ -209,7 +209,7 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
             touched = {_key(i.venue, i.market) for i in mine_now}
             fixes, said = _margin(exp, shorts, pending, reduce_markets, ap, left, touched, hedge)
             kept, more = _after_margin(mine_now, fixes, left)
-            out.intents = [i for i in out.intents if i not in mine_now or i in kept] + fixes
+            out.intents = [i for i in out.intents if i not in mine_now] + kept + fixes
             note = "; ".join(n for n in (note, *said, *more) if n)
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {_key(m.venue, m.market): m for m in markets}
@@ -302,7 +302,9 @@ def _margin(exp: Exposure, shorts: Sequence[PositionView], pending: Sequence[Pen
             continue
         token = p.collateral_token.upper()
         cap = None if ap.max_collateral is None else ap.max_collateral - spent.get(token, Decimal(0))
-        f = margin.fix(p, ap.min_liquidation_distance, margin.room_raw(p, wallet, shorts, cap))
+        # a market taking decreases only (gTrade close-only) takes no top-up either: straight to a reduction
+        room = margin.room_raw(p, wallet, shorts, cap) if by_market[k].open else 0
+        f = margin.fix(p, ap.min_liquidation_distance, room)
         if isinstance(f, str):
             said.append(f)
             continue

@@ -5,7 +5,6 @@ intents within the wallet and ``max_collateral``."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
@@ -97,10 +96,9 @@ def test_gtrade_top_up_is_the_least_leverage_step_that_reaches_the_target(target
     # updateLeverage at constant size: the diamond pulls collateral x L / L' - collateral
     lev = int(change.leverage * 1000)
     assert change.collateral_delta_raw == model.collateral_raw * model.leverage_e3 // lev - model.collateral_raw
-    # one leverage step higher would not reach it
-    higher = replace(model)
-    assert _distance(p, type(change)(0, higher._human(higher.liq_e10(  # noqa: SLF001
-        model.collateral_raw * model.leverage_e3 // (lev + 1), lev + 1)))) < target
+    # one leverage step higher (less collateral) would not reach it
+    liq = model.liq_e10(model.collateral_raw * model.leverage_e3 // (lev + 1), lev + 1)
+    assert (D(liq) / 10**10 - p.mark_price) / p.mark_price < target
 
 
 def test_gtrade_top_up_gives_up_below_the_pairs_minimum_leverage() -> None:
@@ -183,3 +181,38 @@ def test_a_pending_order_on_the_short_defers_margin() -> None:
     pending = [PendingOrderView("gmx", "0x1", "MarketIncrease", "ETH", D(0), 0, market=p.market)]
     hp = plan(_exposure(p), [p], pending, [_quote("gmx")], _policy(), wallet={"USDC": D(100000)})
     assert hp.intents == [] and "pending" in hp.lines[0].note
+
+
+def test_an_increase_beside_top_ups_uses_only_what_they_leave() -> None:
+    p = gmx_position()
+    exp = [Exposure("ETH", p.size_tokens * p.mark_price * 4, p.mark_price)]    # hedge at 0.25: wants 0.5
+    wallet = {"USDC": D(3000)}
+    hp = plan(exp, [p], [], [_quote("gmx"), _quote("gtrade")], _policy(venues=("gtrade",)), wallet=wallet)
+    top = next(i for i in hp.intents if i.action == "add_collateral")
+    inc = next(i for i in hp.intents if i.action == "open")
+    assert top.collateral_delta + inc.size_delta_usd / inc.leverage <= D(3000)
+    assert "margin first" in hp.lines[0].note
+    # with no margin to do, the same increase is planned in full (check_limits judges the wallet)
+    fine = gmx_position(mark=3000)
+    hp = plan(exp, [fine], [], [_quote("gmx"), _quote("gtrade")], _policy(venues=("gtrade",)), wallet={"USDC": D(0)})
+    assert [i.action for i in hp.intents] == ["open"]
+
+
+def test_no_increase_beside_a_margin_reduction() -> None:
+    p = gmx_position(mark=4100)
+    exp = [Exposure("ETH", p.size_tokens * p.mark_price * 4, p.mark_price)]
+    hp = plan(exp, [p], [], [_quote("gmx"), _quote("gtrade")], _policy(venues=("gtrade",)), wallet={"USDC": D(0)})
+    assert [i.action for i in hp.intents] == ["decrease"] and "no increase" in hp.lines[0].note
+
+
+def test_a_close_only_market_takes_no_top_up() -> None:
+    p = gtrade_position(mark=3900)
+    q = replace_quote(_quote("gtrade"), open=False, trading="close-only")
+    hp = plan(_exposure(p), [p], [], [q], _policy(), wallet={"USDC": D(10**6)})
+    assert [i.action for i in hp.intents] in (["decrease"], ["close"])
+
+
+def replace_quote(q: MarketQuote, **kw: object) -> MarketQuote:
+    from dataclasses import replace
+
+    return replace(q, **kw)  # type: ignore[arg-type]
