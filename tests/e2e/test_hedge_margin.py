@@ -84,9 +84,9 @@ def test_eth_up_40pct_adds_collateral_to_both_shorts_then_a_rerun_plans_nothing(
         assert D(o["collateral_delta"]) > 0 and D(o["size_delta_usd"]) == 0
         assert D(o["liquidation_distance_after"]) >= MIN_DISTANCE + BUFFER
 
-    text = cli("hedge", "plan", "--plan", str(plan_file))
+    text = cli("hedge", "plan", "--plan", str(plan_file), env={"COLUMNS": "300"})
     assert text.code == 0 and "add_collateral" in text.stdout and "USDC" in text.stdout, text.stdout
-    board = cli("watch", "--once", "--plan", str(plan_file))
+    board = cli("watch", "--once", "--plan", str(plan_file), env={"COLUMNS": "300"})
     assert board.code in (0, 8) and "Top-up" in board.stdout and "+" in board.stdout, board.stdout
     # watch shows, per short, the top-up hedge apply makes
     w = cli("watch", "--once", "--json", "--plan", str(plan_file))
