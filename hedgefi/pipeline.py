@@ -89,7 +89,7 @@ class Step:
 def plan_step(venue: Venue, plan: OrderPlan, existing: PositionView | None) -> Step:
     """The step for a venue's ``OrderPlan``, guarded by its acceptable price and the position it was sized on."""
     guard = PriceGuard(plan.venue, plan.asset, plan.collateral_symbol, plan.acceptable_price,
-                       plan.action in ("open", "increase"), plan.index_price,
+                       plan.action in ("open", "increase", "add_collateral"), plan.index_price,
                        existing.size_usd if existing is not None else Decimal(0), plan.market)
     label = next((t.description for t in reversed(plan.txs) if t.kind == "order"), f"{plan.venue} {plan.action}")
     return Step(venue, list(plan.txs), label, guard, to_raw(plan.execution_fee_eth, 18, what="execution fee"))

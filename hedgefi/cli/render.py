@@ -237,8 +237,11 @@ def hedge_plan(hp: object, to_stderr: bool = False) -> None:
         for col in ("Venue", "Asset", "Action", "Size delta", "Leverage", "Est. fee", "Why"):
             o.add_column(col, justify="right" if col in ("Size delta", "Leverage", "Est. fee") else "left")
         for i in hp.intents:
-            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") else ""
-            o.add_row(i.venue, i.asset, i.action, usd(i.size_delta_usd), lev, usd(i.est_fee_usd), i.reason)
+            lev = f"{fmt_dec(i.leverage)}x" if i.action in ("open", "increase") or \
+                (i.action == "add_collateral" and i.venue == "gtrade") else ""
+            size = f"+{fmt_dec(i.collateral_delta)} {i.collateral}" if i.action == "add_collateral" \
+                else usd(i.size_delta_usd)
+            o.add_row(i.venue, i.asset, i.action, size, lev, usd(i.est_fee_usd), i.reason)
         console.print(o)
     else:
         console.print("No orders: every asset is within its drift band.")
@@ -289,7 +292,7 @@ def dashboard(snap: dict[str, Any]) -> "Group":
         ratios.add_row(a["asset"], usd(Decimal(a["exposure_usd"])), usd(Decimal(a["hedge_usd"])), a["hedge_ratio"])
     shorts = Table(title="Shorts")
     for col in ("Venue", "Asset", "Size", "PnL", "Margin", "Liq. price", "Liq. dist.", "Funding", "Funding APR",
-                "Borrow", "Borrow APR"):
+                "Borrow", "Borrow APR", "Top-up"):
         shorts.add_column(col, justify="left" if col in ("Venue", "Asset") else "right")
     alerted = {a["subject"] for a in snap["alerts"]}
     for p in snap["positions"]:
@@ -301,7 +304,8 @@ def dashboard(snap: dict[str, Any]) -> "Group":
                        usd(Decimal(p["funding_fee_usd"]), 4),
                        pct(Decimal(p["funding_apr"])) if p["funding_apr"] else "-",
                        usd(Decimal(p["borrowing_fee_usd"]), 4),
-                       pct(Decimal(p["borrowing_apr"])) if p["borrowing_apr"] else "-", style=style)
+                       pct(Decimal(p["borrowing_apr"])) if p["borrowing_apr"] else "-",
+                       _top_up(p.get("margin_top_up")), style=style)
     parts: list[RenderableType] = [head, ratios, shorts]
     if snap["pending_orders"]:
         parts.append(f"Pending orders: {len(snap['pending_orders'])} "
@@ -311,6 +315,20 @@ def dashboard(snap: dict[str, Any]) -> "Group":
     else:
         parts.append("No alert.")
     return Group(*parts)
+
+
+def _top_up(t: dict[str, Any] | None) -> str:
+    """The watch column: what `hedge apply` would do to the short's margin ("-": nothing)."""
+    if not t:
+        return "-"
+    after = f" -> {pct(Decimal(t['liquidation_distance_after']))}" if t.get("liquidation_distance_after") else ""
+    if t["action"] == "add_collateral":
+        return f"+{t['collateral_delta']} {t['collateral_token']}{after}"
+    if t["action"] == "reduce":
+        return f"reduce to {pct(Decimal(t['keep']))} of size{after}"
+    if t["action"] == "close":
+        return "close (no reduction enough)"
+    return "none: " + str(t.get("note", ""))
 
 
 def scenario_table(sc: object) -> None:

@@ -28,7 +28,7 @@ def _pct(text: Optional[str], what: str, *, allow_negative: bool = False) -> Dec
     return parse_decimal(t, what=what, allow_negative=allow_negative)
 
 
-def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
+def _snapshot(conn: Any, address: str, thresholds: Any, policy: Any = None) -> dict[str, Any]:
     from hedgefi.hedge.executor import fetch_state
     from hedgefi.risk.alerts import evaluate
     from hedgefi.risk.equity import equity_usd
@@ -37,8 +37,13 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
     from hedgefi.risk.alerts import liquidated_alerts
     from hedgefi.risk.liquidations import track_liquidations
 
+    from hedgefi.hedge import margin
+    from hedgefi.hedge.executor import wallet_balances
+    from hedgefi.hedge.policy import DEFAULT_MIN_LIQ_DISTANCE
+
     st = fetch_state(conn, address)
     liquidated = track_liquidations(conn, address, st.positions, st.block)
+    wallet = wallet_balances(st)
     alerts = evaluate(st.exposures, st.positions, st.markets, thresholds) + liquidated_alerts(liquidated)
     carry = {(m.venue, m.market.lower()): m for m in st.markets}     # by market: an asset has several
     positions = []
@@ -48,6 +53,12 @@ def _snapshot(conn: Any, address: str, thresholds: Any) -> dict[str, Any]:
         q = carry.get((p.venue, p.market.lower()))
         row["funding_apr"] = fmt(q.short_funding_apr) if q else None
         row["borrowing_apr"] = fmt(q.short_borrowing_apr) if q else None
+        # the margin step `hedge apply` would take for this short (each short judged alone against the wallet)
+        ap = policy.for_asset(p.asset) if policy is not None else None
+        min_d = ap.min_liquidation_distance if ap is not None else DEFAULT_MIN_LIQ_DISTANCE
+        shorts = [s for s in st.positions if s.asset == p.asset and s.side == "short"]
+        row["margin_top_up"] = margin.preview_json(p, min_d, margin.room_raw(
+            p, wallet, shorts, ap.max_collateral if ap is not None else None))
         positions.append(row)
         equity += equity_usd(p)
     return {"chain_id": conn.chain_id, "block": st.block, "address": address,
@@ -67,8 +78,11 @@ def watch(
     address: Optional[str] = typer.Option(None, "--address"),
     account: Optional[str] = typer.Option(None, "--account"),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per tick."),
+    plan_file: Optional[Path] = typer.Option(None, "--plan", help="The hedge plan whose min_liquidation_distance "
+                                             "and max_collateral the margin top-up column uses (else 0.2, no cap)."),
 ) -> None:
-    """A live dashboard: value, hedge ratio per asset, each short's PnL, margin, liquidation, carry; alerts."""
+    """A live dashboard: value, hedge ratio per asset, each short's PnL, margin, liquidation, carry; alerts;
+    per short the margin top-up `hedge apply` would make (JSON key ``margin_top_up``)."""
     import json
     import time
 
@@ -83,10 +97,13 @@ def watch(
                    _pct(alert_drift, "--alert-drift"), _pct(target_ratio, "--target-ratio"))
     if t.drift is not None and not t.target_ratio:
         raise InputError("--alert-drift needs --target-ratio (the ratio the hedge should be at)")
+    from hedgefi.hedge.policy import load_plan
+
+    policy = load_plan(plan_file) if plan_file is not None else None
     ident = require_identity(OPTIONS.profile(), address=address, account=account)
     conn = OPTIONS.connect()
     if once:
-        snap = _snapshot(conn, ident.address, t)
+        snap = _snapshot(conn, ident.address, t, policy)
         render.print_json(snap) if as_json else render.out.print(render.dashboard(snap))
         if snap["alerts"]:
             for a in snap["alerts"]:
@@ -96,7 +113,7 @@ def watch(
     try:
         if as_json:
             while True:
-                tick = _tick(conn, ident.address, t, interval)
+                tick = _tick(conn, ident.address, t, interval, policy)
                 if tick is not None:
                     print(json.dumps(tick), flush=True)
                 time.sleep(interval)
@@ -107,7 +124,7 @@ def watch(
         last: Any = Text("waiting for the first snapshot…")
         with Live(last, console=render.out, refresh_per_second=1) as live:
             while True:
-                tick = _tick(conn, ident.address, t, interval)
+                tick = _tick(conn, ident.address, t, interval, policy)
                 if tick is not None:
                     last = render.dashboard(tick)
                     live.update(last)
@@ -119,14 +136,14 @@ def watch(
         return
 
 
-def _tick(conn: Any, address: str, thresholds: Any, interval: float) -> dict[str, Any] | None:
+def _tick(conn: Any, address: str, thresholds: Any, interval: float, policy: Any = None) -> dict[str, Any] | None:
     """One refresh of ``watch``: the snapshot, or None after a transient RPC error (shown; the next tick
     retries). A node on another chain or a missing contract is not transient: that error ends the watch."""
     from hedgefi.cli import render
     from hedgefi.core.errors import ChainError, ChainIdMismatchError, NoCodeError
 
     try:
-        return _snapshot(conn, address, thresholds)
+        return _snapshot(conn, address, thresholds, policy)
     except (ChainIdMismatchError, NoCodeError):
         raise
     except ChainError as exc:

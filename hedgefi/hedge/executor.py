@@ -5,6 +5,8 @@
 ``apply`` plans, refuses what a safety limit forbids (fee cap, collateral the wallet does not have), always
 runs the orders on an anvil fork first (wallet impersonated, keepers played), and with ``broadcast=True``
 sends them for real, order by order, following each to its end. The same objects serve the CLI and scripts.
+Margin intents (``add_collateral``: the venue's ``plan_add_collateral``; a ``keep_collateral`` decrease) take the
+same path: dry-run, preview, approvals through ``venues.base.approval_needed``, journal, broadcast.
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ class HedgeState:
     def plan(self, policy: HedgePolicy) -> HedgePlan:
         """The hedge plan for ``policy`` off this state."""
         return plan(self.exposures, self.positions, self.pending, self.markets, policy, self.liquidation,
-                    self.targets)
+                    wallet_balances(self), self.targets)
 
     @money
     def summary(self, assets: Sequence[str] | None = None) -> dict[str, Any]:
@@ -163,6 +165,15 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
                       venues, batch.sent, setup.value if setup is not None else None, targets)
 
 
+def wallet_balances(state: HedgeState) -> dict[str, Decimal]:
+    """The wallet's token balances by symbol (token units): what new collateral and margin top-ups may use."""
+    out: dict[str, Decimal] = {}
+    for a in state.holdings.assets:
+        if not a.error:
+            out[a.symbol.upper()] = out.get(a.symbol.upper(), Decimal(0)) + a.balance
+    return out
+
+
 @money
 def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequence[PositionView],
                 allowances: Allowances | None = None) -> "Step | None":
@@ -173,11 +184,26 @@ def intent_step(venue: Venue, account: str, intent: OrderIntent, positions: Sequ
     if intent.action == "cancel":
         return Step(venue, list(venue.build_cancel(account, intent.order_key)),
                     f"{venue.name} cancel of order {intent.order_key}")
+    if intent.action == "add_collateral":
+        existing = _position_of(intent, positions)
+        if existing is None or existing.margin is None:
+            return None
+        amount_raw = int((intent.collateral_delta * Decimal(10) ** existing.margin.collateral_decimals)
+                         .to_integral_value())
+        return plan_step(venue, venue.plan_add_collateral(account, existing, amount_raw, leverage=intent.leverage,
+                                                          allowances=allowances), existing)
     got = intent_request(intent, positions)
     if got is None:
         return None
     req, existing = got
     return plan_step(venue, venue.plan_short(account, req, existing=existing, allowances=allowances), existing)
+
+
+def _position_of(intent: OrderIntent, positions: Sequence[PositionView]) -> PositionView | None:
+    # positions are keyed by market: the intent's (an asset may have shorts in several GMX markets)
+    return next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
+                 and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
+                 and (not intent.market or p.market.lower() == intent.market.lower())), None)
 
 
 @money
@@ -187,11 +213,10 @@ def intent_request(intent: OrderIntent, positions: Sequence[PositionView]
     change)."""
     if intent.action == "cancel":
         return None
-    # positions are keyed by market: the intent's (an asset may have shorts in several GMX markets)
-    existing = next((p for p in positions if p.venue == intent.venue and p.asset == intent.asset
-                     and p.side == "short" and p.collateral_token.upper() == intent.collateral.upper()
-                     and (not intent.market or p.market.lower() == intent.market.lower())), None)
+    existing = _position_of(intent, positions)
     market = intent.market or None
+    if intent.action == "add_collateral":
+        return None               # planned by the venue's plan_add_collateral (intent_step)
     if intent.action in ("open", "increase"):
         req = ShortRequest(intent.asset, intent.size_delta_usd, intent.collateral, leverage=intent.leverage,
                            market=market)
@@ -205,7 +230,7 @@ def intent_request(intent: OrderIntent, positions: Sequence[PositionView]
         # the plan speaks in notional at the mark; the venue in entry USD: scale by the same fraction
         fraction = min(Decimal(1), -intent.size_delta_usd / notional(existing))
         req = ShortRequest(intent.asset, -(existing.size_usd * fraction).quantize(USD_Q), intent.collateral,
-                           market=market)
+                           market=market, keep_collateral=intent.keep_collateral)
     return req, existing
 
 
@@ -220,6 +245,8 @@ def _collateral_needed(hp: HedgePlan) -> dict[str, Decimal]:
     for i in hp.intents:
         if i.size_delta_usd > 0:
             need[i.collateral] = need.get(i.collateral, Decimal(0)) + (i.size_delta_usd / i.leverage)
+        elif i.action == "add_collateral":
+            need[i.collateral] = need.get(i.collateral, Decimal(0)) + i.collateral_delta_usd
     return need
 
 
@@ -447,5 +474,5 @@ def _apply(conn: "Connection", identity: "Identity", policy: HedgePolicy, broadc
 
 
 __all__ = ["HedgeState", "RefusedError", "ApplyResult", "ApplyPreview", "OrderReport", "fetch_state",
-           "exposures_from_holdings", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees",
+           "exposures_from_holdings", "wallet_balances", "apply", "intent_txs", "intent_step", "check_limits", "check_run_fees",
            "check_fresh_prices"]

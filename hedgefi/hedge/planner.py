@@ -14,6 +14,13 @@ closes every short of the asset; trades below a venue's minimum size are skipped
 whose estimated fees exceed the policy cap is refused. A pending order that timed out unanswered (gTrade)
 does not count as hedge: the plan cancels it first (``cancel``, which refunds its collateral) and places
 what the hedge still needs.
+
+Given the wallet's balances, the plan also keeps each short's live liquidation distance at or above the
+policy's ``min_liquidation_distance`` (``hedge.margin``): an ``add_collateral`` intent (``collateral_delta`` token
+units, ``collateral_delta_usd``) from the wallet within ``max_collateral``, else a ``decrease`` that keeps the
+collateral in (``keep_collateral``), or a ``close`` when no reduction is enough, each saying the hedge ratio
+it leaves. Margin goes first: an increase of the same asset beside top-ups only uses what they leave, and
+none is placed beside a reduction.
 """
 
 from __future__ import annotations
@@ -54,12 +61,22 @@ class OrderIntent:
     est_fee_usd: Decimal = Decimal(0)
     order_key: str = ""           # the order a ``cancel`` intent recovers
     market: str = ""              # the venue market it trades (GMX: the market token); "" for a cancel
+    collateral_delta: Decimal = Decimal(0)       # add_collateral: token units of ``collateral`` added
+    collateral_delta_usd: Decimal = Decimal(0)   # ... valued at the collateral's price
+    keep_collateral: bool = False                # a margin decrease: the collateral stays in the short
+    liquidation_distance_after: Decimal | None = None   # margin intents: the venue's distance after
 
     def as_json(self) -> dict[str, Any]:
-        return {"venue": self.venue, "market": self.market or None, "asset": self.asset, "action": self.action,
-                "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
-                "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
-                "order_key": self.order_key or None}
+        out = {"venue": self.venue, "market": self.market or None, "asset": self.asset, "action": self.action,
+               "size_delta_usd": fmt(self.size_delta_usd), "reason": self.reason,
+               "collateral": self.collateral, "leverage": fmt(self.leverage), "est_fee_usd": fmt(self.est_fee_usd),
+               "order_key": self.order_key or None}
+        if self.action == "add_collateral" or self.keep_collateral:
+            out.update({"collateral_delta": fmt(self.collateral_delta),
+                        "collateral_delta_usd": fmt(self.collateral_delta_usd),
+                        "liquidation_distance_after": None if self.liquidation_distance_after is None
+                        else fmt(self.liquidation_distance_after)})
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,12 +211,16 @@ def _proxied(exposures: Sequence[Exposure], markets: Sequence[MarketQuote], poli
 @money
 def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pending: Sequence[PendingOrderView],
          markets: Sequence[MarketQuote], policy: HedgePolicy,
-         liquidation: Sequence[LiquidationQuote] = (), targets: Mapping[str, AssetTarget] | None = None) -> HedgePlan:
+         liquidation: Sequence[LiquidationQuote] = (), wallet: Mapping[str, Decimal] | None = None,
+         targets: Mapping[str, AssetTarget] | None = None) -> HedgePlan:
     """The plan; ``liquidation``: the venues' own liquidation distances for new shorts (``hedge.liquidation``),
-    against which each open or increase keeps, caps or refuses its leverage; ``targets``: each asset's trend ratio
-    and proxy (``hedge.targets.resolve_targets``), when the policy has any."""
+    against which each open or increase keeps, caps or refuses its leverage; ``wallet``: the wallet's balance
+    per collateral symbol (token units), which caps new collateral and funds margin top-ups (``hedge.margin``;
+    None: margin maintenance off, increases uncapped by the wallet); ``targets``: each asset's trend ratio and
+    proxy (``hedge.targets.resolve_targets``), when the policy has any."""
     check_plan_assets(policy, exposures, positions, markets)
     out = HedgePlan()
+    left = None if wallet is None else {k.upper(): v for k, v in wallet.items()}
     extra: dict[str, Decimal] = {}
     fixed: dict[str, AssetLine] = {}
     if targets:
@@ -242,6 +263,15 @@ def plan(exposures: Sequence[Exposure], positions: Sequence[PositionView], pendi
                 out.refused = refusals[0]
             out.notes += [w for w in why if w not in refusals]
             out.intents += intents
+        if left is not None:
+            mine_now = [i for i in out.intents if i.asset.upper() == exp.asset.upper()]
+            touched = {_key(i.venue, i.market) for i in mine_now}
+            from hedgefi.hedge.margin_plan import after_margin, margin_intents
+
+            fixes, said = margin_intents(exp, shorts, pending, reduce_markets, ap, left, touched, hedge)
+            kept, more = after_margin(mine_now, fixes, left)
+            out.intents = [i for i in out.intents if i not in mine_now] + kept + fixes
+            note = "; ".join(n for n in (note, *said, *more) if n)
         out.lines.append(AssetLine(exp.asset, exp.exposure_usd, hedge, pend, target, in_band, note))
     by_key = {_key(m.venue, m.market): m for m in markets}
     sizes: dict[tuple[str, str], Decimal] = {}

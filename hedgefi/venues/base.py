@@ -93,6 +93,33 @@ class MarketQuote:
 
 
 @dataclass(frozen=True, slots=True)
+class MarginChange:
+    """A position after a margin change, as its venue would compute its liquidation price."""
+
+    collateral_delta_raw: int            # collateral the venue pulls (token base units; gTrade: at a storable leverage)
+    liquidation_price: Decimal | None    # None: no positive price liquidates it
+    leverage: Decimal | None = None      # gTrade: the trade's leverage after the change (0.001x steps)
+
+
+class MarginModel(Protocol):
+    """A live position's liquidation price as a pure function of a change to it, in the venue's own formula
+    (GMX ``PositionUtils.isPositionLiquidatable``, gTrade ``getTradeLiquidationPrice``): what
+    ``hedge.margin`` inverts to size a collateral top-up or a reduction."""
+
+    @property
+    def collateral_decimals(self) -> int: ...
+
+    def add_collateral(self, amount_raw: int) -> MarginChange:
+        """Add about ``amount_raw`` of collateral at the same size (GMX: a zero-size increase; gTrade:
+        ``updateLeverage`` to the leverage that pulls at least it)."""
+        ...
+
+    def reduce(self, keep: Decimal) -> MarginChange:
+        """Keep the fraction ``keep`` of the size, the collateral staying in the position."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class PositionView:
     venue: str
     market: str
@@ -124,6 +151,8 @@ class PositionView:
     claimable_funding_usd: Decimal = Decimal(0)   # GMX: funding earned, claimable apart from the close
     size_tokens_raw: int = 0           # GMX: the position's sizeInTokens (index-token units); 0 on gTrade
     pending_impact_amount_raw: int = 0  # GMX: its pendingImpactAmount (index-token units, signed); 0 on gTrade
+    # its liquidation price after a margin change, by the venue's formula (None: the venue could not say)
+    margin: MarginModel | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         def opt(v: Decimal | None) -> str | None:
@@ -178,6 +207,7 @@ class ShortRequest:
     close: bool = False
     force: bool = False                # send even when the venue's market is closed (the order will time out)
     market: str | None = None          # GMX: the market token to trade (None: the adapter chooses, see its docs)
+    keep_collateral: bool = False      # a decrease that leaves the collateral in (gTrade: by leverage, not collateral)
 
 
 @dataclass
@@ -308,6 +338,8 @@ class Venue(Protocol):
         venue's ``state_reader`` ran), so that planning them reads nothing more; ``gas_price``: the batch's
         ``eth_gasPrice`` answer."""
         ...
+    def plan_add_collateral(self, account: str, existing: PositionView, amount_raw: int, *,
+                            leverage: Decimal | None = None, allowances: Allowances | None = None) -> OrderPlan: ...
     def build_cancel(self, account: str, order_key: str) -> list[UnsignedTx]: ...
     def owns_order_key(self, key: str) -> bool: ...
     def order_keys(self, receipt: Receipt) -> list[CreatedOrder]: ...
@@ -315,6 +347,6 @@ class Venue(Protocol):
     def play_keeper(self, account: str | None = None, order_keys: list[str] | None = None) -> list[KeeperAction]: ...
 
 
-__all__ = ["Allowances", "approval_needed", "read_warnings", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
+__all__ = ["MarginChange", "MarginModel", "Allowances", "approval_needed", "read_warnings", "VenueCapabilities", "MarketQuote", "PositionView", "PendingOrderView", "UnsignedTx", "ShortRequest",
            "OrderPlan", "Venue", "TradingState", "OrderStatus", "Receipt", "CreatedOrder", "OrderOutcome",
            "KeeperAction", "LiquidationQuote"]

@@ -264,3 +264,28 @@ def test_each_venue_owns_the_order_keys_it_makes_and_no_other(conn, demo) -> Non
                 f"{demo.address[:-1]}:3", "0x" + "00" * 32 + ":1"]
     for text in not_keys:
         assert not any(v.owns_order_key(text) for v in venues.values()), text
+
+
+def test_a_collateral_top_up_adds_collateral_at_the_same_size(venue, conn, demo) -> None:  # type: ignore[no-untyped-def]
+    """Every venue's ``plan_add_collateral``: the position's margin model reproduces its liquidation price, and
+    the top-up, signed and executed, leaves the size alone, takes the collateral from the wallet (through an
+    approval when the allowance is short) and moves the liquidation price away."""
+    from tests.helpers import send, short_position, usdc_raw
+
+    send(conn, venue, demo, venue.plan_short(demo.address, ShortRequest("ETH", Decimal("3000"),
+                                                                        leverage=Decimal(2))).txs)
+    p = short_position(venue, demo.address)
+    assert p.margin is not None
+    assert p.margin.add_collateral(0).liquidation_price.quantize(Decimal("0.0001")) == \
+        p.liquidation_price.quantize(Decimal("0.0001"))
+    usdc = usdc_raw(conn, demo.address)
+    plan = venue.plan_add_collateral(demo.address, p, 300 * 10**6)
+    assert plan.action == "add_collateral" and plan.size_delta_usd == 0
+    assert [t.kind for t in plan.txs][-1] == "order" and all(t.kind in ("approve", "order") for t in plan.txs)
+    r = send(conn, venue, demo, plan.txs)
+    assert [o.status for o in r.orders] == ["executed"]
+    after = short_position(venue, demo.address)
+    assert after.size_tokens == p.size_tokens
+    pulled = usdc - usdc_raw(conn, demo.address)
+    assert pulled >= 300 * 10**6 and after.collateral_amount - p.collateral_amount >= Decimal(299)
+    assert after.liquidation_price > p.liquidation_price

@@ -368,7 +368,10 @@ contract OrderHandler is IOrderHandler, RoleModule {
         Order.Props memory o = c.order;
         bool isLong = o.flags.isLong;
         uint256 execPrice = isLong ? c.prices.indexTokenPrice.max : c.prices.indexTokenPrice.min;
-        if (isLong ? execPrice > o.numbers.acceptablePrice : execPrice < o.numbers.acceptablePrice) {
+        // a zero size is a collateral deposit: GMX does not hold its price to the acceptable price
+        // (IncreasePositionUtils.getExecutionPrice) nor validate reserves for it
+        bool deposit = o.numbers.sizeDeltaUsd == 0;
+        if (!deposit && (isLong ? execPrice > o.numbers.acceptablePrice : execPrice < o.numbers.acceptablePrice)) {
             revert Errors.OrderNotFulfillableAtAcceptablePrice(execPrice, o.numbers.acceptablePrice);
         }
         bytes32 pk = _positionKey(c);
@@ -395,7 +398,7 @@ contract OrderHandler is IOrderHandler, RoleModule {
         _applyOpenInterest(c, p.addresses.collateralToken, isLong, int256(o.numbers.sizeDeltaUsd), int256(tokensDelta));
 
         _validatePosition(c, p, execPrice, false);
-        _validateCapacity(c, isLong);
+        if (!deposit) _validateCapacity(c, isLong);
         GmxEvents.positionChanged(emitter, true, p, GmxEvents.PositionChange(
             c.key, pk, execPrice, c.prices.indexTokenPrice, c.collateralPrice, o.numbers.sizeDeltaUsd, tokensDelta,
             o.numbers.orderType, int256(o.numbers.initialCollateralDeltaAmount), 0));

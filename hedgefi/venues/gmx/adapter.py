@@ -273,9 +273,32 @@ class GmxVenue:
             plan.notes.insert(0, chosen)
         return plan
 
+    @money
+    def plan_add_collateral(self, account: str, existing: PositionView, amount_raw: int, *,
+                            leverage: Decimal | None = None, allowances: Allowances | None = None) -> OrderPlan:
+        """Add ``amount_raw`` of the position's collateral token at the same size: a MarketIncrease with
+        ``sizeDeltaUsd`` 0 and the collateral as ``initialCollateralDeltaAmount`` (GMX's IncreasePositionUtils
+        takes a zero size: a collateral deposit; no position fee on a zero size). ``leverage`` is unused."""
+        if amount_raw <= 0:
+            raise BadAmountError("a collateral top-up needs a positive amount")
+        snap = reads.fetch_snapshot(self.conn, self.d)
+        m = snap.market_by_key(existing.market)
+        if m is None:
+            raise InputError(f"{existing.market} is not a GMX market hedgefi can trade")
+        coll = self._collateral(snap, m, existing.collateral_token)
+        req = ShortRequest(existing.asset, Decimal(0), coll.symbol, collateral_amount=from_raw(amount_raw, coll.decimals),
+                           market=m.key)
+        index_e30 = snap.prices_e30[m.index_token.lower()]
+        fees = fetch_fee_context(self.conn, self.d, account, coll.address, m.key,
+                                 self._execution_query(snap, m, req, existing, True))
+        return self._plan_increase(account, req, m, coll, index_e30, snap.prices_e30[coll.address.lower()], fees,
+                                   reads.human_price(index_e30, m.index_decimals), existing, allowances,
+                                   action="add_collateral")
+
     def _plan_increase(self, account: str, req: ShortRequest, market: reads.GmxMarket, coll: reads.TokenMeta,
                        index_e30: int, coll_e30: int, fees: FeeContext, index_price: Decimal,
-                       existing: PositionView | None, allowances: Allowances | None = None) -> OrderPlan:
+                       existing: PositionView | None, allowances: Allowances | None = None,
+                       action: str | None = None) -> OrderPlan:
         size_raw = to_raw(req.size_delta_usd, 30, what="size")
         if req.collateral_amount is not None:
             coll_raw = to_raw(req.collateral_amount, coll.decimals, what="--collateral-amount")
@@ -320,8 +343,12 @@ class GmxVenue:
                                 size_raw + (existing.size_usd_e30 if existing else 0))
             notes.append(f"stop-loss at {fmt(req.stop_loss_price)} closes the whole short"
                          + (f"; it replaces {len(old)} earlier stop-loss order(s)" if old else ""))
-        action = "increase" if existing else "open"
-        txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
+        if action == "add_collateral":
+            txs.append(bundle.tx(self.d, f"GMX add {from_raw(coll_raw, coll.decimals)} {coll.symbol} collateral to "
+                                         f"the {req.asset} short (size unchanged)"))
+        else:
+            action = "increase" if existing else "open"
+            txs.append(bundle.tx(self.d, f"GMX {action} {req.asset} short of ${fmt(req.size_delta_usd)}"))
         return OrderPlan("gmx", action, market.asset, market.key, req.size_delta_usd, coll.symbol,
                          from_raw(coll_raw, coll.decimals), reads.human_price(accept, market.index_decimals),
                          index_price, from_raw(bundle.value_wei - (coll_raw if is_wnt else 0), 18), txs, notes,

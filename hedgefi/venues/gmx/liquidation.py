@@ -22,9 +22,12 @@ when no positive price liquidates the position.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from hedgefi.core.units import CONTEXT
+from hedgefi.venues.base import MarginChange
 from hedgefi.venues.gmx.constants import FLOAT
 
 if TYPE_CHECKING:
@@ -104,6 +107,50 @@ def liquidation_price_e30(x: LiquidationInputs, p: LiquidationParams) -> int | N
     return price if price > 0 else None
 
 
+@dataclass(frozen=True, slots=True)
+class GmxMargin:
+    """``venues.base.MarginModel`` for one GMX position: ``liquidation_price_e30`` of the position changed.
+
+    * add collateral (a MarketIncrease with sizeDeltaUsd 0): the collateral grows by the amount; the pending
+      funding and borrowing the increase settles leave the collateral and the costs alike, so only the
+      collateral term moves (no position fee on a zero size, no close impact change).
+    * reduce to ``keep`` of the size (a MarketDecrease, no collateral withdrawn): size, tokens and impacts
+      scale by ``keep``; the collateral pays the slice's loss at the mark, its closing fee and the pending
+      funding and borrowing (which leave the costs); a profit is paid out, not kept (``DecreasePositionUtils``).
+    """
+
+    inputs: LiquidationInputs
+    params: LiquidationParams
+    index_decimals: int
+    collateral_decimals: int
+
+    def _human(self, x: LiquidationInputs) -> Decimal | None:
+        e30 = liquidation_price_e30(x, self.params)
+        return None if e30 is None else CONTEXT.divide(Decimal(e30) * Decimal(10) ** self.index_decimals,
+                                                       Decimal(FLOAT))
+
+    def add_collateral(self, amount_raw: int) -> MarginChange:
+        x = replace(self.inputs, collateral_raw=self.inputs.collateral_raw + amount_raw)
+        return MarginChange(amount_raw, self._human(x))
+
+    def reduce(self, keep: Decimal) -> MarginChange:
+        x = self.inputs
+        scale = 10**9
+        k = int((keep * scale).to_integral_value())
+        size, tokens = x.size_usd_e30 * k // scale, x.size_tokens_raw * k // scale
+        cut_usd, cut_tokens = x.size_usd_e30 - size, x.size_tokens_raw - tokens
+        price = x.index_price_max_e30 if not x.is_long else x.index_price_min_e30
+        pnl = cut_tokens * price - cut_usd if x.is_long else cut_usd - cut_tokens * price
+        paid = max(0, -pnl) + apply_factor(cut_usd, self.params.closing_fee_factor) \
+            + x.funding_fee_amount_raw * x.collateral_price_min_e30 + x.borrowing_fee_usd_raw
+        cp = x.collateral_price_min_e30 or 1
+        coll = max(0, x.collateral_raw - -(-paid // cp))
+        after = replace(x, size_usd_e30=size, size_tokens_raw=tokens, collateral_raw=coll, funding_fee_amount_raw=0,
+                        borrowing_fee_usd_raw=0, close_impact_usd_raw=x.close_impact_usd_raw * k // scale,
+                        pending_impact_amount_raw=x.pending_impact_amount_raw * k // scale)
+        return MarginChange(0, self._human(after))
+
+
 # ------------------------------------------------------------------ wiring to the Reader's answers
 def market_calls(data_store: str, market: str) -> list["Call"]:
     """The DataStore reads ``market_params`` decodes, for one market (no I/O here)."""
@@ -151,6 +198,6 @@ def inputs_from_position_info(info: dict[str, Any], collateral_price_min_e30: in
         index_price_min_e30=index_price_min_e30, index_price_max_e30=index_price_max_e30)
 
 
-__all__ = ["LiquidationParams", "LiquidationInputs", "liquidation_price_e30", "remaining_collateral_usd",
+__all__ = ["GmxMargin", "LiquidationParams", "LiquidationInputs", "liquidation_price_e30", "remaining_collateral_usd",
            "liquidation_impact_usd", "liquidation_costs_usd", "required_collateral_usd", "market_calls",
            "market_params", "inputs_from_position_info", "CALLS_PER_MARKET"]

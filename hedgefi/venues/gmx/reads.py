@@ -436,8 +436,8 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
     worth = _position_worth(info, snap, m, cp_min, funding_usd)   # claimables each at its own token's price
     coll_is_index = a["collateralToken"].lower() == m.index_token.lower()
     index_e30 = snap.prices_e30[m.index_token.lower()]
-    liq_e30 = liquidation.liquidation_price_e30(liquidation.inputs_from_position_info(
-        info, cp_min, coll_is_index, index_e30, index_e30), min_factor[m.key.lower()])
+    liq_inputs = liquidation.inputs_from_position_info(info, cp_min, coll_is_index, index_e30, index_e30)
+    liq_e30 = liquidation.liquidation_price_e30(liq_inputs, min_factor[m.key.lower()])
     mark_h = human_price(mark, m.index_decimals)
     liq_h = human_price(liq_e30, m.index_decimals).quantize(PRICE_Q) if liq_e30 else None
     entry = (CONTEXT.divide(Decimal(size_usd) * Decimal(10) ** m.index_decimals, Decimal(size_tokens_raw) * FLOAT)
@@ -455,6 +455,7 @@ def _position_view(info: dict[str, Any], snap: Snapshot, by_key: dict[str, GmxMa
         price_stale=snap.market_stale(m), net_pnl_usd=_usd(worth[0]), close_value_usd=_usd(worth[1]),
         closing_fee_usd=_usd(worth[2]), claimable_funding_usd=_usd(worth[3]),
         size_tokens_raw=size_tokens_raw, pending_impact_amount_raw=int(n["pendingImpactAmount"]),
+        margin=liquidation.GmxMargin(liq_inputs, min_factor[m.key.lower()], m.index_decimals, coll.decimals),
     )
 
 

@@ -246,6 +246,8 @@ class GtradeVenue:
             return OrderPlan("gtrade", "close", info.asset, existing.market, -existing.size_usd, "USDC", Decimal(0),
                              accept, index_price, Decimal(0), [tx], position_fee_usd=fee, closing_fee_usd=Decimal(0))
         fraction = CONTEXT.divide(-req.size_delta_usd, existing.size_usd)
+        if req.keep_collateral:
+            return self._plan_deleverage(req, quote, info, index_price, slip, existing, fraction)
         decimals = self.conn.profile.token("USDC").decimals
         coll_raw = int((existing.collateral_amount * fraction * 10**decimals).to_integral_value(rounding=ROUND_FLOOR))
         if coll_raw <= 0:
@@ -256,6 +258,84 @@ class GtradeVenue:
                                 f"gTrade decrease {info.asset} short by ${fmt(removed)}")
         return OrderPlan("gtrade", "decrease", info.asset, existing.market, -removed, "USDC", Decimal(0), accept,
                          index_price, Decimal(0), [tx], ["the collateral shrinks with the size (same leverage)"],
+                         position_fee_usd=position_fee_usd(quote, removed),
+                         closing_fee_usd=position_fee_usd(quote, existing.size_usd - removed))
+
+    @money
+    def plan_add_collateral(self, account: str, existing: PositionView, amount_raw: int, *,
+                            leverage: Decimal | None = None, allowances: Allowances | None = None) -> OrderPlan:
+        """``updateLeverage`` to a lower leverage at constant size: the diamond pulls collateral x leverage /
+        new leverage - collateral. ``leverage``: the new leverage (else the one that pulls at least
+        ``amount_raw``)."""
+        from hedgefi.venues.gtrade.margin import GtradeMargin
+
+        quote, info = self._pair(existing.asset)
+        if quote.trading == "paused":
+            raise MarketClosedError("gTrade is paused now: the diamond would revert this order; nothing was sent")
+        if not quote.hours_open:
+            raise MarketClosedError(f"gTrade {info.asset}/USD is closed ({quote.hours or 'outside trading hours'}): "
+                                    "its oracles would not answer a leverage update now")
+        usdc = self.conn.profile.token("USDC")
+        model = existing.margin
+        if isinstance(model, GtradeMargin):
+            coll_raw, lev_e3 = model.collateral_raw, model.leverage_e3
+        else:
+            coll_raw = int((existing.collateral_amount * 10**usdc.decimals).to_integral_value())
+            lev_e3 = existing.size_collateral_raw * LEVERAGE_SCALE // coll_raw if coll_raw else 0
+        if coll_raw <= 0 or lev_e3 <= 0:
+            raise InputError(f"the gTrade {existing.asset} short has no collateral or leverage to update")
+        new_e3 = leverage_e3(leverage) if leverage is not None else coll_raw * lev_e3 // (coll_raw + amount_raw)
+        if not (max(info.min_leverage_e3, 100) <= new_e3 < lev_e3):
+            raise BadAmountError(f"adding that collateral takes the gTrade {info.asset}/USD short to "
+                                 f"{fmt(Decimal(new_e3) / LEVERAGE_SCALE)}x, outside "
+                                 f"{fmt(Decimal(max(info.min_leverage_e3, 100)) / LEVERAGE_SCALE)}x-"
+                                 f"{fmt(Decimal(lev_e3) / LEVERAGE_SCALE)}x (its minimum and its leverage now)")
+        pull = coll_raw * lev_e3 // new_e3 - coll_raw
+        balance, allowance = self._wallet(account)
+        if balance < pull:
+            raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; this top-up needs "
+                                 f"{from_raw(pull, usdc.decimals)}")
+        txs: list[UnsignedTx] = []
+        if approval_needed(allowances, usdc.address, self.d.diamond, allowance, pull):
+            txs.append(orders.approval_tx(usdc.address, self.d.diamond, pull, "USDC"))
+        _, index = parse_key(existing.key)
+        txs.append(orders.update_leverage_tx(
+            self.d.diamond, index, new_e3,
+            f"gTrade add {from_raw(pull, usdc.decimals)} USDC collateral to the {info.asset} short: leverage "
+            f"{fmt(Decimal(lev_e3) / LEVERAGE_SCALE)}x -> {fmt(Decimal(new_e3) / LEVERAGE_SCALE)}x, size unchanged"))
+        index_price = from_raw(info.price_e10, PRICE_DECIMALS)
+        # no price bound: updateLeverage takes no expected price (acceptable 0 never stops it)
+        return OrderPlan("gtrade", "add_collateral", info.asset, existing.market, Decimal(0), "USDC",
+                         from_raw(pull, usdc.decimals), Decimal(0), index_price, Decimal(0), txs,
+                         ["updateLeverage is a market order the oracles fulfil (type 7); it keeps the size"],
+                         position_fee_usd=Decimal(0), closing_fee_usd=existing.closing_fee_usd)
+
+    def _plan_deleverage(self, req: ShortRequest, quote: MarketQuote, info: reads.PairInfo, index_price: Decimal,
+                         slip: int, existing: PositionView, fraction: Decimal) -> OrderPlan:
+        """A decrease by leverage alone (``decreasePositionSize`` with a leverage delta, collateral 0): the
+        collateral stays, so the leverage falls and the liquidation price moves away (margin maintenance)."""
+        from hedgefi.venues.gtrade.margin import GtradeMargin
+
+        _, index = parse_key(existing.key)
+        model = existing.margin
+        if isinstance(model, GtradeMargin):
+            lev_e3 = model.leverage_e3
+        else:
+            decimals = self.conn.profile.token("USDC").decimals
+            coll_raw = int((existing.collateral_amount * 10**decimals).to_integral_value())
+            lev_e3 = existing.size_collateral_raw * LEVERAGE_SCALE // coll_raw if coll_raw else 0
+        keep_e3 = int((Decimal(lev_e3) * (1 - fraction)).to_integral_value(rounding=ROUND_FLOOR))
+        delta_e3 = lev_e3 - max(keep_e3, 100)
+        if delta_e3 <= 0:
+            raise BadAmountError("that decrease is too small for gTrade (under 0.001x of leverage)")
+        removed = (existing.size_usd * Decimal(delta_e3) / Decimal(lev_e3)).quantize(Decimal("0.000001"))
+        accept = (index_price * (1 + Decimal(slip) / 100_000)).quantize(Decimal("0.00000001"))
+        tx = orders.decrease_tx(self.d.diamond, index, 0, delta_e3, info.price_e10, slip,
+                                f"gTrade decrease {info.asset} short by ${fmt(removed)}, collateral kept "
+                                f"(leverage {fmt(Decimal(lev_e3) / LEVERAGE_SCALE)}x -> "
+                                f"{fmt(Decimal(lev_e3 - delta_e3) / LEVERAGE_SCALE)}x)")
+        return OrderPlan("gtrade", "decrease", info.asset, existing.market, -removed, "USDC", Decimal(0), accept,
+                         index_price, Decimal(0), [tx], ["the collateral stays in the trade (leverage falls)"],
                          position_fee_usd=position_fee_usd(quote, removed),
                          closing_fee_usd=position_fee_usd(quote, existing.size_usd - removed))
 

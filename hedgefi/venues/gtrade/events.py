@@ -1,9 +1,10 @@
 """Following a gTrade market order from its request to its end (reference §5.3).
 
-The request receipt carries ``MarketOrderInitiated`` / ``PositionSizeUpdateInitiated`` with the pending
+The request receipt carries ``MarketOrderInitiated`` / ``PositionSizeUpdateInitiated`` /
+``LeverageUpdateInitiated`` (``updateLeverage``, order type 7) with the pending
 order id ``(user, index)``: hedgefi's order key is ``"<user>:<index>"``. The outcome is the first diamond
-log among MarketExecuted, MarketOpenCanceled, MarketCloseCanceled, PositionSize{Increase,Decrease}Executed
-(``cancelReason`` 0 = executed) and ChainlinkCallbackTimeout whose first data field is that id. The
+log among MarketExecuted, MarketOpenCanceled, MarketCloseCanceled, PositionSize{Increase,Decrease}Executed,
+LeverageUpdateExecuted (``cancelReason`` 0 = executed) and ChainlinkCallbackTimeout whose first data field is that id. The
 logs are asked by the indexed trader (topic1 of the Market* events, topic2 of the position-size ones; the
 timeout event indexes only its pair), from the order's block on, in bounded ranges (``chain.logs``).
 """
@@ -19,9 +20,9 @@ from hedgefi.venues.gtrade.constants import CANCEL_REASONS, codec
 if TYPE_CHECKING:
     from hedgefi.chain.rpc import Connection
 
-INITIATED = ("MarketOrderInitiated", "PositionSizeUpdateInitiated")
+INITIATED = ("MarketOrderInitiated", "PositionSizeUpdateInitiated", "LeverageUpdateInitiated")
 OUTCOMES = ("MarketExecuted", "MarketOpenCanceled", "MarketCloseCanceled", "PositionSizeIncreaseExecuted",
-            "PositionSizeDecreaseExecuted", "ChainlinkCallbackTimeout")
+            "PositionSizeDecreaseExecuted", "LeverageUpdateExecuted", "ChainlinkCallbackTimeout")
 
 
 def _bytes(x: Any) -> bytes:
@@ -79,7 +80,7 @@ def _outcome(name: str, fields: dict[str, Any], key: str, tx: str) -> OrderOutco
 
 # where each outcome event indexes the trader: topic1 for Market*, topic2 for the position-size events
 BY_TRADER_TOPIC1 = ("MarketExecuted", "MarketOpenCanceled", "MarketCloseCanceled")
-BY_TRADER_TOPIC2 = ("PositionSizeIncreaseExecuted", "PositionSizeDecreaseExecuted")
+BY_TRADER_TOPIC2 = ("PositionSizeIncreaseExecuted", "PositionSizeDecreaseExecuted", "LeverageUpdateExecuted")
 TIMEOUT = "ChainlinkCallbackTimeout"      # indexes only the pair: filtered by the pairs hedgefi trades
 
 

@@ -58,6 +58,13 @@ def decrease_tx(diamond: str, trade_index: int, collateral_delta_raw: int, lever
     return UnsignedTx(diamond, c.encode("multicall", calls), 0, description)
 
 
+def update_leverage_tx(diamond: str, trade_index: int, new_leverage_e3: int, description: str) -> UnsignedTx:
+    """``updateLeverage``: at constant size; a lower leverage pulls the extra collateral (oracle-fulfilled, type 7)."""
+    if new_leverage_e3 <= 0:
+        raise InputError("a leverage update needs a leverage above 0")
+    return UnsignedTx(diamond, codec().encode("updateLeverage", trade_index, new_leverage_e3), 0, description)
+
+
 def close_tx(diamond: str, trade_index: int, expected_price_e10: int, closing_slippage_e3: int,
              description: str) -> UnsignedTx:
     c = codec()
@@ -77,5 +84,5 @@ def approval_tx(token: str, spender: str, amount_raw: int, symbol: str) -> Unsig
     return UnsignedTx(token, data, 0, f"approve the gTrade diamond to pull {symbol}", kind="approve")
 
 
-__all__ = ["trade_tuple", "open_trade_tx", "increase_tx", "decrease_args", "decrease_tx", "close_tx",
+__all__ = ["trade_tuple", "open_trade_tx", "increase_tx", "decrease_args", "decrease_tx", "update_leverage_tx", "close_tx",
            "cancel_after_timeout_tx", "approval_tx", "ZERO"]

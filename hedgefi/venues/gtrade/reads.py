@@ -37,6 +37,7 @@ from hedgefi.venues.gtrade.constants import (BORROWING_RATE_SCALE, COLLATERAL_PR
                                              USD_E18, PendingOrderType, codec)
 from hedgefi.venues.gtrade import value
 from hedgefi.venues.gtrade.deployment import GtradeDeployment
+from hedgefi.venues.gtrade.margin import GtradeMargin
 from hedgefi.venues.gtrade.schedule import describe, is_open_at
 
 if TYPE_CHECKING:
@@ -51,7 +52,8 @@ TRADING_STATES: dict[int, TradingState] = {0: "open", 1: "close-only", 2: "pause
 
 ORDER_TYPE_NAMES = {PendingOrderType.MARKET_OPEN: "MarketOpen", PendingOrderType.MARKET_CLOSE: "MarketClose",
                     PendingOrderType.MARKET_PARTIAL_OPEN: "MarketPartialOpen",
-                    PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose"}
+                    PendingOrderType.MARKET_PARTIAL_CLOSE: "MarketPartialClose",
+                    PendingOrderType.UPDATE_LEVERAGE: "UpdateLeverage"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +382,7 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
     r = r[len(indices):]
     pending = _pending_views(orders, trades, collats, names, block, timeout_blocks, coll_prices)
     per_trade = len(r) // len(priced) if priced else 0
-    fees, liq, again, worth = [], [], [], []
+    fees, liq, again, worth, owns = [], [], [], [], []
     for n, t in enumerate(priced):
         h, lp, lq = r[per_trade * n: per_trade * n + 3]
         hold = c.decode_output("getTradePendingHoldingFeesCollateral", h.data) if h.ok else None
@@ -388,6 +390,7 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
         fees.append((hold, coll_price))
         liq.append(lq)
         own = _liq_params(lp, "getTradeLiquidationParams")
+        owns.append(own)
         worth.append(_trade_value(t, snap.prices_e10[names[int(t["pairIndex"])]], collats, hold, coll_price, own,
                                   r[per_trade * n + 3: per_trade * (n + 1)]))
         if own != guesses[n]:
@@ -400,9 +403,13 @@ def _positions_stage(conn: "Connection", d: GtradeDeployment, account: str, snap
     for n, t in enumerate(priced):
         hold, coll_price = fees[n]
         liq_e10 = int(c.decode_output("getTradeLiquidationPrice", liq[n].data)) if liq[n].ok else 0
+        price = snap.prices_e10[names[int(t["pairIndex"])]]
+        model = _margin_model(t, price, collats, hold, coll_price, owns[n],
+                              r[per_trade * n + 3: per_trade * (n + 1)], liq_e10)
         positions.append(_position_view(t, names[int(t["pairIndex"])], snap.prices_e10, collats, conn, hold,
                                         coll_price, liq_e10, account,
-                                        stale=names[int(t["pairIndex"])] in snap.stale_assets, worth=worth[n]))
+                                        stale=names[int(t["pairIndex"])] in snap.stale_assets, worth=worth[n],
+                                        margin=model))
     return block, positions, pending, trades
 
 
@@ -416,7 +423,8 @@ def _value_calls(dia: str, account: str, t: dict[str, Any]) -> list[Call]:
     c, pair = codec(), int(t["pairIndex"])
     calls = [Call(dia, c.encode("getTradeFeesData", account, t["index"])),
              Call(dia, c.encode("pairTotalPositionSizeFeeP", pair)),
-             Call(dia, c.encode("pairMinPositionSizeUsd", pair)), Call(dia, c.encode("pairs", pair))]
+             Call(dia, c.encode("pairMinPositionSizeUsd", pair)), Call(dia, c.encode("pairs", pair)),
+             Call(dia, c.encode("pairMinLeverage", pair))]
     if SKEW_IMPACT in c.functions:
         calls.append(Call(dia, c.encode(SKEW_IMPACT, t["collateralIndex"], pair, t["long"], t["positionSizeToken"],
                                         False)))
@@ -440,7 +448,32 @@ def _trade_value(t: dict[str, Any], price_e10: int, collats: list[dict[str, Any]
         realized_pnl=int(fd["realizedPnlCollateral"]), realized_trading_fees=int(fd["realizedTradingFeesCollateral"]),
         fee_p_e10=int(c.decode_output("pairTotalPositionSizeFeeP", r[1].data)), min_size_collateral=min_coll,
         pair_spread_p_e10=int(c.decode_output("pairs", r[3].data)["spreadP"]), liq_params=liq_params,
-        close_impact_p_e10=int(c.decode_output(SKEW_IMPACT, r[4].data)) if len(r) > 4 else 0)
+        close_impact_p_e10=int(c.decode_output(SKEW_IMPACT, r[5].data)) if len(r) > 5 else 0)
+
+
+def _margin_model(t: dict[str, Any], price_e10: int, collats: list[dict[str, Any]], hold: dict[str, Any] | None,
+                  coll_price_e8: int, liq_params: dict[str, int], r: list[CallResult], liq_e10: int
+                  ) -> GtradeMargin | None:
+    """The trade's ``GtradeMargin`` (from the same reads as its value), or None when a read failed or the
+    model does not reproduce the diamond's own liquidation price."""
+    if hold is None or not liq_e10 or not all(x.ok for x in r[:5]):
+        return None
+    c = codec()
+    fd = c.decode_output("getTradeFeesData", r[0].data)
+    ci = int(t["collateralIndex"])
+    delta = int(collats[ci - 1]["precisionDelta"]) if 0 < ci <= len(collats) else 10**12
+    model = GtradeMargin(
+        open_e10=int(t["openPrice"]), long=bool(t["long"]), collateral_raw=int(t["collateralAmount"]),
+        leverage_e3=int(t["leverage"]),
+        holding_net_raw=int(hold["totalFeeCollateral"]) - (int(fd["realizedPnlCollateral"])
+                                                           - int(fd["realizedTradingFeesCollateral"])),
+        fee_p_e10=int(c.decode_output("pairTotalPositionSizeFeeP", r[1].data)),
+        min_size_collateral_raw=value.min_position_size_collateral(
+            int(c.decode_output("pairMinPositionSizeUsd", r[2].data)), coll_price_e8, delta),
+        liq_params=liq_params, pair_spread_p_e10=int(c.decode_output("pairs", r[3].data)["spreadP"]),
+        precision_delta=delta, price_e10=price_e10, collateral_decimals=_decimals(collats, ci),
+        min_leverage_e3=max(100, int(c.decode_output("pairMinLeverage", r[4].data))))
+    return model if model.matches(liq_e10) else None
 
 
 @money
@@ -477,7 +510,8 @@ def _decimals(collats: list[dict[str, Any]], ci: int) -> int:
 @money
 def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collats: list[dict[str, Any]],
                    conn: "Connection", hold: dict[str, Any] | None, coll_price_e8: int, liq_e10: int,
-                   account: str, *, stale: bool = False, worth: value.TradeValue | None = None) -> PositionView:
+                   account: str, *, stale: bool = False, worth: value.TradeValue | None = None,
+                   margin: GtradeMargin | None = None) -> PositionView:
     ci = int(t["collateralIndex"])
     dec = _decimals(collats, ci)
     coll_addr = str(collats[ci - 1]["collateral"]) if 0 < ci <= len(collats) else ""
@@ -508,7 +542,7 @@ def _position_view(t: dict[str, Any], asset: str, prices: dict[str, int], collat
         net_pnl_usd=usd(worth.net_pnl) if worth else None, close_value_usd=usd(worth.close_value) if worth else None,
         closing_fee_usd=usd(worth.closing_fee) if worth else None,
         realized_trading_fees_usd=usd(worth.realized_trading_fees) if worth else Decimal(0),
-        realized_pnl_usd=usd(worth.realized_pnl) if worth else Decimal(0))
+        realized_pnl_usd=usd(worth.realized_pnl) if worth else Decimal(0), margin=margin)
 
 
 __all__ = ["fetch_markets", "fetch_positions", "fetch_snapshot", "snapshot_reader", "markets_reader",
