@@ -85,11 +85,15 @@ def ratio_for_score(score: Decimal, min_ratio: Decimal, max_ratio: Decimal) -> D
 @money
 def trend_ratio(series: PriceSeries, policy: AssetPolicy) -> TrendSignal:
     """The ratio a trend policy holds now, with the signal's inputs. ``series`` may be raw feed rounds or
-    already hourly; it is resampled to whole hours."""
+    already hourly; it is resampled to whole hours, and a round newer than the last whole hour ends it (the
+    price now)."""
     if not policy.is_trend or policy.min_ratio is None or policy.max_ratio is None:
         raise InputError(f"{series.asset}: trend_ratio needs a policy = \"trend\" with min_ratio and max_ratio")
     lo, hi = policy.min_ratio, policy.max_ratio
     hourly = series.hourly(step=HOUR)
+    if series.points and hourly.points and series.points[-1][0] > hourly.points[-1][0]:
+        # the newest round came after the last whole hour: it is the price now, so it ends the series
+        hourly = PriceSeries(series.asset, (*hourly.points, series.points[-1]), series.source)
     pts = hourly.points
     n = policy.signal_days * DAY_HOURS
 

@@ -173,3 +173,14 @@ def test_targets_combine_trend_and_proxy() -> None:
     assert with_ratios(policy, t).for_asset("ETH").ratio == Decimal("0.62")   # type: ignore[union-attr]
     assert with_ratios(policy, t).for_asset("ARB") == policy.for_asset("ARB")
     assert t["ARB"].as_json()["beta"] == "2"
+
+
+def test_a_round_after_the_last_whole_hour_is_the_price_now() -> None:
+    # 24 hourly prices at 100, then a round 10 minutes after the last whole hour at 110: the signal's price is
+    # 110 and its 24-price window drops the oldest 100: MA = (23 x 100 + 110) / 24, d = 110 / MA - 1
+    raw = PriceSeries("ETH", (*_hourly("ETH", ["100"] * 24).points, (T0 + 23 * HOUR + 600, Decimal(110))))
+    s = trend_ratio(raw, _trend("ma", 1))
+    ma = (23 * Decimal(100) + 110) / 24
+    assert s.price == 110 and s.reference is not None and abs(s.reference - ma) < Decimal("1e-20")
+    assert s.as_of == T0 + 23 * HOUR + 600 and s.points == 24
+    assert s.score == 1 and s.ratio == Decimal("0.2")     # d = 9.5%: past the 5% band, a full uptrend
