@@ -55,11 +55,9 @@ class BacktestInputs:
 
 
 def _default_reader(conn: "Connection", feeds: Mapping[str, str], since_ts: int) -> Mapping[str, PriceSeries]:
-    import importlib
+    from hedgefi.chain.feedhistory import feed_history
 
-    # imported by name: the feed-history reader lives in chain/feedhistory (the feed-history work)
-    mod: Any = importlib.import_module("hedgefi.chain.feedhistory")
-    return mod.feed_history(conn, feeds, since_ts)   # type: ignore[no-any-return]
+    return feed_history(conn, feeds, since_ts)
 
 
 def _best_market(markets: list["MarketQuote"], asset: str, venues: tuple[str, ...]) -> "MarketQuote | None":
@@ -77,7 +75,7 @@ def gather_backtest_inputs(conn: "Connection", address: str, policy: HedgePolicy
 
     if days <= 0:
         raise InputError("--days must be positive")
-    state = fetch_state(conn, address, policy=policy)
+    state = fetch_state(conn, address, policy=policy, history=False)   # the replay's window is read below
     tokens: dict[str, Decimal] = {}
     prices: dict[str, Decimal] = {}
     exposures = list(state.exposures)          # the wallet's and the plan's exposure addresses', in one read

@@ -84,12 +84,6 @@ def _exposure_addresses(policy: HedgePolicy | None, address: str) -> list[str]:
     return [a for a in (policy.exposure_addresses if policy is not None else ()) if a.lower() != address.lower()]
 
 
-def policy_has_targets(policy: HedgePolicy) -> bool:
-    """A trend or proxy asset in the plan (its targets come from ``hedge.targets``)."""
-    every = ([policy.default] if policy.default else []) + list(policy.assets.values())
-    return any(a.is_trend or a.proxy is not None for a in every)
-
-
 @money
 def exposures_from_holdings(profile: "ChainProfile", holdings: "Holdings", *more: "Holdings") -> list[Exposure]:
     """Group wallet balances by the asset they represent (WETH and ETH -> ETH, WBTC -> BTC, PAXG -> XAU; the
@@ -117,10 +111,12 @@ def _venues(conn: "Connection", names: Sequence[str] | None) -> list[Venue]:
 
 
 def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | None = None,
-                policy: HedgePolicy | None = None, *, sim_setup: bool = False) -> HedgeState:
+                policy: HedgePolicy | None = None, *, sim_setup: bool = False, history: bool = True) -> HedgeState:
     """Holdings, markets, positions and pending orders; with a ``policy``, also where new shorts at its
     leverages would be liquidated on each venue (``hedge.liquidation``); with ``sim_setup``, what a dry-run by
-    simulation needs of the venues' keepers (``sim.simulate.setup_reader``); all in the same two round trips."""
+    simulation needs of the venues' keepers (``sim.simulate.setup_reader``); with ``history`` (default) and a
+    trend or proxy asset, the feeds' history its targets need (``hedge.targets``); all in the same two round
+    trips."""
     from hedgefi.chain.readplan import ReadBatch
     from hedgefi.hedge.liquidation import probe_leverages
     from hedgefi.wallet.holdings import holdings_reader
@@ -129,13 +125,13 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
     held = batch.add(holdings_reader(conn, address))
     # the plan's other holders (a treasury Safe, hot wallets): their holdings count as exposure too
     others = [batch.add(holdings_reader(conn, a)) for a in _exposure_addresses(policy, address)]
-    days = history_days(policy) if policy is not None else 0
-    history = None
+    days = history_days(policy) if policy is not None and history else 0
+    rounds = None
     if days:
         from hedgefi.chain.feedhistory import feed_history_reader
 
         # the trend signals' and proxy betas' window (and a day more: feeds update on deviation and heartbeat)
-        history = batch.add(feed_history_reader(dict(conn.profile.feeds), lookback_s=(days + 1) * DAY))
+        rounds = batch.add(feed_history_reader(dict(conn.profile.feeds), lookback_s=(days + 1) * DAY))
     venues = _venues(conn, venue_names)
     states = [batch.add(v.state_reader(address)) for v in venues]
     probes = probe_leverages(policy) if policy is not None else {}
@@ -157,8 +153,8 @@ def fetch_state(conn: "Connection", address: str, venue_names: Sequence[str] | N
         positions += pos
         pending += pend
     targets = {}
-    if policy is not None and (history is not None or policy_has_targets(policy)):
-        targets = resolve_targets(policy, [e.asset for e in exposures], history.value if history else {},
+    if policy is not None and rounds is not None:      # a trend or proxy asset (history_days > 0)
+        targets = resolve_targets(policy, [e.asset for e in exposures], rounds.value,
                                   {m.asset.upper() for m in markets if m.open and not m.price_stale})
     return HedgeState(conn.chain_id, holdings.block, address, holdings, exposures, positions, pending, markets,
                       [q for slot in liq for q in slot.value], [w for v in venues for w in read_warnings(v)],

@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from hedgefi.chain.local import rpc_request, wait_receipt
 from hedgefi.chain.transport import RpcTransport, result_of
@@ -34,7 +34,6 @@ from hedgefi.core.config import data_dir
 from hedgefi.sim.upstream import ForkUpstream
 from hedgefi.sim.tools import foundry_binary
 from hedgefi.core.errors import ChainIdMismatchError, DevnetError, RpcError, RpcUnreachableError
-from hedgefi.chain.redact import redact_url
 
 ANVIL_CHAIN_ID = 31337
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, Sequence, TypeVar
 
 from hedgefi.chain.abi import decode, encode_call
-from hedgefi.chain.multicall import Call, CallResult, fetch_aggregate3
+from hedgefi.chain.multicall import Call, CallResult
 from hedgefi.chain.readplan import Reader
 from hedgefi.chain.readplan import read as read_all
 from hedgefi.chain.revert import DecodedRevert

@@ -56,6 +56,7 @@ def send_json(handler: BaseHTTPRequestHandler, status: int, content: bytes) -> N
 # the fork's lazy state reads: their last parameter is the block; the rest names the account (and slot)
 STATE_METHODS = frozenset({"eth_getStorageAt", "eth_getAccountInfo", "eth_getBalance", "eth_getCode",
                            "eth_getTransactionCount"})
+ACCOUNT_METHODS = frozenset({"eth_getAccountInfo", "eth_getBalance", "eth_getCode", "eth_getTransactionCount"})
 PREFETCH_BATCH = 200       # requests per JSON-RPC batch (public RPCs cap batches at a few hundred)
 MAX_LEARNED = 5000         # state reads remembered per chain (the newest)
 
@@ -142,6 +143,10 @@ class ForkUpstream:
         """Fetch ``keys`` at ``block_tag`` in a few batches into the cache; how many answered. A batch the node
         refuses is skipped (anvil then asks for those itself)."""
         block_tag = block_tag.lower()
+        # anvil reads an account by eth_getAccountInfo, or by balance, nonce and code apart (it varies from run to
+        # run): an account read once is fetched in every form
+        accounts = {ps for m, ps in keys if m in ACCOUNT_METHODS}
+        keys = list(dict.fromkeys([*keys, *[(m, ps) for ps in sorted(accounts) for m in sorted(ACCOUNT_METHODS)]]))
         fetched = 0
         for start in range(0, len(keys), PREFETCH_BATCH):
             chunk = keys[start:start + PREFETCH_BATCH]

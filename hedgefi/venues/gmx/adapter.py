@@ -281,7 +281,7 @@ class GmxVenue:
         takes a zero size: a collateral deposit; no position fee on a zero size). ``leverage`` is unused."""
         if amount_raw <= 0:
             raise BadAmountError("a collateral top-up needs a positive amount")
-        snap = reads.fetch_snapshot(self.conn, self.d)
+        snap = self._fresh_snap() or reads.fetch_snapshot(self.conn, self.d)
         m = snap.market_by_key(existing.market)
         if m is None:
             raise InputError(f"{existing.market} is not a GMX market hedgefi can trade")
@@ -289,8 +289,7 @@ class GmxVenue:
         req = ShortRequest(existing.asset, Decimal(0), coll.symbol, collateral_amount=from_raw(amount_raw, coll.decimals),
                            market=m.key)
         index_e30 = snap.prices_e30[m.index_token.lower()]
-        fees = fetch_fee_context(self.conn, self.d, account, coll.address, m.key,
-                                 self._execution_query(snap, m, req, existing, True))
+        fees = self._fee_context(account, coll.address, m.key, self._execution_query(snap, m, req, existing, True))
         return self._plan_increase(account, req, m, coll, index_e30, snap.prices_e30[coll.address.lower()], fees,
                                    reads.human_price(index_e30, m.index_decimals), existing, allowances,
                                    action="add_collateral")

@@ -162,7 +162,6 @@ class GtradeVenue:
                        index_price: Decimal, slip: int, existing: PositionView | None,
                        allowances: Allowances | None = None) -> OrderPlan:
         usdc = self.conn.profile.token("USDC")
-        balance, allowance = self._wallet(account)
         fee_rate = CONTEXT.divide(Decimal(info.fee_p_e10), Decimal(100 * PERCENT_E10))
         size = req.size_delta_usd
         notes: list[str] = []
@@ -191,12 +190,7 @@ class GtradeVenue:
         coll_raw = int((coll * 10**usdc.decimals).to_integral_value(rounding=ROUND_CEILING))
         if existing is None and size < info.min_size_usd:
             raise BadAmountError(f"gTrade's minimum position on {info.asset}/USD is ${fmt(info.min_size_usd)}")
-        if balance < coll_raw:
-            raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; this order needs "
-                                 f"{from_raw(coll_raw, usdc.decimals)}")
-        txs: list[UnsignedTx] = []
-        if approval_needed(allowances, usdc.address, self.d.diamond, allowance, coll_raw):
-            txs.append(orders.approval_tx(usdc.address, self.d.diamond, coll_raw, "USDC"))
+        txs = self._funding_txs(account, coll_raw, "this order", allowances)
         expected = info.price_e10
         accept = index_price * (1 - Decimal(slip) / 100_000)
         sl_e10 = price_e10(req.stop_loss_price) if req.stop_loss_price is not None else 0
@@ -267,8 +261,6 @@ class GtradeVenue:
         """``updateLeverage`` to a lower leverage at constant size: the diamond pulls collateral x leverage /
         new leverage - collateral. ``leverage``: the new leverage (else the one that pulls at least
         ``amount_raw``)."""
-        from hedgefi.venues.gtrade.margin import GtradeMargin
-
         quote, info = self._pair(existing.asset)
         if quote.trading == "paused":
             raise MarketClosedError("gTrade is paused now: the diamond would revert this order; nothing was sent")
@@ -276,12 +268,7 @@ class GtradeVenue:
             raise MarketClosedError(f"gTrade {info.asset}/USD is closed ({quote.hours or 'outside trading hours'}): "
                                     "its oracles would not answer a leverage update now")
         usdc = self.conn.profile.token("USDC")
-        model = existing.margin
-        if isinstance(model, GtradeMargin):
-            coll_raw, lev_e3 = model.collateral_raw, model.leverage_e3
-        else:
-            coll_raw = int((existing.collateral_amount * 10**usdc.decimals).to_integral_value())
-            lev_e3 = existing.size_collateral_raw * LEVERAGE_SCALE // coll_raw if coll_raw else 0
+        coll_raw, lev_e3 = self._collateral_leverage(existing)
         if coll_raw <= 0 or lev_e3 <= 0:
             raise InputError(f"the gTrade {existing.asset} short has no collateral or leverage to update")
         new_e3 = leverage_e3(leverage) if leverage is not None else coll_raw * lev_e3 // (coll_raw + amount_raw)
@@ -291,13 +278,7 @@ class GtradeVenue:
                                  f"{fmt(Decimal(max(info.min_leverage_e3, 100)) / LEVERAGE_SCALE)}x-"
                                  f"{fmt(Decimal(lev_e3) / LEVERAGE_SCALE)}x (its minimum and its leverage now)")
         pull = coll_raw * lev_e3 // new_e3 - coll_raw
-        balance, allowance = self._wallet(account)
-        if balance < pull:
-            raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; this top-up needs "
-                                 f"{from_raw(pull, usdc.decimals)}")
-        txs: list[UnsignedTx] = []
-        if approval_needed(allowances, usdc.address, self.d.diamond, allowance, pull):
-            txs.append(orders.approval_tx(usdc.address, self.d.diamond, pull, "USDC"))
+        txs = self._funding_txs(account, pull, "this top-up", allowances)
         _, index = parse_key(existing.key)
         txs.append(orders.update_leverage_tx(
             self.d.diamond, index, new_e3,
@@ -314,16 +295,8 @@ class GtradeVenue:
                          slip: int, existing: PositionView, fraction: Decimal) -> OrderPlan:
         """A decrease by leverage alone (``decreasePositionSize`` with a leverage delta, collateral 0): the
         collateral stays, so the leverage falls and the liquidation price moves away (margin maintenance)."""
-        from hedgefi.venues.gtrade.margin import GtradeMargin
-
         _, index = parse_key(existing.key)
-        model = existing.margin
-        if isinstance(model, GtradeMargin):
-            lev_e3 = model.leverage_e3
-        else:
-            decimals = self.conn.profile.token("USDC").decimals
-            coll_raw = int((existing.collateral_amount * 10**decimals).to_integral_value())
-            lev_e3 = existing.size_collateral_raw * LEVERAGE_SCALE // coll_raw if coll_raw else 0
+        _, lev_e3 = self._collateral_leverage(existing)
         keep_e3 = int((Decimal(lev_e3) * (1 - fraction)).to_integral_value(rounding=ROUND_FLOOR))
         delta_e3 = lev_e3 - max(keep_e3, 100)
         if delta_e3 <= 0:
@@ -338,6 +311,26 @@ class GtradeVenue:
                          index_price, Decimal(0), [tx], ["the collateral stays in the trade (leverage falls)"],
                          position_fee_usd=position_fee_usd(quote, removed),
                          closing_fee_usd=position_fee_usd(quote, existing.size_usd - removed))
+
+    def _collateral_leverage(self, existing: PositionView) -> tuple[int, int]:
+        """A trade's collateral (raw USDC) and leverage (1e3): its margin model's, else from the position."""
+        from hedgefi.venues.gtrade.margin import GtradeMargin
+
+        if isinstance(existing.margin, GtradeMargin):
+            return existing.margin.collateral_raw, existing.margin.leverage_e3
+        coll_raw = int((existing.collateral_amount * 10**self.conn.profile.token("USDC").decimals).to_integral_value())
+        return coll_raw, existing.size_collateral_raw * LEVERAGE_SCALE // coll_raw if coll_raw else 0
+
+    def _funding_txs(self, account: str, need_raw: int, what: str, allowances: Allowances | None) -> list[UnsignedTx]:
+        """Refuse when the wallet holds less USDC than ``need_raw``; the approval the diamond needs to pull it."""
+        usdc = self.conn.profile.token("USDC")
+        balance, allowance = self._wallet(account)
+        if balance < need_raw:
+            raise BadAmountError(f"the wallet holds {from_raw(balance, usdc.decimals)} USDC; {what} needs "
+                                 f"{from_raw(need_raw, usdc.decimals)}")
+        if approval_needed(allowances, usdc.address, self.d.diamond, allowance, need_raw):
+            return [orders.approval_tx(usdc.address, self.d.diamond, need_raw, "USDC")]
+        return []
 
     def _collateral_index(self) -> int:
         if self._ci is not None:
